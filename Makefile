@@ -1,0 +1,72 @@
+# Charte — two commands: `make run` and `make test`. See README.md.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi.py
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run install test test-sqlite test-postgres system-deps lint translations compile-translations db-check clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed compile-translations
+
+compile-translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -d app/translations -f
+
+## make run: install, migrate, load the demo data and serve on http://127.0.0.1:5000 (SQLite)
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+## make test: the whole suite on SQLite, then on a throwaway PostgreSQL database
+test: $(VENV)/.installed-test compile-translations system-deps node_modules/.installed
+	$(BIN)/ruff check app tests bench
+	CHARTE_TEST_DB=sqlite $(BIN)/pytest -q
+	./scripts/ensure-postgres.sh
+	CHARTE_TEST_DB=postgresql $(BIN)/pytest -q
+
+test-sqlite: $(VENV)/.installed-test compile-translations
+	CHARTE_TEST_DB=sqlite $(BIN)/pytest -q $(ARGS)
+
+test-postgres: $(VENV)/.installed-test compile-translations
+	./scripts/ensure-postgres.sh
+	CHARTE_TEST_DB=postgresql $(BIN)/pytest -q $(ARGS)
+
+system-deps:
+	./scripts/system-deps.sh
+
+node_modules/.installed: package.json
+	npm install --no-audit --no-fund --silent
+	touch $@
+
+## make db-check: a fresh database migrated to head must match the models exactly
+db-check: $(VENV)/.installed
+	rm -f /tmp/charte-db-check.db
+	DATABASE_URL=sqlite:////tmp/charte-db-check.db $(BIN)/flask db upgrade
+	DATABASE_URL=sqlite:////tmp/charte-db-check.db $(BIN)/flask db check
+	rm -f /tmp/charte-db-check.db
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check app tests bench
+	$(BIN)/ruff format --check app tests bench
+
+## make translations: extract strings and update the fr/en catalogs (then translate, then compile)
+translations: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) node_modules instance/charte.db

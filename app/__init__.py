@@ -1,0 +1,122 @@
+"""Charte: the application factory."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask, request, session
+from flask_login import current_user
+
+from app import database  # noqa: F401 - registers the SQLite connection settings
+from app.config import CONFIGS, development_secret_key
+from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> Flask:
+    """Build the app: config → extensions → blueprints → error pages → CLI."""
+    app = Flask(__name__, instance_relative_config=False)
+    env = env or os.environ.get("CHARTE_ENV", "development")
+    app.config.from_object(CONFIGS[env])
+    app.config["CHARTE_ENV"] = env
+    if config:
+        app.config.update(config)
+    _finish_config(app, env)
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=os.path.abspath(os.path.join(app.root_path, "..", "migrations")),
+        render_as_batch=True,
+        compare_type=True,
+    )
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    _configure_login()
+
+    from app.auth.routes import bp as auth_bp
+    from app.hr.routes import bp as hr_bp
+    from app.main.routes import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(hr_bp)
+
+    from app.errors import register_error_handlers
+    from app.security import register_security_headers
+
+    register_error_handlers(app)
+    register_security_headers(app)
+
+    from app.cli import register_cli
+
+    register_cli(app)
+
+    @app.context_processor
+    def inject_globals() -> dict[str, Any]:
+        from flask_babel import get_locale
+
+        return {"current_locale": str(get_locale()), "locales": app.config["CHARTE_LOCALES"]}
+
+    return app
+
+
+def _finish_config(app: Flask, env: str) -> None:
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
+            app.instance_path, "charte.db"
+        )
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("postgres://") or uri.startswith("postgresql://"):
+        # psycopg 3 is the driver we ship; accept the common URL spellings.
+        app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri.split("://", 1)[1]
+    if uri.startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+            "connect_args": {"timeout": 30},
+        }
+    if not app.config.get("SECRET_KEY"):
+        if env == "production":
+            raise RuntimeError("SECRET_KEY must be set in production (CHARTE_ENV=production).")
+        app.config["SECRET_KEY"] = development_secret_key(app.instance_path)
+    app.config["BABEL_DEFAULT_LOCALE"] = app.config["CHARTE_DEFAULT_LOCALE"]
+
+
+def select_locale() -> str:
+    """The user's preference, else the session's choice, else Accept-Language, else the default."""
+    from flask import current_app
+
+    locales = current_app.config["CHARTE_LOCALES"]
+    if current_user and current_user.is_authenticated and current_user.locale in locales:
+        return current_user.locale
+    chosen = session.get("locale")
+    if chosen in locales:
+        return chosen
+    return (
+        request.accept_languages.best_match(locales) or current_app.config["CHARTE_DEFAULT_LOCALE"]
+    )
+
+
+def _configure_login() -> None:
+    from flask_babel import lazy_gettext
+
+    from app.models.user import User
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = lazy_gettext("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        raw_id, _, token = user_id.partition(":")
+        if not raw_id.isdigit():
+            return None
+        user = db.session.get(User, int(raw_id))
+        if user is None or not user.active or user.session_token != token:
+            return None
+        return user

@@ -1,0 +1,104 @@
+"""Configuration classes read from the environment, with safe embedded defaults."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def development_secret_key(instance_path: str) -> str:
+    """Return the development SECRET_KEY, generating it once and keeping it in instance/."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+class BaseConfig:
+    """Settings shared by every environment."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT_PER_IP = os.environ.get("LOGIN_RATE_LIMIT_PER_IP", "20 per minute")
+    LOGIN_RATE_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_RATE_LIMIT_PER_ACCOUNT", "5 per minute")
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS")
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "charte@localhost")
+
+    CHARTE_DEFAULT_LOCALE = os.environ.get("CHARTE_DEFAULT_LOCALE", "fr")
+    CHARTE_LOCALES = ("fr", "en")
+    BABEL_DEFAULT_LOCALE = CHARTE_DEFAULT_LOCALE
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    CHARTE_ORGANISATION_NAME = os.environ.get("CHARTE_ORGANISATION_NAME", "Charte Demo SA")
+    CHARTE_BASE_URL = os.environ.get("CHARTE_BASE_URL")  # None: derive from the request
+    INVITATION_MAX_AGE_SECONDS = int(os.environ.get("INVITATION_MAX_AGE_SECONDS", 7 * 24 * 3600))
+    PASSWORD_RESET_MAX_AGE_SECONDS = int(os.environ.get("PASSWORD_RESET_MAX_AGE_SECONDS", 3600))
+    IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 5 * 1024 * 1024))
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+
+    CONTENT_DIR = os.environ.get("CONTENT_DIR", str(PROJECT_ROOT / "content"))
+    QUIZZES_DIR = os.environ.get("QUIZZES_DIR", str(PROJECT_ROOT / "quizzes"))
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    PREFERRED_URL_SCHEME = "http"
+    TESTING = False
+    DEBUG = False
+    STRICT_CONTENT = False
+
+
+class DevelopmentConfig(BaseConfig):
+    """Local development: SQLite in instance/, secret key generated once."""
+
+    DEBUG = False
+
+
+class TestConfig(BaseConfig):
+    """Test runs: the database URL is given by the test fixtures."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
+    RATELIMIT_STORAGE_URI = "memory://"
+    MAIL_SERVER = None
+    SERVER_NAME = None
+
+
+class ProductionConfig(BaseConfig):
+    """Production: refuses to start without SECRET_KEY; cookies only over HTTPS."""
+
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+    STRICT_CONTENT = True
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}

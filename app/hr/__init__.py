@@ -1,0 +1,1 @@
+"""HR pages: employees, invitations, CSV import, deactivation."""

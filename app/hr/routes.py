@@ -1,0 +1,211 @@
+"""HR pages: the employee list, invitations, CSV import and deactivation."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.extensions import db
+from app.hr.forms import ConfirmForm, ImportForm, InviteForm
+from app.models.user import Role, User
+from app.permissions import role_required
+from app.services import accounts, audit, directory, importer
+from app.services.mail import mail_configured
+from app.web import client_info
+
+bp = Blueprint("hr", __name__, url_prefix="/hr")
+
+
+def _invitation_link(user: User) -> str:
+    token = accounts.make_token(user, accounts.INVITATION)
+    return url_for("auth.accept_invitation", token=token, _external=True)
+
+
+def _role_choices() -> list[tuple[str, str]]:
+    labels = {Role.EMPLOYEE: _("Employee"), Role.HR: _("HR"), Role.ADMIN: _("Administrator")}
+    allowed = list(Role) if current_user.is_admin else [Role.EMPLOYEE]
+    return [(r.value, labels[r]) for r in allowed]
+
+
+@bp.route("/employees")
+@role_required(Role.HR)
+def employees():
+    """Every employee, searchable by name or email and filtered by department and status."""
+    try:
+        page = int(request.args.get("page", "1"))
+    except ValueError:
+        page = 1
+    flt = directory.EmployeeFilter(
+        q=request.args.get("q", "")[:100],
+        department=request.args.get("department", ""),
+        status=request.args.get("status", ""),
+        page=page,
+    )
+    return render_template(
+        "hr/employees.html",
+        result=directory.list_employees(flt),
+        flt=flt,
+        departments=directory.departments(),
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.route("/employees/new", methods=["GET", "POST"])
+@role_required(Role.HR)
+def invite():
+    """Create one employee and send (or show) their invitation link."""
+    form = InviteForm()
+    form.role.choices = _role_choices()
+    if form.validate_on_submit():
+        data = accounts.NewUser(
+            email=form.email.data,
+            full_name=form.full_name.data,
+            department=form.department.data or "",
+            job_title=form.job_title.data or "",
+            start_date=form.start_date.data,
+            locale=form.locale.data,
+            role=Role(form.role.data),
+        )
+        try:
+            user = accounts.create_user(data, actor=current_user, client=client_info())
+        except accounts.AccountError as exc:
+            flash(str(exc), "error")
+        else:
+            return _send_invitation(user)
+    return render_template("hr/invite.html", form=form)
+
+
+def _send_invitation(user: User):
+    link = _invitation_link(user)
+    mailed = accounts.send_link(
+        user, link, accounts.INVITATION, actor=current_user, client=client_info()
+    )
+    if mailed:
+        flash(_("Invitation sent to %(email)s.", email=user.email), "success")
+        return redirect(url_for("hr.employees"))
+    return render_template("hr/invitation_link.html", user=user, link=link)
+
+
+@bp.route("/employees/<int:user_id>/invite", methods=["POST"])
+@role_required(Role.HR)
+def resend_invitation(user_id: int):
+    """Send a fresh invitation (or a reset link shown to HR) to an employee."""
+    user = db.get_or_404(User, user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if not user.active:
+        flash(_("Reactivate this account before inviting the person."), "error")
+        return redirect(url_for("hr.employees"))
+    return _send_invitation(user)
+
+
+@bp.route("/employees/<int:user_id>/deactivate", methods=["POST"])
+@role_required(Role.HR)
+def deactivate(user_id: int):
+    """The person can no longer sign in; everything they signed is kept."""
+    return _set_active(user_id, False)
+
+
+@bp.route("/employees/<int:user_id>/reactivate", methods=["POST"])
+@role_required(Role.HR)
+def reactivate(user_id: int):
+    """Allow a deactivated person to sign in again."""
+    return _set_active(user_id, True)
+
+
+def _set_active(user_id: int, active: bool):
+    user = db.get_or_404(User, user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if user.is_admin and not current_user.is_admin:
+        abort(403)
+    try:
+        accounts.set_active(user, active, actor=current_user, client=client_info())
+    except accounts.AccountError as exc:
+        flash(str(exc), "error")
+    else:
+        message = (
+            _("%(name)s can sign in again.", name=user.full_name)
+            if active
+            else _("%(name)s can no longer sign in. Their records are kept.", name=user.full_name)
+        )
+        flash(message, "success")
+    return redirect(
+        request.referrer
+        if request.referrer and request.referrer.startswith(request.host_url)
+        else url_for("hr.employees")
+    )
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@role_required(Role.HR)
+def import_csv():
+    """Import employees from a CSV file: every row is valid, or nothing is imported."""
+    form = ImportForm()
+    result = None
+    if form.validate_on_submit():
+        raw = form.file.data.read(current_app.config["IMPORT_MAX_BYTES"] + 1)
+        if len(raw) > current_app.config["IMPORT_MAX_BYTES"]:
+            flash(_("The file is too large."), "error")
+        else:
+            result = importer.import_employees(raw, actor=current_user, client=client_info())
+            if result.ok:
+                flash(
+                    _(
+                        "Import done: %(created)d created, %(updated)d updated.",
+                        created=result.created,
+                        updated=result.updated,
+                    ),
+                    "success",
+                )
+            else:
+                flash(
+                    _(
+                        "Nothing was imported: the file has %(n)d error(s), listed below.",
+                        n=len(result.errors),
+                    ),
+                    "error",
+                )
+    return render_template(
+        "hr/import.html",
+        form=form,
+        result=result,
+        columns=importer.COLUMNS,
+        mail_configured=mail_configured(),
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.route("/invitations.csv", methods=["POST"])
+@role_required(Role.HR)
+def invitation_links():
+    """A CSV of invitation links for everyone who has not chosen a password yet."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    audit.record("users.invitation_links_exported", actor=current_user, client=client_info())
+    db.session.commit()
+
+    def rows():
+        yield "\ufeff" + directory.csv_line(["email", "full_name", "department", "link"])
+        for user in directory.pending_invitations():
+            yield directory.csv_line(
+                [user.email, user.full_name, user.department, _invitation_link(user)]
+            )
+
+    return Response(
+        stream_with_context(rows()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=invitations.csv"},
+    )

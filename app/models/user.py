@@ -1,0 +1,87 @@
+"""User accounts and their roles."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, Date, String
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.extensions import db
+from app.models.types import UTCDateTime, utcnow
+
+
+class Role(StrEnum):
+    """What a user may do; admin includes everything HR may do."""
+
+    EMPLOYEE = "employee"
+    HR = "hr"
+    ADMIN = "admin"
+
+
+def new_session_token() -> str:
+    """Return a random token; changing it signs out every session of the user."""
+    return secrets.token_urlsafe(16)
+
+
+class User(UserMixin, db.Model):
+    """A person who signs in: an employee, HR or an administrator."""
+
+    __tablename__ = "user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased by the services, so uniqueness is case-insensitive.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    department: Mapped[str] = mapped_column(String(120), default="", index=True)
+    job_title: Mapped[str] = mapped_column(String(120), default="")
+    start_date: Mapped[date | None] = mapped_column(Date)
+    locale: Mapped[str] = mapped_column(String(5), default="fr")
+    role: Mapped[str] = mapped_column(String(20), default=Role.EMPLOYEE.value, index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    password_hash: Mapped[str | None] = mapped_column(String(256))
+    session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def get_id(self) -> str:
+        # The session token is part of the id so that rotating it ends every session.
+        return f"{self.id}:{self.session_token}"
+
+    def set_password(self, password: str) -> None:
+        """Hash and store a password (scrypt), ending every existing session."""
+        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.session_token = new_session_token()
+
+    def check_password(self, password: str) -> bool:
+        """Return True when the password matches; False when none is set."""
+        if not self.password_hash:
+            return False
+        return check_password_hash(self.password_hash, password)
+
+    def has_role(self, *roles: Role) -> bool:
+        """Return True when the user holds one of the roles (admin holds HR's rights too)."""
+        mine = Role(self.role)
+        if mine in roles:
+            return True
+        return mine is Role.ADMIN and Role.HR in roles
+
+    @property
+    def is_hr(self) -> bool:
+        return self.has_role(Role.HR)
+
+    @property
+    def is_admin(self) -> bool:
+        return Role(self.role) is Role.ADMIN
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"

@@ -1,0 +1,40 @@
+"""Who may do what: role checks on routes and ownership checks on records."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort
+from flask_login import current_user, login_required
+
+from app.models.user import Role
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def role_required(*roles: Role) -> Callable[[F], F]:
+    """Require sign-in, then one of the roles: anonymous users go to sign-in, others get 403."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def owned_or_404(record: Any, owner_id: int | None) -> Any:
+    """Return the record if the signed-in user owns it; anything else is 'not found' (404).
+
+    Another person's record answers 404 rather than 403 so that its existence is not revealed.
+    """
+    if record is None or owner_id != current_user.id:
+        abort(404)
+    return record

@@ -1,0 +1,1 @@
+"""Business rules and transactions; nothing here reads the request or renders templates."""

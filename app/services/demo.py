@@ -1,0 +1,70 @@
+"""Demo data: one admin, one HR manager and a handful of employees."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models.user import Role, User
+from app.services import accounts
+from app.services.client import ClientInfo
+
+DEMO_PASSWORD = "charte-demo-2026"  # noqa: S105 - printed on purpose for trying the app
+
+DEMO_PEOPLE = [
+    ("admin@example.com", "Alice Admin", Role.ADMIN, "Direction", "Administratrice", "fr"),
+    ("rh@example.com", "Hélène Ressources", Role.HR, "Ressources humaines", "Responsable RH", "fr"),
+    (
+        "lea.martin@example.com",
+        "Léa Martin",
+        Role.EMPLOYEE,
+        "Marketing",
+        "Chargée de communication",
+        "fr",
+    ),
+    ("karim.benali@example.com", "Karim Benali", Role.EMPLOYEE, "Ventes", "Commercial", "fr"),
+    ("sophie.nguyen@example.com", "Sophie Nguyen", Role.EMPLOYEE, "Marketing", "Graphiste", "fr"),
+    ("tom.baker@example.com", "Tom Baker", Role.EMPLOYEE, "Engineering", "Developer", "en"),
+    (
+        "chloe.dubois@example.com",
+        "Chloé Dubois",
+        Role.EMPLOYEE,
+        "Ventes",
+        "Assistante commerciale",
+        "fr",
+    ),
+]
+
+
+def demo_accounts() -> list[tuple[str, str, str]]:
+    """(email, role, password) of every demo account, for printing."""
+    return [(email, role.value, DEMO_PASSWORD) for email, _, role, *_rest in DEMO_PEOPLE]
+
+
+def load_demo() -> int:
+    """Create the demo accounts that do not exist yet; return how many were created."""
+    existing = set(db.session.scalars(select(User.email)))
+    created = 0
+    for email, name, role, department, title, locale in DEMO_PEOPLE:
+        if email in existing:
+            continue
+        user = accounts.create_user(
+            accounts.NewUser(
+                email=email,
+                full_name=name,
+                role=role,
+                department=department,
+                job_title=title,
+                start_date=date(2026, 9, 1),
+                locale=locale,
+            ),
+            actor=None,
+            client=ClientInfo.system(),
+        )
+        accounts.set_password(
+            user, DEMO_PASSWORD, DEMO_PASSWORD, via="demo", client=ClientInfo.system()
+        )
+        created += 1
+    return created
