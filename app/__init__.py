@@ -37,6 +37,7 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     limiter.init_app(app)
     _configure_login()
 
+    from app.admin.routes import bp as admin_bp
     from app.auth.routes import bp as auth_bp
     from app.hr.routes import bp as hr_bp
     from app.main.routes import bp as main_bp
@@ -44,6 +45,7 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(hr_bp)
+    app.register_blueprint(admin_bp)
 
     from app.errors import register_error_handlers
     from app.security import register_security_headers

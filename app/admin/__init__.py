@@ -1,0 +1,1 @@
+"""Administrator pages: instance settings (other areas add their own admin pages)."""
