@@ -121,3 +121,28 @@ def test_forgot_password_does_not_reveal_accounts(client, employee):
     ).get_data(as_text=True)
     assert "If an account exists" in known
     assert "If an account exists" in unknown
+
+
+def test_hr_gets_a_reset_link_for_someone_who_forgot(client, auth, hr, employee):
+    auth.login(hr.email)
+    response = post_form(client, f"/hr/employees/{employee.id}/reset-link", page="/hr/employees")
+    body = response.get_data(as_text=True)
+    assert "Password reset link for" in body
+    link = re.search(r'value="http://localhost(/reset-password/[^"]+)"', body).group(1)
+    auth.logout()
+    response = client.post(
+        link,
+        data={
+            "password": "a fresh secret!",
+            "confirm": "a fresh secret!",
+            "csrf_token": csrf_token(client, link),
+        },
+    )
+    assert response.status_code == 302
+    assert auth.login(employee.email, "a fresh secret!").status_code == 302
+
+
+def test_employee_cannot_get_reset_links_for_others(client, auth, employee, other_employee):
+    auth.login(employee.email)
+    response = post_form(client, f"/hr/employees/{other_employee.id}/reset-link")
+    assert response.status_code == 403

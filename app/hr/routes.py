@@ -87,15 +87,17 @@ def invite():
     return render_template("hr/invite.html", form=form)
 
 
-def _send_invitation(user: User):
-    link = _invitation_link(user)
-    mailed = accounts.send_link(
-        user, link, accounts.INVITATION, actor=current_user, client=client_info()
-    )
+def _send_invitation(user: User, purpose: str = accounts.INVITATION):
+    if purpose == accounts.INVITATION:
+        link = _invitation_link(user)
+    else:
+        token = accounts.make_token(user, accounts.PASSWORD_RESET)
+        link = url_for("auth.reset_password", token=token, _external=True)
+    mailed = accounts.send_link(user, link, purpose, actor=current_user, client=client_info())
     if mailed:
-        flash(_("Invitation sent to %(email)s.", email=user.email), "success")
+        flash(_("A link was sent to %(email)s.", email=user.email), "success")
         return redirect(url_for("hr.employees"))
-    return render_template("hr/invitation_link.html", user=user, link=link)
+    return render_template("hr/invitation_link.html", user=user, link=link, purpose=purpose)
 
 
 @bp.route("/employees/<int:user_id>/invite", methods=["POST"])
@@ -109,6 +111,21 @@ def resend_invitation(user_id: int):
         flash(_("Reactivate this account before inviting the person."), "error")
         return redirect(url_for("hr.employees"))
     return _send_invitation(user)
+
+
+@bp.route("/employees/<int:user_id>/reset-link", methods=["POST"])
+@role_required(Role.HR)
+def reset_link(user_id: int):
+    """A password-reset link for someone who forgot their password (mailed, or shown to HR)."""
+    user = db.get_or_404(User, user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if not user.active:
+        flash(_("Reactivate this account before inviting the person."), "error")
+        return redirect(url_for("hr.employees"))
+    if user.is_admin and not current_user.is_admin:
+        abort(403)
+    return _send_invitation(user, accounts.PASSWORD_RESET)
 
 
 @bp.route("/employees/<int:user_id>/deactivate", methods=["POST"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -159,12 +160,15 @@ def _draw_details(canvas: Canvas, doc: CertificateDocument) -> None:
     _fitted_line(canvas, labels.code, SANS, 9, 2 * column, left, 118)
     canvas.setFillColorRGB(*INK)
     code = clean(doc.code)
-    size = 16.0
     max_width = QR_X - 200 - left  # keeps clear of the verification hint
-    while size > 8 and stringWidth(code, MONO, size) + CODE_SPACING * (len(code) - 1) > max_width:
-        size -= 0.5
-    canvas.setFont(MONO, size)
-    canvas.drawString(left, 96, code, charSpace=CODE_SPACING)
+    spacing = CODE_SPACING * max(len(code) - 1, 0)
+    unit = stringWidth(code, MONO, 1) or 1
+    size = min(16.0, math.floor((max_width - spacing) / unit * 10) / 10)
+    if size >= 8:
+        canvas.setFont(MONO, size)
+        canvas.drawString(left, 96, code, charSpace=CODE_SPACING)
+    else:  # an absurdly long code: drop the spacing and let _fitted_line shrink or cut it
+        _fitted_line(canvas, code, MONO, 8, max_width, left, 96)
 
 
 def _draw_verification(canvas: Canvas, doc: CertificateDocument, qr_drawer: QrDrawer) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import unicodedata
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
@@ -18,7 +17,7 @@ from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, T
 from app.pdf.common import ACCENT, CREATOR, INK, MUTED, RULE, fixed_date
 from app.pdf.fonts import MONO, SANS, SANS_BOLD, SERIF_BOLD, register_fonts
 from app.pdf.qr import draw_qr
-from app.pdf.textfit import clean, wrap_text
+from app.pdf.textfit import clean, strip_controls, wrap_text
 
 __all__ = ["ReceiptDocument", "render_receipt"]
 
@@ -79,8 +78,7 @@ STYLES = {
 
 def _markup(text: str) -> str:
     """Escape ``text`` for Paragraph's mini-markup, keeping line breaks the caller put in."""
-    text = unicodedata.normalize("NFC", text)
-    lines = [" ".join(line.split()) for line in text.splitlines()] or [""]
+    lines = [clean(line) for line in strip_controls(text).splitlines()] or [""]
     return "<br/>".join(escape(line) for line in lines)
 
 

@@ -10,11 +10,20 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 ELLIPSIS = "\u2026"
 
 
-def clean(text: str) -> str:
-    """Return ``text`` in NFC with runs of whitespace collapsed to single spaces."""
+def strip_controls(text: str) -> str:
+    """Return ``text`` in NFC without control characters other than whitespace."""
     # NFC: reportlab draws one glyph per code point and does not position
     # combining accents, so "E" + U+0301 must become "É" before drawing.
-    return " ".join(unicodedata.normalize("NFC", text).split())
+    text = unicodedata.normalize("NFC", text)
+    if text.isprintable():
+        return text
+    # Controls such as NUL or ESC would be drawn as empty boxes.
+    return "".join(c for c in text if c.isspace() or unicodedata.category(c) != "Cc")
+
+
+def clean(text: str) -> str:
+    """Return ``text`` in NFC, without controls, whitespace runs collapsed to single spaces."""
+    return " ".join(strip_controls(text).split())
 
 
 def _floor(value: float) -> float:

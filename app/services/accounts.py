@@ -217,17 +217,16 @@ def send_link(
         send_mail(user.email, subject, body)
     else:
         log.warning("Mail is not configured; %s link for %s: %s", purpose, user.email, link)
-    if purpose == INVITATION:
-        audit.record(
-            "user.invited",
-            actor=actor,
-            subject=user,
-            target_type="user",
-            target_id=user.id,
-            details={"mailed": mailed},
-            client=client,
-        )
-        db.session.commit()
+    audit.record(
+        "user.invited" if purpose == INVITATION else "auth.reset_link_issued",
+        actor=actor,
+        subject=user,
+        target_type="user",
+        target_id=user.id,
+        details={"mailed": mailed},
+        client=client,
+    )
+    db.session.commit()
     return mailed
 
 

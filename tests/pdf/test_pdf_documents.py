@@ -259,6 +259,13 @@ def test_receipt_runs_over_several_pages_without_losing_text(tmp_path):
     _qpdf_check(pdf, tmp_path)
 
 
+def test_control_characters_are_dropped():
+    receipt = render_receipt(replace(RECEIPT, rows=(("Na\x00me", "Ada\x07 Love\x1blace"),)))
+    assert "Name" in _text(receipt) and "Ada Lovelace" in _text(receipt)
+    certificate = render_certificate(replace(CERTIFICATE, holder_name="Ada\x00 Lovelace\x07"))
+    assert "\x00" not in _text(certificate) and "Ada Lovelace" in _text(certificate)
+
+
 def test_receipt_qr_decodes_to_verify_url(tmp_path):
     assert _decode_qr(render_receipt(RECEIPT), tmp_path) == URL
 

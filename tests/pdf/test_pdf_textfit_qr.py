@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import itertools
+import random
 import shutil
 import subprocess
 
@@ -14,7 +16,7 @@ from reportlab.pdfgen.canvas import Canvas
 from app.pdf.certificate import TEXT_WIDTH, fit_text
 from app.pdf.fonts import FONT_DIR, MONO, SANS, SERIF, SERIF_BOLD, register_fonts
 from app.pdf.qr import QUIET_ZONE, _rects, draw_qr_matrix, qr_matrix
-from app.pdf.qrmatrix import FastQRCode, _codewords
+from app.pdf.qrmatrix import FastQRCode, _codewords, _penalty
 from app.pdf.textfit import wrap_text
 
 NAME_80 = "Maximilian-Alexander Łukasz Ñúñez de la Fuente-Oberhäußer von Wittgenstein-Ortega"
@@ -127,6 +129,45 @@ def test_every_mask_candidate_matches_reportlab(length):
         ]
         assert candidates[pattern][:count] == expected, pattern
         assert count == reference.moduleCount
+
+
+def _reference_penalty(matrix: list[list[bool]]) -> int:
+    """ISO/IEC 18004 mask penalty, module by module: slow and obvious."""
+    count = len(matrix)
+    lines = [list(row) for row in matrix] + [list(col) for col in zip(*matrix, strict=True)]
+    score = 0
+    for line in lines:
+        for _, group in itertools.groupby(line):
+            run = len(list(group))
+            score += run - 2 if run >= 5 else 0
+        text = "".join("1" if cell else "0" for cell in line)
+        for start in range(len(text) - 10):
+            score += 40 if text[start : start + 11] in ("10111010000", "00001011101") else 0
+    for r in range(count - 1):
+        for c in range(count - 1):
+            if matrix[r][c] == matrix[r][c + 1] == matrix[r + 1][c] == matrix[r + 1][c + 1]:
+                score += 3
+    dark = sum(map(sum, matrix))
+    return score + 10 * (abs(dark * 100 // (count * count) - 50) // 5)
+
+
+def _as_lines(matrix: list[list[bool]]) -> list[int]:
+    rows = ["".join("1" if cell else "0" for cell in row) for row in matrix]
+    return [int(line, 2) for line in rows + ["".join(c) for c in zip(*rows, strict=True)]]
+
+
+def test_bitwise_penalty_matches_the_module_by_module_rules():
+    rng = random.Random(7)
+    for count in (21, 25, 33, 57):
+        for density in (0.1, 0.5, 0.9):
+            matrix = [[rng.random() < density for _ in range(count)] for _ in range(count)]
+            assert _penalty(_as_lines(matrix), count) == _reference_penalty(matrix)
+    code = FastQRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    code.addData("https://charte.example.org/verify/K7QM-4XPD-9WHT-C2RZ-8NVB")
+    for lines in code.candidates().values():
+        rows = lines[: code.moduleCount]
+        matrix = [[bool(row >> (32 - c) & 1) for c in range(33)] for row in rows]
+        assert _penalty(lines, 33) == _reference_penalty(matrix)
 
 
 @pytest.mark.parametrize("length", [1, 17, 58, 100, 200, 400, 1000, 1200])
