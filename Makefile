@@ -6,7 +6,10 @@ export FLASK_APP := wsgi.py
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run install test test-sqlite test-postgres system-deps lint translations compile-translations db-check clean
+SERVE_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/charte
+SERVE_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: serve run install test test-sqlite test-postgres system-deps lint translations compile-translations db-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +33,16 @@ run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+## make serve: production-style serving with gunicorn on PostgreSQL and Redis (see README)
+serve: install
+	./scripts/ensure-postgres.sh
+	psql "$(dir $(SERVE_DATABASE_URL))postgres" -tAc "SELECT 1 FROM pg_database WHERE datname='$(notdir $(SERVE_DATABASE_URL))'" | grep -q 1 || \
+		psql "$(dir $(SERVE_DATABASE_URL))postgres" -c "CREATE DATABASE $(notdir $(SERVE_DATABASE_URL))"
+	DATABASE_URL=$(SERVE_DATABASE_URL) $(BIN)/flask db upgrade
+	DATABASE_URL=$(SERVE_DATABASE_URL) $(BIN)/flask demo
+	DATABASE_URL=$(SERVE_DATABASE_URL) RATELIMIT_STORAGE_URI=$(SERVE_REDIS_URL) \
+		$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 ## make test: the whole suite on SQLite, then on a throwaway PostgreSQL database
 test: $(VENV)/.installed-test compile-translations system-deps node_modules/.installed

@@ -48,10 +48,14 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     app.register_blueprint(admin_bp)
 
     from app.errors import register_error_handlers
+    from app.observability import register_request_logging
     from app.security import register_security_headers
+    from app.static_files import register_static_versioning
 
     register_error_handlers(app)
     register_security_headers(app)
+    register_request_logging(app)
+    register_static_versioning(app)
 
     from app.cli import register_cli
 

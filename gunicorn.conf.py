@@ -1,0 +1,32 @@
+"""gunicorn settings for `make serve`; every value can be overridden from the environment."""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("CHARTE_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("CHARTE_THREADS", "1"))
+timeout = int(os.environ.get("CHARTE_TIMEOUT", "30"))
+graceful_timeout = 20
+keepalive = 5
+# The app writes its own structured access line (charte.access); gunicorn's would duplicate it.
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("CHARTE_LOG_LEVEL", "info")
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(message)s"}},
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "stream": "ext://sys.stdout",
+        }
+    },
+    "root": {"handlers": ["stdout"], "level": "WARNING"},
+    "loggers": {
+        "charte.access": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+        "gunicorn.error": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+    },
+}
