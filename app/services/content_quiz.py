@@ -143,7 +143,9 @@ class QuizChecker:
         elif "scenario" in q:
             report(f"{field}.scenario", "'scenario' is only for scenario questions")
         if kind == "multiple" and q.get("scoring") not in SCORING_MODES:
-            report(f"{field}.scoring", "multiple-choice 'scoring' must be partial or all_or_nothing")
+            report(
+                f"{field}.scoring", "multiple-choice 'scoring' must be partial or all_or_nothing"
+            )
         elif kind != "multiple" and "scoring" in q:
             report(f"{field}.scoring", "'scoring' is only for multiple-choice questions")
         choices = q.get("choices")
@@ -161,13 +163,13 @@ class QuizChecker:
                     report(f"{cfield}.{key}", f"unknown key '{key}'")
             cid = choice.get("id")
             if not isinstance(cid, str) or not cid:
-                report(f"{cfield}.id", "a choice id must be text (quote \"true\" and \"false\")")
+                report(f"{cfield}.id", 'a choice id must be text (quote "true" and "false")')
             elif cid in choice_ids:
                 report(f"{cfield}.id", f"choice id '{cid}' is used twice")
             choice_ids.append(str(cid))
             _localised(choice.get("text"), f"{cfield}.text", report)
         if kind == "true_false" and sorted(choice_ids) != ["false", "true"]:
-            report(f"{field}.choices", "true/false choices must have the ids \"true\" and \"false\"")
+            report(f"{field}.choices", 'true/false choices must have the ids "true" and "false"')
         correct = q.get("correct")
         if not isinstance(correct, list) or not correct:
             report(f"{field}.correct", "'correct' must list the ids of the correct choices")

@@ -71,7 +71,10 @@ def check_placeholders(text: str, where: str, add) -> None:
     """Report every {{ variable }} that is not one of the organisation variables."""
     for match in PLACEHOLDER_RE.finditer(text):
         if match.group(1) not in VARIABLES:
-            add(where, f"unknown variable {{{{ {match.group(1)} }}}} (allowed: {', '.join(VARIABLES)})")
+            add(
+                where,
+                f"unknown variable {{{{ {match.group(1)} }}}} (allowed: {', '.join(VARIABLES)})",
+            )
 
 
 class _Errors:
@@ -181,7 +184,10 @@ def _check_images(text: str, images_dir: Path, images: dict[str, str], add) -> N
             src = match.group(1)
             name = src.removeprefix("images/")
             if not src.startswith("images/") or "/" in name or name.startswith("."):
-                add(f"line {number}", f"image '{src}' must be a file of images/ (e.g. images/photo.png)")
+                add(
+                    f"line {number}",
+                    f"image '{src}' must be a file of images/ (e.g. images/photo.png)",
+                )
             elif not (images_dir / name).is_file():
                 add(f"line {number}", f"image '{src}' does not exist in {images_dir}")
             else:
@@ -243,8 +249,9 @@ def load_catalog(content_dir: Path, quizzes_dir: Path) -> Catalog:
         module = _assemble(slug, versions, quizzes.pop(slug, None), errors, orders, modules_dir)
         if module:
             modules.append(module)
-    for slug, (quiz, path) in quizzes.items():
-        errors.adder(path)("module", f"no module has the slug '{slug}'")
+    for slug, (_quiz, path) in quizzes.items():
+        if not any((modules_dir / f"{slug}.{locale}.md").exists() for locale in LOCALES):
+            errors.adder(path)("module", f"no module has the slug '{slug}'")
     modules.sort(key=lambda m: (m.order, m.slug))
     return Catalog(tuple(modules), tuple(errors.items), images)
 
@@ -264,13 +271,18 @@ def _assemble(slug, versions, quiz_entry, errors: _Errors, orders, modules_dir) 
         add = errors.adder(path)
         for key in SHARED_KEYS:
             if data[key] != reference[key]:
-                add(f"{key}", f"'{key}' is {data[key]!r} here but {reference[key]!r} in {reference_path.name}")
+                add(
+                    f"{key}",
+                    f"'{key}' is {data[key]!r} here but {reference[key]!r} in {reference_path.name}",
+                )
                 ok = False
         if len(steps) != len(ref_steps):
             add("steps", f"{len(steps)} steps here but {len(ref_steps)} in {reference_path.name}")
             ok = False
     if reference["order"] in orders:
-        errors.adder(reference_path)("order", f"order {reference['order']} is also used by '{orders[reference['order']]}'")
+        errors.adder(reference_path)(
+            "order", f"order {reference['order']} is also used by '{orders[reference['order']]}'"
+        )
         ok = False
     orders.setdefault(reference["order"], slug)
     if quiz_entry is None:
