@@ -220,6 +220,7 @@ def load_catalog(content_dir: Path, quizzes_dir: Path) -> Catalog:
         errors.adder(modules_dir)("folder", "the modules folder does not exist")
         return Catalog(errors=tuple(errors.items))
     by_slug: dict[str, dict[str, tuple[Path, dict[str, Any], list[Step]]]] = {}
+    broken: set[str] = set()
     for path in sorted(modules_dir.iterdir()):
         if path.is_dir() or path.name.startswith("."):
             continue
@@ -230,6 +231,7 @@ def load_catalog(content_dir: Path, quizzes_dir: Path) -> Catalog:
             continue
         loaded = _load_module_file(path, images_dir, images, add)
         if loaded is None:
+            broken.add(match["slug"])  # already reported; no knock-on "missing locale" error
             continue
         data, steps = loaded
         if data["slug"] != match["slug"]:
@@ -239,6 +241,7 @@ def load_catalog(content_dir: Path, quizzes_dir: Path) -> Catalog:
                 add(where, f"slug '{data['slug']}' is already used by {other.name}")
             else:
                 add(where, f"slug '{data['slug']}' differs from the file name")
+            broken.add(match["slug"])
             continue
         by_slug.setdefault(match["slug"], {})[match["locale"]] = (path, data, steps)
 
@@ -246,6 +249,9 @@ def load_catalog(content_dir: Path, quizzes_dir: Path) -> Catalog:
     modules: list[Module] = []
     orders: dict[int, str] = {}
     for slug, versions in by_slug.items():
+        if slug in broken:
+            quizzes.pop(slug, None)
+            continue
         module = _assemble(slug, versions, quizzes.pop(slug, None), errors, orders, modules_dir)
         if module:
             modules.append(module)
