@@ -57,3 +57,11 @@ def submit(client: FlaskClient, attempt_url: str, fields: dict, token: str | Non
     if token is None:
         token = TOKEN_RE.search(page).group(1)
     return post_form(client, attempt_url, {"attempt_token": token, **fields}, page=attempt_url)
+
+
+def edit_file(path: str | Path, old: str, new: str) -> None:
+    """Replace the first `old` in a content file (it must be there), as an author would."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")

@@ -10,7 +10,7 @@ from app.models.audit import AuditEvent
 from app.models.learning import ModulePlacement
 from app.services import events, progress
 from tests.conftest import make_user, post_form
-from tests.learning_support import answers_for, copy_content, read_all_steps, submit
+from tests.learning_support import answers_for, copy_content, edit_file, read_all_steps, submit
 
 SLUG = "why-a-policy"
 
@@ -68,9 +68,7 @@ def test_hr_sees_who_completed_an_older_version(app, client, auth, employee, hr)
     auth.logout()
     for locale in ("fr", "en"):
         path = app.config["CONTENT_DIR"] + f"/modules/{SLUG}.{locale}.md"
-        text = open(path, encoding="utf-8").read()
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(text.replace("version: 1", "version: 2", 1))
+        edit_file(path, "version: 1", "version: 2")
     assert [u.id for u in progress.affected_people()[SLUG]] == [employee.id]
     auth.login(hr.email)
     page = client.get("/admin/modules").get_data(as_text=True)
@@ -109,4 +107,6 @@ def test_programme_status_and_signals(client, auth, employee, other_employee, co
     assert counter.count <= 2
     assert status[employee.id].completed == status[employee.id].required == len(required)
     assert status[employee.id].completed_at == finished[0][1]
-    assert status[other_employee.id].completed == 0 and status[other_employee.id].completed_at is None
+    assert (
+        status[other_employee.id].completed == 0 and status[other_employee.id].completed_at is None
+    )

@@ -158,7 +158,11 @@ def test_quiz_needs_six_questions(dirs):
 
 
 def test_quiz_question_missing_a_locale(dirs):
-    _edit(_quiz(dirs), '      en: "When does the policy apply', '      de: "When does the policy apply')
+    _edit(
+        _quiz(dirs),
+        '      en: "When does the policy apply',
+        '      de: "When does the policy apply',
+    )
     errors = _errors(dirs)
     assert any("line 7: questions[0].prompt" in e and "the en text is missing" in e for e in errors)
     assert any("unknown locale 'de'" in e for e in errors), errors

@@ -14,6 +14,7 @@ from tests.learning_support import (
     TOKEN_RE,
     answers_for,
     copy_content,
+    edit_file,
     read_all_steps,
     submit,
 )
@@ -203,11 +204,7 @@ def test_attempt_is_scored_against_the_quiz_it_started_with(app, client, auth, e
     token = TOKEN_RE.search(client.get(url).get_data(as_text=True)).group(1)
     # The quiz file changes meanwhile: the first question's right answer is now another choice.
     path = app.config["QUIZZES_DIR"] + f"/{SLUG}.yaml"
-    text = open(path, encoding="utf-8").read()
-    changed = text.replace("correct: [b]", "correct: [a]", 1)
-    assert changed != text
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(changed + "\n# edited\n")
+    edit_file(path, "correct: [b]", "correct: [a]")
     assert content.module_or_none(SLUG).quiz.definition["questions"][0]["correct"] == ["a"]
     submit(client, url, original, token=token)
     attempt = db.session.scalar(select(QuizAttempt))
@@ -219,9 +216,7 @@ def test_raising_the_version_makes_the_module_due_again(app, client, auth, emplo
     submit(client, read_all_steps(client, SLUG), answers_for(SLUG))
     for locale in ("fr", "en"):
         path = app.config["CONTENT_DIR"] + f"/modules/{SLUG}.{locale}.md"
-        text = open(path, encoding="utf-8").read()
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(text.replace("version: 1", "version: 2", 1))
+        edit_file(path, "version: 1", "version: 2")
     home = client.get("/").get_data(as_text=True)
     assert "0 of 7 required modules completed" in home
     assert "updated since you completed it" in home
@@ -235,13 +230,13 @@ def test_a_typo_fix_resets_nobody(app, client, auth, employee):
     auth.login(employee.email)
     submit(client, read_all_steps(client, SLUG), answers_for(SLUG))
     path = app.config["CONTENT_DIR"] + f"/modules/{SLUG}.en.md"
-    text = open(path, encoding="utf-8").read()
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(text.replace("Everyone is already online", "Everyone is online already"))
+    edit_file(path, "Everyone is already online", "Everyone is online already")
     assert "1 of 7 required modules completed" in client.get("/").get_data(as_text=True)
 
 
-def test_home_query_count_does_not_grow_with_completed_modules(client, auth, employee, count_queries):
+def test_home_query_count_does_not_grow_with_completed_modules(
+    client, auth, employee, count_queries
+):
     auth.login(employee.email)
     client.get("/")
     with count_queries() as before:
