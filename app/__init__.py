@@ -40,12 +40,16 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     from app.admin.routes import bp as admin_bp
     from app.auth.routes import bp as auth_bp
     from app.hr.routes import bp as hr_bp
+    from app.learn.admin_routes import bp as learn_admin_bp
+    from app.learn.routes import bp as learn_bp
     from app.main.routes import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(hr_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(learn_bp)
+    app.register_blueprint(learn_admin_bp)
 
     from app.errors import register_error_handlers
     from app.observability import register_request_logging
@@ -90,6 +94,18 @@ def _finish_config(app: Flask, env: str) -> None:
             raise RuntimeError("SECRET_KEY must be set in production (CHARTE_ENV=production).")
         app.config["SECRET_KEY"] = development_secret_key(app.instance_path)
     app.config["BABEL_DEFAULT_LOCALE"] = app.config["CHARTE_DEFAULT_LOCALE"]
+    if app.config.get("STRICT_CONTENT"):
+        _refuse_invalid_content(app)
+
+
+def _refuse_invalid_content(app: Flask) -> None:
+    """Production does not start on broken modules or quizzes: learners would meet errors."""
+    from app.services import content
+
+    loaded = content.load(app.config["CONTENT_DIR"], app.config["QUIZZES_DIR"])
+    if loaded.errors:
+        listing = "\n".join(f"  {error}" for error in loaded.errors)
+        raise RuntimeError(f"Invalid content (run `flask content check`):\n{listing}")
 
 
 def select_locale() -> str:

@@ -6,6 +6,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from app.learn.cli import content_cli
 from app.models.user import Role
 from app.services import accounts, audit, demo
 from app.services.client import ClientInfo
@@ -73,3 +74,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(content_cli)

@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import text
 
 from app.extensions import csrf, db
+from app.services import progress
 from app.web import safe_next
 
 bp = Blueprint("main", __name__)
@@ -24,8 +25,15 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @login_required
 def home():
-    """The signed-in person's starting page."""
-    return render_template("main/home.html")
+    """The signed-in person's starting page: their modules and programme progress."""
+    modules = progress.learner_modules(current_user)
+    required = [m for m in modules if m.placed.required]
+    return render_template(
+        "main/home.html",
+        modules=modules,
+        required_done=sum(1 for m in required if m.status == progress.COMPLETED),
+        required_total=len(required),
+    )
 
 
 @bp.route("/language", methods=["POST"])

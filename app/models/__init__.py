@@ -1,7 +1,24 @@
 """All models, imported here so that Alembic and create_all see every table."""
 
 from app.models.audit import AuditEvent
+from app.models.learning import (
+    ModuleCompletion,
+    ModulePlacement,
+    ModuleProgress,
+    QuizAttempt,
+    QuizSnapshot,
+)
 from app.models.setting import Setting
 from app.models.user import Role, User
 
-__all__ = ["AuditEvent", "Role", "Setting", "User"]
+__all__ = [
+    "AuditEvent",
+    "ModuleCompletion",
+    "ModulePlacement",
+    "ModuleProgress",
+    "QuizAttempt",
+    "QuizSnapshot",
+    "Role",
+    "Setting",
+    "User",
+]

@@ -1,0 +1,1 @@
+"""Learning area: the module player, quizzes and module administration."""

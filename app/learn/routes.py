@@ -1,0 +1,190 @@
+"""The module player and the quizzes: one step per screen, server-scored attempts, results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from app.extensions import db
+from app.models.learning import QuizAttempt
+from app.permissions import owned_or_404
+from app.services import content, learning, settings
+from app.services.content import ContentInvalid
+from app.services.quiz_pages import questions_for
+from app.web import client_info
+
+bp = Blueprint("learn", __name__, url_prefix="/learn")
+
+IMAGE_MAX_AGE = 365 * 24 * 3600  # image URLs carry a content hash, so they never go stale
+
+
+def _module_or_404(slug: str) -> content.Module:
+    module = content.module_or_none(slug)
+    if module is None:
+        abort(404)
+    return module
+
+
+def _locale() -> str:
+    return str(get_locale())
+
+
+@bp.app_template_filter("org")
+def fill_organisation(text: str) -> str:
+    """Template filter: fill a content text's {{ variables }} with the organisation's values."""
+    return content.fill(text or "", settings.organisation_variables())
+
+
+@bp.app_errorhandler(ContentInvalid)
+def content_invalid(exc: ContentInvalid):
+    """Development: show every content error instead of a learning page."""
+    current_app.logger.error("Invalid content: %s", "; ".join(map(str, exc.errors)))
+    return render_template("learn/content_error.html", errors=exc.errors), 500
+
+
+@bp.route("/<slug>")
+@login_required
+def module(slug: str):
+    """Resume the module where the learner left off, on whichever device."""
+    found = _module_or_404(slug)
+    at = learning.position(current_user, found)
+    return redirect(url_for("learn.step", slug=slug, number=at.index + 1))
+
+
+@bp.route("/<slug>/<int:number>")
+@login_required
+def step(slug: str, number: int):
+    """One step of a module, with previous/next and the step progress."""
+    found = _module_or_404(slug)
+    if not 1 <= number <= found.step_count:
+        abort(404)
+    text = found.text(_locale())
+    this = text.steps[number - 1]
+    at = learning.position(current_user, found)
+    body = content.render_markdown(
+        this.body, settings.organisation_variables(), content.catalog().images
+    )
+    return render_template(
+        "learn/step.html",
+        module=found,
+        text=text,
+        step=this,
+        number=number,
+        body=body,
+        position=at,
+        form=FlaskForm(),
+    )
+
+
+@bp.route("/<slug>/<int:number>", methods=["POST"])
+@login_required
+def step_move(slug: str, number: int):
+    """Record the step as seen and go to the previous or next one (or on to the quiz)."""
+    found = _module_or_404(slug)
+    if not 1 <= number <= found.step_count:
+        abort(404)
+    action = request.form.get("action", "next")
+    target = number - 2 if action == "prev" else number
+    at = learning.record_step(current_user, found, number - 1, target)
+    if action == "quiz" or (action == "next" and number == found.step_count):
+        return _start_quiz(found, at.all_seen)
+    return redirect(url_for("learn.step", slug=slug, number=at.index + 1))
+
+
+def _start_quiz(found: content.Module, all_seen: bool):
+    if not all_seen:
+        flash(_("Read every step of the module before taking its quiz."), "warning")
+        return redirect(url_for("learn.module", slug=found.slug))
+    attempt = learning.start_attempt(current_user, found)
+    return redirect(url_for("learn.attempt", attempt_id=attempt.id))
+
+
+@bp.route("/<slug>/quiz", methods=["POST"])
+@login_required
+def start_quiz(slug: str):
+    """Open the quiz (a retake gets a fresh shuffle)."""
+    found = _module_or_404(slug)
+    return _start_quiz(found, learning.position(current_user, found).all_seen)
+
+
+def _attempt_page(attempt: QuizAttempt, selected: dict[str, list[str]] | None = None):
+    snapshot = learning.snapshot_of(attempt)
+    found = content.catalog().get(attempt.module_slug)
+    variables = settings.organisation_variables()
+    questions = questions_for(attempt, snapshot.definition, _locale(), variables)
+    title = found.text(_locale()).title if found else attempt.module_slug
+    template = "learn/result.html" if attempt.submitted else "learn/quiz.html"
+    return render_template(
+        template,
+        attempt=attempt,
+        module=found,
+        module_title=content.fill(title, variables),
+        questions=questions,
+        pass_mark=snapshot.definition["pass_mark"],
+        selected=selected or {},
+        form=FlaskForm(),
+    )
+
+
+@bp.route("/attempts/<int:attempt_id>")
+@login_required
+def attempt(attempt_id: int):
+    """The quiz form of an open attempt, or the result of a submitted one."""
+    found = db.session.get(QuizAttempt, attempt_id)
+    owned_or_404(found, found.user_id if found else None)
+    return _attempt_page(found)
+
+
+@bp.route("/attempts/<int:attempt_id>", methods=["POST"])
+@login_required
+def submit(attempt_id: int):
+    """Score the attempt once; a second submission just shows the recorded result."""
+    found = db.session.get(QuizAttempt, attempt_id)
+    owned_or_404(found, found.user_id if found else None)
+    if found.submitted:
+        flash(_("This quiz was already submitted; here is the recorded result."), "info")
+        return redirect(url_for("learn.attempt", attempt_id=found.id))
+    definition = learning.snapshot_of(found).definition
+    answers = {q["id"]: request.form.getlist(f"q-{q['id']}") for q in definition["questions"]}
+    if not all(answers.values()):
+        flash(_("Answer every question before submitting."), "error")
+        return _attempt_page(found, selected=answers), 400
+    module = content.catalog().get(found.module_slug)
+    try:
+        learning.submit_attempt(
+            current_user,
+            found,
+            request.form.get("attempt_token", ""),
+            answers,
+            module,
+            client_info(),
+        )
+    except learning.LearningError:
+        abort(400)
+    return redirect(url_for("learn.attempt", attempt_id=found.id))
+
+
+@bp.route("/images/<path:filename>")
+@login_required
+def image(filename: str):
+    """A module image, cached by the browser for a year (its URL changes with its content)."""
+    folder = Path(current_app.config["CONTENT_DIR"]) / "modules" / "images"
+    response = send_from_directory(folder, filename, max_age=IMAGE_MAX_AGE)
+    response.cache_control.private = True
+    response.cache_control.immutable = True
+    return response

@@ -1,0 +1,72 @@
+"""Journeys: an employee completes module 1, fails module 2's quiz once and passes on retake."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from app.services import content
+from tests.browser.conftest import sign_in
+from tests.conftest import PASSWORD
+
+
+def _read_module(page, slug: str, check_page=None) -> None:
+    module = content.module_or_none(slug)
+    for number in range(1, module.step_count + 1):
+        expect(page.get_by_text(f"Step {number} of {module.step_count}")).to_be_visible()
+        if check_page and number == 2:
+            check_page(page)
+        if number < module.step_count:
+            page.get_by_role("button", name="Next").click()
+        else:
+            page.get_by_role("button", name="Finish and take the quiz").click()
+
+
+def _answer(page, slug: str, right: bool) -> None:
+    definition = content.module_or_none(slug).quiz.definition
+    for q in definition["questions"]:
+        ids = [c["id"] for c in q["choices"]]
+        wanted = q["correct"] if right else [c for c in ids if c not in q["correct"]][:1]
+        for choice in wanted:
+            page.locator(f'input[name="q-{q["id"]}"][value="{choice}"]').check()
+    page.get_by_role("button", name="Submit my answers").click()
+
+
+def test_employee_completes_one_module_and_retakes_a_failed_quiz(
+    page, server_url, employee, check_page
+):
+    sign_in(page, server_url, employee.email, PASSWORD)
+    expect(page.get_by_text("0 of 7 required modules completed")).to_be_visible()
+    check_page(page)
+
+    page.get_by_role("link", name="Why a social-media policy?").click()
+    _read_module(page, "why-a-policy", check_page)
+    expect(
+        page.get_by_role("heading", name=re.compile("Quiz: Why a social-media policy"))
+    ).to_be_visible()
+    check_page(page)
+    _answer(page, "why-a-policy", right=True)
+    expect(page.get_by_role("heading", name="Passed")).to_be_visible()
+    check_page(page)
+    page.get_by_role("link", name="Back to my modules").click()
+    expect(page.get_by_text("1 of 7 required modules completed")).to_be_visible()
+
+    page.get_by_role("link", name="Optimising your professional profile").click()
+    _read_module(page, "professional-profile")
+    _answer(page, "professional-profile", right=False)
+    expect(page.get_by_role("heading", name="Not passed yet")).to_be_visible()
+    check_page(page)
+    page.get_by_role("button", name="Retake the quiz").click()
+    _answer(page, "professional-profile", right=True)
+    expect(page.get_by_role("heading", name="Passed")).to_be_visible()
+    page.get_by_role("link", name="Back to my modules").click()
+    expect(page.get_by_text("Completed", exact=True)).to_have_count(2)
+
+
+def test_module_step_fits_a_phone_screen(page, server_url, employee):
+    page.set_viewport_size({"width": 360, "height": 740})
+    sign_in(page, server_url, employee.email, PASSWORD)
+    for url in ("/", "/learn/why-a-policy/1"):
+        page.goto(f"{server_url}{url}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
