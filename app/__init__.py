@@ -41,11 +41,15 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     from app.auth.routes import bp as auth_bp
     from app.hr.routes import bp as hr_bp
     from app.main.routes import bp as main_bp
+    from app.sso.oidc import init_oidc
+    from app.sso.routes import bp as sso_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(hr_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(sso_bp)
+    init_oidc(app)
 
     from app.errors import register_error_handlers
     from app.security import register_security_headers
