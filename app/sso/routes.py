@@ -93,7 +93,10 @@ def _claims(client: Any) -> dict[str, Any]:
 def callback():
     """Check the provider's answer (state, code exchange, ID token), then sign the person in."""
     client = client_or_404()
+    next_url = session.pop(_NEXT_KEY, None)
     if request.args.get("error"):
+        # The provider said no (e.g. the person cancelled): forget this attempt's state too.
+        client.framework.clear_state_data(session, request.args.get("state"))
         return _fail("provider_error", error=request.args["error"][:64])
     try:
         claims = _claims(client)
@@ -101,4 +104,4 @@ def callback():
     except sso.SSOFailure as failure:
         return _refused(failure)
     login_user(user)
-    return redirect(session.pop(_NEXT_KEY, None) or url_for("main.home"))
+    return redirect(next_url or url_for("main.home"))
