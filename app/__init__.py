@@ -43,6 +43,8 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     from app.learn.admin_routes import bp as learn_admin_bp
     from app.learn.routes import bp as learn_bp
     from app.main.routes import bp as main_bp
+    from app.sso.oidc import init_oidc
+    from app.sso.routes import bp as sso_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -50,6 +52,8 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     app.register_blueprint(admin_bp)
     app.register_blueprint(learn_bp)
     app.register_blueprint(learn_admin_bp)
+    app.register_blueprint(sso_bp)
+    init_oidc(app)
 
     from app.errors import register_error_handlers
     from app.observability import register_request_logging

@@ -58,6 +58,16 @@ class BaseConfig:
     IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 5 * 1024 * 1024))
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
 
+    # Single sign-on (OpenID Connect); without OIDC_ISSUER there is no SSO at all.
+    OIDC_ISSUER = os.environ.get("OIDC_ISSUER")
+    OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID")
+    OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET")
+    OIDC_BUTTON_LABEL = os.environ.get("OIDC_BUTTON_LABEL")
+    OIDC_DEPARTMENT_CLAIM = os.environ.get("OIDC_DEPARTMENT_CLAIM")
+    OIDC_ROLE_CLAIM = os.environ.get("OIDC_ROLE_CLAIM")
+    OIDC_ROLE_MAP = os.environ.get("OIDC_ROLE_MAP", "")
+    OIDC_TIMEOUT_SECONDS = float(os.environ.get("OIDC_TIMEOUT_SECONDS", "10"))
+
     CONTENT_DIR = os.environ.get("CONTENT_DIR", str(PROJECT_ROOT / "content"))
     QUIZZES_DIR = os.environ.get("QUIZZES_DIR", str(PROJECT_ROOT / "quizzes"))
 

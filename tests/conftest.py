@@ -234,3 +234,13 @@ def smtp_server():
     server = SMTPServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def oidc_provider():
+    """A real OpenID provider on a free loopback port (see tests/oidc_provider.py)."""
+    from tests.oidc_provider import OIDCProvider
+
+    provider = OIDCProvider().start()
+    yield provider
+    provider.stop()

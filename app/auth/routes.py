@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth.forms import ForgotPasswordForm, LoginForm, SetPasswordForm
 from app.extensions import limiter
-from app.services import accounts
+from app.services import accounts, sso
 from app.web import client_info, safe_next
 
 bp = Blueprint("auth", __name__)
@@ -37,13 +37,34 @@ def login():
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data, client_info())
+        try:
+            user = accounts.authenticate(
+                form.email.data,
+                form.password.data,
+                client_info(),
+                allowed=sso.password_login_allowed,
+            )
+        except accounts.PasswordSignInRefused as exc:
+            flash(f"{exc} " + _("Use “%(label)s” instead.", label=sso_label()), "error")
+            return render_template("auth/login.html", form=form, **_sso_context())
         if user is not None:
             login_user(user)
             return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
         # Same message whether or not the email exists.
         flash(_("Email or password is incorrect."), "error")
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form, **_sso_context())
+
+
+def _sso_context() -> dict:
+    """What the sign-in pages need to offer single sign-on."""
+    if not sso.enabled():
+        return {"sso_label": None, "password_admins_only": False}
+    return {"sso_label": sso_label(), "password_admins_only": sso.password_login_restricted()}
+
+
+def sso_label() -> str:
+    """The single sign-on button's text: the configured one, else ours (translated)."""
+    return current_app.config.get("OIDC_BUTTON_LABEL") or _("Sign in with your company account")
 
 
 @bp.route("/logout", methods=["POST"])
@@ -96,7 +117,7 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         user = accounts.find_by_email(form.email.data)
-        if user is not None and user.active:
+        if user is not None and user.active and sso.password_login_allowed(user):
             token = accounts.make_token(user, accounts.PASSWORD_RESET)
             link = url_for("auth.reset_password", token=token, _external=True)
             accounts.send_link(
@@ -110,4 +131,4 @@ def forgot_password():
             "info",
         )
         return redirect(url_for("auth.login"))
-    return render_template("auth/forgot_password.html", form=form)
+    return render_template("auth/forgot_password.html", form=form, **_sso_context())

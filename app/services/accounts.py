@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -33,6 +34,10 @@ _DUMMY_HASH = generate_password_hash("charte-timing-equaliser", method="scrypt")
 
 class AccountError(ValueError):
     """A rule about accounts was broken; the message is shown to the user."""
+
+
+class PasswordSignInRefused(AccountError):
+    """The password was right, but this account must sign in another way (single sign-on)."""
 
 
 def normalise_email(raw: str) -> str:
@@ -113,8 +118,17 @@ def create_user(
     return user
 
 
-def authenticate(email: str, password: str, client: ClientInfo) -> User | None:
-    """Return the active user for these credentials, or None; every attempt is audited."""
+def authenticate(
+    email: str,
+    password: str,
+    client: ClientInfo,
+    allowed: Callable[[User], bool] | None = None,
+) -> User | None:
+    """Return the active user for these credentials, or None; every attempt is audited.
+
+    `allowed` may refuse a password sign-in for some accounts (PasswordSignInRefused); it is
+    asked only after the password matched, so the refusal reveals nothing to someone guessing.
+    """
     user = find_by_email(email) if email else None
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
@@ -130,6 +144,18 @@ def authenticate(email: str, password: str, client: ClientInfo) -> User | None:
         )
         db.session.commit()
         return None
+    if allowed is not None and not allowed(user):
+        audit.record(
+            "auth.sign_in_failed",
+            actor=None,
+            subject=user,
+            target_type="user",
+            target_id=user.id,
+            details={"reason": "password_sign_in_disabled"},
+            client=client,
+        )
+        db.session.commit()
+        raise PasswordSignInRefused(_("Password sign-in is reserved for administrators."))
     user.last_login_at = utcnow()
     audit.record(
         "auth.signed_in",
