@@ -1,7 +1,17 @@
 """All models, imported here so that Alembic and create_all see every table."""
 
+from app.models.acknowledgement import Acknowledgement
 from app.models.audit import AuditEvent
+from app.models.policy import PolicyText, PolicyVersion
 from app.models.setting import Setting
 from app.models.user import Role, User
 
-__all__ = ["AuditEvent", "Role", "Setting", "User"]
+__all__ = [
+    "Acknowledgement",
+    "AuditEvent",
+    "PolicyText",
+    "PolicyVersion",
+    "Role",
+    "Setting",
+    "User",
+]
