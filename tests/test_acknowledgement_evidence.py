@@ -77,7 +77,8 @@ def test_empty_database_verifies(app):
     ],
 )
 def test_updated_field_is_detected(app, signed, column, value):
-    _tamper(f"UPDATE acknowledgement SET {column} = :v WHERE id = :id", v=value, id=signed[1])
+    sql = f"UPDATE acknowledgement SET {column} = :v WHERE id = :id"  # noqa: S608 - fixed names
+    _tamper(sql, v=value, id=signed[1])
     result = _verify(app)
     assert result.exit_code == 1
     assert f"acknowledgement id={signed[1]}" in result.output
