@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 
 from app import database  # noqa: F401 - registers the SQLite connection settings
@@ -40,11 +40,15 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     from app.admin.routes import bp as admin_bp
     from app.auth.routes import bp as auth_bp
     from app.hr.routes import bp as hr_bp
+    from app.hr_policy.routes import bp as hr_policy_bp
     from app.learn.admin_routes import bp as learn_admin_bp
     from app.learn.routes import bp as learn_bp
     from app.main.routes import bp as main_bp
+    from app.policy_admin.routes import bp as policy_admin_bp
+    from app.sign.routes import bp as sign_bp
     from app.sso.oidc import init_oidc
     from app.sso.routes import bp as sso_bp
+    from app.verify.routes import bp as verify_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -53,12 +57,19 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     app.register_blueprint(learn_bp)
     app.register_blueprint(learn_admin_bp)
     app.register_blueprint(sso_bp)
+    app.register_blueprint(sign_bp)
+    app.register_blueprint(verify_bp)
+    app.register_blueprint(policy_admin_bp)
+    app.register_blueprint(hr_policy_bp)
     init_oidc(app)
 
     from app.errors import register_error_handlers
     from app.observability import register_request_logging
     from app.security import register_security_headers
     from app.static_files import register_static_versioning
+    from app.wiring import connect_areas
+
+    connect_areas()
 
     register_error_handlers(app)
     register_security_headers(app)
@@ -117,6 +128,8 @@ def select_locale() -> str:
     from flask import current_app
 
     locales = current_app.config["CHARTE_LOCALES"]
+    if not has_request_context():  # command line: no session, no browser
+        return current_app.config["CHARTE_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in locales:
         return current_user.locale
     chosen = session.get("locale")

@@ -1,4 +1,4 @@
-"""Command-line groups (`flask users`, `flask demo`, `flask audit`); they only call services."""
+"""Command-line groups (`flask users`, `flask demo`, `flask audit`, `flask policy`); they only call services."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from flask.cli import AppGroup
 
 from app.learn.cli import content_cli
 from app.models.user import Role
-from app.services import accounts, audit, demo
+from app.services import accounts, audit, demo, policy
 from app.services.client import ClientInfo
 
 users_cli = AppGroup("users", help="Manage accounts.")
 audit_cli = AppGroup("audit", help="Check the evidence.")
+policy_cli = AppGroup("policy", help="Publish policy versions.")
 
 
 @users_cli.command("create")
@@ -69,9 +70,23 @@ def verify() -> None:
     raise SystemExit(1)
 
 
+@policy_cli.command("publish")
+@click.option(
+    "--version", "version", type=int, required=True, help="Version number in content/policy."
+)
+def publish_policy(version: int) -> None:
+    """Publish a version of the policy from content/policy (for scripted installs)."""
+    try:
+        policy.publish(version, actor=None, client=ClientInfo.system())
+    except policy.PolicyError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Published policy version {version}.")
+
+
 def register_cli(app: Flask) -> None:
     """Attach the command groups to the app."""
     app.cli.add_command(users_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(policy_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(content_cli)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import request
+from flask import current_app, request, url_for
 
 from app.services.client import ClientInfo
 
@@ -29,3 +29,11 @@ def safe_next(target: str | None) -> str | None:
     if "\\" in target:
         return None
     return target
+
+
+def verification_url(code: str) -> str:
+    """Public address that verifies a code: on CHARTE_BASE_URL when set, else on this host."""
+    base = current_app.config.get("CHARTE_BASE_URL")
+    if base:
+        return base.rstrip("/") + url_for("verify.check", code=code)
+    return url_for("verify.check", code=code, _external=True)

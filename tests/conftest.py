@@ -244,3 +244,11 @@ def oidc_provider():
     provider = OIDCProvider().start()
     yield provider
     provider.stop()
+
+
+@pytest.fixture
+def no_signing_prerequisites(monkeypatch):
+    """Signing tests about the evidence itself: the programme gate is tested on its own."""
+    from app.services import acknowledgements
+
+    monkeypatch.setattr(acknowledgements, "SIGNING_PREREQUISITES", [])

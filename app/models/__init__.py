@@ -1,5 +1,6 @@
 """All models, imported here so that Alembic and create_all see every table."""
 
+from app.models.acknowledgement import Acknowledgement
 from app.models.audit import AuditEvent
 from app.models.learning import (
     ModuleCompletion,
@@ -8,6 +9,7 @@ from app.models.learning import (
     QuizAttempt,
     QuizSnapshot,
 )
+from app.models.policy import PolicyText, PolicyVersion
 from app.models.setting import Setting
 from app.models.user import Role, User
 
@@ -18,6 +20,9 @@ __all__ = [
     "ModuleProgress",
     "QuizAttempt",
     "QuizSnapshot",
+    "Acknowledgement",
+    "PolicyText",
+    "PolicyVersion",
     "Role",
     "Setting",
     "User",

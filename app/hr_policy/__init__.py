@@ -1,0 +1,1 @@
+"""HR overview of who signed which version of the policy."""

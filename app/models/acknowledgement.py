@@ -1,0 +1,44 @@
+"""Signed acknowledgements of a policy version: append-only evidence with a server-side MAC."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.policy import PolicyVersion
+from app.models.types import UTCDateTime, utcnow
+from app.models.user import User
+
+
+class Acknowledgement(db.Model):
+    """Who signed which exact text, when, how, and a MAC proving the row was not altered since.
+
+    Rows are never updated or deleted (a PostgreSQL trigger refuses it); one per person and version.
+    """
+
+    __tablename__ = "acknowledgement"
+    __table_args__ = (UniqueConstraint("user_id", "policy_version_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Indexed through the unique (user_id, policy_version_id) constraint, which leads with it.
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    policy_version_id: Mapped[int] = mapped_column(ForeignKey("policy_version.id"), index=True)
+    locale: Mapped[str] = mapped_column(String(5))
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    statement: Mapped[str] = mapped_column(Text)
+    typed_name: Mapped[str] = mapped_column(String(200))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(512))
+    auth_method: Mapped[str] = mapped_column(String(32))
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    mac: Mapped[str] = mapped_column(String(64))
+
+    user: Mapped[User] = relationship(lazy="raise")
+    policy_version: Mapped[PolicyVersion] = relationship(lazy="raise")
+
+    def __repr__(self) -> str:
+        return f"<Acknowledgement {self.id} user={self.user_id} version={self.policy_version_id}>"

@@ -1,0 +1,1 @@
+"""Administrators publish new versions of the policy."""

@@ -1,0 +1,1 @@
+"""Employees read and sign the policy, and download their receipts."""

@@ -1,0 +1,1 @@
+"""Public verification of receipt and certificate codes."""
