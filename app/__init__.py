@@ -39,6 +39,9 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
 
     from app.admin.routes import bp as admin_bp
     from app.auth.routes import bp as auth_bp
+    from app.consent.routes import bp as consent_bp
+    from app.consent_admin.routes import bp as consent_admin_bp
+    from app.consent_hr.routes import bp as consent_hr_bp
     from app.hr.routes import bp as hr_bp
     from app.main.routes import bp as main_bp
 
@@ -46,6 +49,9 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     app.register_blueprint(auth_bp)
     app.register_blueprint(hr_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(consent_bp)
+    app.register_blueprint(consent_hr_bp)
+    app.register_blueprint(consent_admin_bp)
 
     from app.errors import register_error_handlers
     from app.security import register_security_headers

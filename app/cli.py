@@ -1,4 +1,4 @@
-"""Command-line groups (`flask users`, `flask demo`, `flask audit`); they only call services."""
+"""Command-line groups (`flask users`, `flask demo`, `flask audit`, `flask consent`); they only call services."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from app.models.user import Role
-from app.services import accounts, audit, demo
+from app.services import accounts, audit, consent_texts, demo
 from app.services.client import ClientInfo
 
 users_cli = AppGroup("users", help="Manage accounts.")
 audit_cli = AppGroup("audit", help="Check the evidence.")
+consent_cli = AppGroup("consent", help="Image-use consent purposes.")
 
 
 @users_cli.command("create")
@@ -68,8 +69,24 @@ def verify() -> None:
     raise SystemExit(1)
 
 
+@consent_cli.command("sync")
+def consent_sync() -> None:
+    """Import new consent purposes and text versions from content/consent."""
+    try:
+        report = consent_texts.sync_from_files(actor=None, client=ClientInfo.system())
+    except consent_texts.ConsentTextError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"{len(report.purposes_created)} purpose(s) created, "
+        f"{len(report.texts_added)} text version(s) added."
+    )
+    for conflict in report.conflicts:
+        click.echo(f"CHANGED WITHOUT NEW VERSION (not imported): {conflict}", err=True)
+
+
 def register_cli(app: Flask) -> None:
     """Attach the command groups to the app."""
     app.cli.add_command(users_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(consent_cli)
     app.cli.add_command(demo_command)

@@ -15,7 +15,10 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
+from app.consent_hr.routes import CONSENT_VIEWER_ROLES
 from app.extensions import csrf, db
+from app.models.types import utcnow
+from app.services import publication
 from app.web import safe_next
 
 bp = Blueprint("main", __name__)
@@ -25,7 +28,10 @@ bp = Blueprint("main", __name__)
 @login_required
 def home():
     """The signed-in person's starting page."""
-    return render_template("main/home.html")
+    consent_reviews = None
+    if current_user.has_role(*CONSENT_VIEWER_ROLES):
+        consent_reviews = publication.review_count(utcnow().date())
+    return render_template("main/home.html", consent_reviews=consent_reviews)
 
 
 @bp.route("/language", methods=["POST"])

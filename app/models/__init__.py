@@ -1,7 +1,20 @@
 """All models, imported here so that Alembic and create_all see every table."""
 
 from app.models.audit import AuditEvent
+from app.models.consent import ConsentEvent, ConsentPurpose, ConsentText
+from app.models.publication import PublicationCheck, PublicationCheckPerson, PublicationReview
 from app.models.setting import Setting
 from app.models.user import Role, User
 
-__all__ = ["AuditEvent", "Role", "Setting", "User"]
+__all__ = [
+    "AuditEvent",
+    "ConsentEvent",
+    "ConsentPurpose",
+    "ConsentText",
+    "PublicationCheck",
+    "PublicationCheckPerson",
+    "PublicationReview",
+    "Role",
+    "Setting",
+    "User",
+]

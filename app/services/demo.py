@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models.user import Role, User
-from app.services import accounts
+from app.services import accounts, consent_texts
 from app.services.client import ClientInfo
 
 DEMO_PASSWORD = "charte-demo-2026"  # noqa: S105 - printed on purpose for trying the app
@@ -44,7 +44,7 @@ def demo_accounts() -> list[tuple[str, str, str]]:
 
 
 def load_demo() -> int:
-    """Create the demo accounts that do not exist yet; return how many were created."""
+    """Create the demo accounts that do not exist yet and import the consent purposes."""
     existing = set(db.session.scalars(select(User.email)))
     created = 0
     for email, name, role, department, title, locale in DEMO_PEOPLE:
@@ -67,4 +67,5 @@ def load_demo() -> int:
             user, DEMO_PASSWORD, DEMO_PASSWORD, via="demo", client=ClientInfo.system()
         )
         created += 1
+    consent_texts.sync_from_files(actor=None, client=ClientInfo.system())
     return created
