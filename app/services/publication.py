@@ -49,10 +49,17 @@ def search_people(q: str, limit: int = SEARCH_LIMIT) -> list[User]:
     if not q:
         return []
     like = f"%{q}%"
+    # SQLite lowers ASCII only: also try the capitalised form, so "élodie" finds "Élodie".
     return list(
         db.session.scalars(
             select(User)
-            .where(or_(func.lower(User.full_name).like(like), func.lower(User.email).like(like)))
+            .where(
+                or_(
+                    func.lower(User.full_name).like(like),
+                    func.lower(User.email).like(like),
+                    User.full_name.like(f"%{q.capitalize()}%"),
+                )
+            )
             .order_by(User.full_name, User.id)
             .limit(limit)
         )
@@ -187,13 +194,14 @@ def needs_review(today: date, user_id: int | None = None) -> list[ReviewItem]:
     if not answers:
         return []
     states = consent.states_for({a.user_id for a in answers}, today)
-    reviewed = set(
-        db.session.execute(
+    reviewed = {
+        (row[0], row[1])
+        for row in db.session.execute(
             select(PublicationReview.check_person_id, PublicationReview.trigger_event_id).where(
                 PublicationReview.check_person_id.in_([a.id for a in answers])
             )
-        ).tuples()
-    )
+        )
+    }
     items = []
     for answer in answers:
         key = (answer.user_id, answer.check.purpose_id, answer.check.medium)
