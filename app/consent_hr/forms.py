@@ -34,7 +34,8 @@ class OnBehalfForm(FlaskForm):
 class CheckForm(FlaskForm):
     """Who is in the picture, for which use, and which publication."""
 
-    purpose_medium = SelectField(_l("Use"), validators=[DataRequired()])
+    # Optional here: a name search may come before the use is chosen; checking requires it.
+    purpose_medium = SelectField(_l("Use"), validators=[Optional()])
     reference = StringField(_l("Publication reference"), validators=[Length(max=300)])
     q = StringField(_l("Find people by name"), validators=[Length(max=100)])
     people = SelectMultipleField(_l("People in the picture"), coerce=int, validate_choice=False)

@@ -122,7 +122,7 @@ def export():
 
 
 def _purpose_choices(purposes: list[ConsentPurpose], titles: dict[int, str]) -> list:
-    return [
+    return [("", _("Choose…"))] + [
         (f"{p.id}:{m}", f"{titles.get(p.id, p.slug)} — {consent.medium_label(m)}")
         for p in purposes
         for m in p.media_list
@@ -185,7 +185,9 @@ def check():
     chosen = publication.people_by_id(form.people.data or []) if form.is_submitted() else []
     results: list[User] = []
     if form.validate_on_submit():
-        if form.check.data:
+        if form.check.data and not form.purpose_medium.data:
+            flash(_("Choose the use of the picture."), "error")
+        elif form.check.data:
             purpose, medium = _split(form.purpose_medium.data)
             try:
                 done = publication.run_check(
