@@ -159,8 +159,18 @@ def test_audit_verify_passes_and_detects_a_tampered_consent_event(app, purposes,
         "DELETE FROM publication_check_person",
     ],
 )
-def test_postgresql_refuses_changes_to_consent_evidence(purposes, employee, sql):
+def test_postgresql_refuses_changes_to_consent_evidence(purposes, employee, hr, sql):
+    from app.services import publication
+
     decide(employee, "company-website", "photo", "refused", when=at(D1))
+    publication.run_check(
+        purpose("company-website"),
+        "photo",
+        [employee],
+        "Poster",
+        actor=hr,
+        client=ClientInfo.system(),
+    )
     with pytest.raises(Exception, match="append-only"):
         db.session.execute(text(sql))
         db.session.flush()
