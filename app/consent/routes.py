@@ -15,7 +15,14 @@ from app.models.consent import ConsentPurpose, ConsentText
 from app.models.types import utcnow
 from app.models.user import User
 from app.permissions import owned_or_404
-from app.services import codes, consent, consent_pages, consent_receipts, consent_texts
+from app.services import (
+    codes,
+    consent,
+    consent_evidence,
+    consent_pages,
+    consent_receipts,
+    consent_texts,
+)
 from app.web import client_info
 
 bp = Blueprint("consent", __name__)
@@ -177,7 +184,7 @@ def verify(code: str):
     return render_template(
         "consent/verify.html",
         event=event,
-        genuine=consent.mac_ok(event),
+        genuine=consent_evidence.mac_ok(event),
         title=_title(event),
         code=codes.format_code(event.code),
     )

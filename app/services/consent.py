@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import calendar
-import hashlib
-import hmac
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -20,10 +18,10 @@ from app.models.types import utcnow
 from app.models.user import User
 from app.services import audit, codes
 from app.services.client import ClientInfo
+from app.services.consent_evidence import event_mac
 
 GRANTED, REFUSED, REVOKED, EXPIRED, NEVER = "granted", "refused", "revoked", "expired", "never"
 STATES = (GRANTED, REFUSED, REVOKED, EXPIRED, NEVER)
-MAC_PURPOSE = "consent"
 
 
 class ConsentError(ValueError):
@@ -82,68 +80,6 @@ def add_months(start: date, months: int) -> date:
     year, month = start.year + month_index // 12, month_index % 12 + 1
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
-
-def _mac_payload(event: ConsentEvent) -> str:
-    return audit.canonical_json(
-        {
-            "code": event.code,
-            "user_id": event.user_id,
-            "purpose_id": event.purpose_id,
-            "medium": event.medium,
-            "decision": event.decision,
-            "text_id": event.text_id,
-            "text_version": event.text_version,
-            "text_locale": event.text_locale,
-            "text_sha256": event.text_sha256,
-            "valid_from": event.valid_from.isoformat(),
-            "valid_until": event.valid_until.isoformat() if event.valid_until else None,
-            "recorded_at": event.recorded_at.astimezone(UTC).isoformat(),
-            "ip": event.ip,
-            "user_agent": event.user_agent,
-            "recorded_by_id": event.recorded_by_id,
-            "on_behalf": bool(event.on_behalf),
-            "paper_reference": event.paper_reference,
-        }
-    )
-
-
-def event_mac(event: ConsentEvent) -> str:
-    """HMAC-SHA256 of the event's fields under the consent evidence key."""
-    key = audit.evidence_key(MAC_PURPOSE)
-    return hmac.new(key, _mac_payload(event).encode(), hashlib.sha256).hexdigest()
-
-
-def mac_ok(event: ConsentEvent) -> bool:
-    """True when the stored MAC matches the event's fields."""
-    return hmac.compare_digest(event_mac(event), event.mac)
-
-
-def verify_events(report: audit.VerificationReport, batch: int = 2000) -> None:
-    """`flask audit verify`: recompute every consent event's MAC."""
-    last_id, count = 0, 0
-    while True:
-        rows = db.session.scalars(
-            select(ConsentEvent)
-            .where(ConsentEvent.id > last_id)
-            .order_by(ConsentEvent.id)
-            .limit(batch)
-        ).all()
-        if not rows:
-            break
-        for event in rows:
-            count += 1
-            if not mac_ok(event):
-                report.problems.append(
-                    f"consent event id={event.id}: content altered (MAC mismatch)"
-                )
-                report.checked["consent events"] = count
-                return
-        last_id = rows[-1].id
-        db.session.expunge_all()
-    report.checked["consent events"] = count
-
-
-audit.EVIDENCE_VERIFIERS.append(verify_events)
 
 # Called after each recorded decision (previous state, new event); publication reviews register.
 DECISION_LISTENERS: list[Callable[[ConsentState, ConsentEvent], None]] = []
