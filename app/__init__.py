@@ -39,6 +39,9 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
 
     from app.admin.routes import bp as admin_bp
     from app.auth.routes import bp as auth_bp
+    from app.consent.routes import bp as consent_bp
+    from app.consent_admin.routes import bp as consent_admin_bp
+    from app.consent_hr.routes import bp as consent_hr_bp
     from app.hr.routes import bp as hr_bp
     from app.hr_policy.routes import bp as hr_policy_bp
     from app.learn.admin_routes import bp as learn_admin_bp
@@ -62,6 +65,9 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     app.register_blueprint(policy_admin_bp)
     app.register_blueprint(hr_policy_bp)
     init_oidc(app)
+    app.register_blueprint(consent_bp)
+    app.register_blueprint(consent_hr_bp)
+    app.register_blueprint(consent_admin_bp)
 
     from app.errors import register_error_handlers
     from app.observability import register_request_logging

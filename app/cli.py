@@ -1,4 +1,4 @@
-"""Command-line groups (`flask users`, `flask demo`, `flask audit`, `flask policy`); they only call services."""
+"""Command-line groups (users, demo, audit, policy, consent, content); they only call services."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from flask.cli import AppGroup
 
 from app.learn.cli import content_cli
 from app.models.user import Role
-from app.services import accounts, audit, demo, policy
+from app.services import accounts, audit, consent_texts, demo, policy
 from app.services.client import ClientInfo
 
 users_cli = AppGroup("users", help="Manage accounts.")
 audit_cli = AppGroup("audit", help="Check the evidence.")
 policy_cli = AppGroup("policy", help="Publish policy versions.")
+consent_cli = AppGroup("consent", help="Image-use consent purposes.")
 
 
 @users_cli.command("create")
@@ -83,10 +84,26 @@ def publish_policy(version: int) -> None:
     click.echo(f"Published policy version {version}.")
 
 
+@consent_cli.command("sync")
+def consent_sync() -> None:
+    """Import new consent purposes and text versions from content/consent."""
+    try:
+        report = consent_texts.sync_from_files(actor=None, client=ClientInfo.system())
+    except consent_texts.ConsentTextError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"{len(report.purposes_created)} purpose(s) created, "
+        f"{len(report.texts_added)} text version(s) added."
+    )
+    for conflict in report.conflicts:
+        click.echo(f"CHANGED WITHOUT NEW VERSION (not imported): {conflict}", err=True)
+
+
 def register_cli(app: Flask) -> None:
     """Attach the command groups to the app."""
     app.cli.add_command(users_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(policy_cli)
+    app.cli.add_command(consent_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(content_cli)

@@ -35,8 +35,10 @@ def main() -> int:
             other = read_po(handle)
         translations = {
             (m.id if isinstance(m.id, str) else m.id[0]): (
-                m.string if isinstance(m.string, str) else list(m.string))
-            for m in other if m.id and not m.fuzzy
+                m.string if isinstance(m.string, str) else list(m.string)
+            )
+            for m in other
+            if m.id and not m.fuzzy
         }
     else:
         with open(sys.argv[1], encoding="utf-8") as handle:
@@ -44,8 +46,11 @@ def main() -> int:
     filled = 0
     for message in catalog:
         key = message.id if isinstance(message.id, str) else (message.id or [None])[0]
-        if key in translations and translations[key] and (
-            isinstance(translations[key], str) or all(translations[key])):
+        if (
+            key in translations
+            and translations[key]
+            and (isinstance(translations[key], str) or all(translations[key]))
+        ):
             value = translations[key]
             message.string = tuple(value) if isinstance(message.id, tuple) else value
             message.flags.discard("fuzzy")

@@ -8,6 +8,21 @@ review the result. Usage: scripts/union_conflicts.py FILE [FILE ...]
 import sys
 
 
+def _declaration(line: str) -> bool:
+    stripped = line.strip()
+    return stripped.startswith(
+        (
+            "from ",
+            "import ",
+            "app.register_blueprint(",
+            "app.cli.add_command(",
+            "<li>",
+            "{% if",
+            "{% endif",
+        )
+    )
+
+
 def resolve(text: str) -> str:
     out, ours, theirs, state = [], [], [], None
     for line in text.splitlines(keepends=True):
@@ -17,7 +32,8 @@ def resolve(text: str) -> str:
             state = "theirs"
         elif line.startswith(">>>>>>> ") and state == "theirs":
             merged = list(ours)
-            merged += [x for x in theirs if x not in ours or not x.strip()]
+            # Drop only repeated one-line declarations (imports, registrations), never code lines.
+            merged += [x for x in theirs if x not in ours or not _declaration(x)]
             out += merged
             state = None
         elif state == "ours":

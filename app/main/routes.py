@@ -15,8 +15,10 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
+from app.consent_hr.routes import CONSENT_VIEWER_ROLES
 from app.extensions import csrf, db
-from app.services import progress
+from app.models.types import utcnow
+from app.services import progress, publication
 from app.web import safe_next
 
 bp = Blueprint("main", __name__)
@@ -25,14 +27,18 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @login_required
 def home():
-    """The signed-in person's starting page: their modules and programme progress."""
+    """The signed-in person's starting page: their modules, progress and what needs attention."""
     modules = progress.learner_modules(current_user)
     required = [m for m in modules if m.placed.required]
+    consent_reviews = None
+    if current_user.has_role(*CONSENT_VIEWER_ROLES):
+        consent_reviews = publication.review_count(utcnow().date())
     return render_template(
         "main/home.html",
         modules=modules,
         required_done=sum(1 for m in required if m.status == progress.COMPLETED),
         required_total=len(required),
+        consent_reviews=consent_reviews,
     )
 
 

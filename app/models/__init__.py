@@ -2,6 +2,7 @@
 
 from app.models.acknowledgement import Acknowledgement
 from app.models.audit import AuditEvent
+from app.models.consent import ConsentEvent, ConsentPurpose, ConsentText
 from app.models.learning import (
     ModuleCompletion,
     ModulePlacement,
@@ -10,6 +11,7 @@ from app.models.learning import (
     QuizSnapshot,
 )
 from app.models.policy import PolicyText, PolicyVersion
+from app.models.publication import PublicationCheck, PublicationCheckPerson, PublicationReview
 from app.models.setting import Setting
 from app.models.user import Role, User
 
@@ -23,6 +25,12 @@ __all__ = [
     "Acknowledgement",
     "PolicyText",
     "PolicyVersion",
+    "ConsentEvent",
+    "ConsentPurpose",
+    "ConsentText",
+    "PublicationCheck",
+    "PublicationCheckPerson",
+    "PublicationReview",
     "Role",
     "Setting",
     "User",

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models.user import Role, User
-from app.services import accounts, policy
+from app.services import accounts, consent_texts, policy
 from app.services.client import ClientInfo
 
 DEMO_PASSWORD = "charte-demo-2026"  # noqa: S105 - printed on purpose for trying the app
@@ -44,7 +44,10 @@ def demo_accounts() -> list[tuple[str, str, str]]:
 
 
 def load_demo() -> int:
-    """Create the missing demo accounts (and publish policy v1 if none is); return how many."""
+    """Create the missing demo accounts, publish policy v1 if none is, import the consent purposes.
+
+    Returns how many accounts were created.
+    """
     existing = set(db.session.scalars(select(User.email)))
     created = 0
     for email, name, role, department, title, locale in DEMO_PEOPLE:
@@ -69,4 +72,5 @@ def load_demo() -> int:
         created += 1
     if policy.current_version_number() is None:
         policy.publish(1, actor=None, client=ClientInfo.system())
+    consent_texts.sync_from_files(actor=None, client=ClientInfo.system())
     return created

@@ -1,0 +1,1 @@
+"""The employee's "My image" pages: decide, review history, download receipts."""

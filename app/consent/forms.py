@@ -1,0 +1,18 @@
+"""The decision form of "My image"."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, IntegerField
+from wtforms.validators import AnyOf, DataRequired, Optional
+
+
+class DecisionForm(FlaskForm):
+    """One decision about one purpose and medium; the text shown travels with it."""
+
+    purpose_id = IntegerField(validators=[DataRequired()])
+    medium = HiddenField(validators=[AnyOf(["photo", "video"])])
+    decision = HiddenField(validators=[AnyOf(["granted", "refused", "revoked"])])
+    text_id = IntegerField(validators=[DataRequired()])
+    valid_until = DateField(_l("Until"), validators=[Optional()])

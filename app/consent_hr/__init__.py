@@ -1,0 +1,1 @@
+"""HR's consent pages: register, decisions recorded from paper, publication checks, reviews."""

@@ -1,0 +1,94 @@
+"""Image-use consent: purposes, their versioned texts and the append-only decision history."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.types import UTCDateTime, utcnow
+from app.models.user import User
+
+MEDIA = ("photo", "video")
+DECISIONS = ("granted", "refused", "revoked")
+
+
+class ConsentPurpose(db.Model):
+    """A use of employees' images (website, social media, ...) asked about separately."""
+
+    __tablename__ = "consent_purpose"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    order: Mapped[int] = mapped_column(Integer, default=0)
+    media: Mapped[str] = mapped_column(String(40), default="photo,video")  # comma-separated
+    default_duration_months: Mapped[int] = mapped_column(Integer, default=36)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @property
+    def media_list(self) -> list[str]:
+        """The media this purpose covers, in the canonical order (photo, then video)."""
+        chosen = set(self.media.split(","))
+        return [m for m in MEDIA if m in chosen]
+
+
+class ConsentText(db.Model):
+    """One version of a purpose's text in one language; never changed once imported.
+
+    `markdown` holds the text as shown (organisation variables already filled in) and
+    `sha256` its digest, which each decision records.
+    """
+
+    __tablename__ = "consent_text"
+    __table_args__ = (UniqueConstraint("purpose_id", "version", "locale"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose_id: Mapped[int] = mapped_column(ForeignKey("consent_purpose.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    locale: Mapped[str] = mapped_column(String(5))
+    title: Mapped[str] = mapped_column(String(200))
+    markdown: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    purpose: Mapped[ConsentPurpose] = relationship(lazy="raise")
+
+
+class ConsentEvent(db.Model):
+    """One decision about one purpose and one medium. Append-only: never updated or deleted.
+
+    The current state is the latest event per (user, purpose, medium); "expired" is derived
+    from valid_until and the date, never written.
+    """
+
+    __tablename__ = "consent_event"
+    __table_args__ = (Index("ix_consent_event_latest", "user_id", "purpose_id", "medium", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    purpose_id: Mapped[int] = mapped_column(ForeignKey("consent_purpose.id"), index=True)
+    medium: Mapped[str] = mapped_column(String(10))
+    decision: Mapped[str] = mapped_column(String(10))
+    text_id: Mapped[int] = mapped_column(ForeignKey("consent_text.id"))
+    text_version: Mapped[int] = mapped_column(Integer)
+    text_locale: Mapped[str] = mapped_column(String(5))
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(512))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    on_behalf: Mapped[bool] = mapped_column(Boolean, default=False)
+    paper_reference: Mapped[str | None] = mapped_column(String(200))
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    mac: Mapped[str] = mapped_column(String(64))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="raise")
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id], lazy="raise")
+    purpose: Mapped[ConsentPurpose] = relationship(lazy="raise")
+    text: Mapped[ConsentText] = relationship(lazy="raise")

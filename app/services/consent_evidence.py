@@ -1,0 +1,78 @@
+"""Seals on consent events: an HMAC over each event's fields, checked by `flask audit verify`."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import UTC
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models.consent import ConsentEvent
+from app.services import audit
+
+MAC_PURPOSE = "consent"
+
+
+def _mac_payload(event: ConsentEvent) -> str:
+    return audit.canonical_json(
+        {
+            "code": event.code,
+            "user_id": event.user_id,
+            "purpose_id": event.purpose_id,
+            "medium": event.medium,
+            "decision": event.decision,
+            "text_id": event.text_id,
+            "text_version": event.text_version,
+            "text_locale": event.text_locale,
+            "text_sha256": event.text_sha256,
+            "valid_from": event.valid_from.isoformat(),
+            "valid_until": event.valid_until.isoformat() if event.valid_until else None,
+            "recorded_at": event.recorded_at.astimezone(UTC).isoformat(),
+            "ip": event.ip,
+            "user_agent": event.user_agent,
+            "recorded_by_id": event.recorded_by_id,
+            "on_behalf": bool(event.on_behalf),
+            "paper_reference": event.paper_reference,
+        }
+    )
+
+
+def event_mac(event: ConsentEvent) -> str:
+    """HMAC-SHA256 of the event's fields under the consent evidence key."""
+    key = audit.evidence_key(MAC_PURPOSE)
+    return hmac.new(key, _mac_payload(event).encode(), hashlib.sha256).hexdigest()
+
+
+def mac_ok(event: ConsentEvent) -> bool:
+    """True when the stored MAC matches the event's fields."""
+    return hmac.compare_digest(event_mac(event), event.mac)
+
+
+def verify_events(report: audit.VerificationReport, batch: int = 2000) -> None:
+    """`flask audit verify`: recompute every consent event's MAC."""
+    last_id, count = 0, 0
+    while True:
+        rows = db.session.scalars(
+            select(ConsentEvent)
+            .where(ConsentEvent.id > last_id)
+            .order_by(ConsentEvent.id)
+            .limit(batch)
+        ).all()
+        if not rows:
+            break
+        for event in rows:
+            count += 1
+            if not mac_ok(event):
+                report.problems.append(
+                    f"consent event id={event.id}: content altered (MAC mismatch)"
+                )
+                report.checked["consent events"] = count
+                return
+        last_id = rows[-1].id
+        db.session.expunge_all()
+    report.checked["consent events"] = count
+
+
+audit.EVIDENCE_VERIFIERS.append(verify_events)

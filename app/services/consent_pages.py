@@ -1,0 +1,68 @@
+"""What the consent pages show, gathered in a bounded number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from markupsafe import Markup
+
+from app.models.consent import ConsentEvent, ConsentPurpose, ConsentText
+from app.models.user import User
+from app.services import consent, consent_texts
+
+
+@dataclass(frozen=True)
+class MediumChoice:
+    """One medium of one purpose: the person's state and what they may do."""
+
+    medium: str
+    state: consent.ConsentState
+
+
+@dataclass(frozen=True)
+class PurposeView:
+    """One purpose on "My image" (or on HR's page for one person)."""
+
+    purpose: ConsentPurpose
+    text: ConsentText
+    html: Markup
+    choices: list[MediumChoice]
+    max_until: date
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Everything "My image" shows for one person."""
+
+    purposes: list[PurposeView]
+    history: list[ConsentEvent]
+    titles: dict[int, str]
+
+
+def overview(user: User, locale: str, today: date, *, active_only: bool = True) -> Overview:
+    """The purposes with their current texts and states, and the person's full history."""
+    texts = consent_texts.current_texts(locale)
+    states = consent.states_for([user.id], today)
+    views = []
+    for purpose in consent_texts.purposes(active_only=active_only):
+        text = texts.get(purpose.id)
+        if text is None:
+            continue
+        views.append(
+            PurposeView(
+                purpose=purpose,
+                text=text,
+                html=consent_texts.render_html(text.markdown),
+                choices=[
+                    MediumChoice(m, states.get((user.id, purpose.id, m), consent.NEVER_ASKED))
+                    for m in purpose.media_list
+                ],
+                max_until=consent.max_until(purpose, today),
+            )
+        )
+    return Overview(
+        purposes=views,
+        history=consent.history(user.id),
+        titles={pid: t.title for pid, t in texts.items()},
+    )
