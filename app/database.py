@@ -9,7 +9,7 @@ PostgreSQL needs none of this.
 
 from __future__ import annotations
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -29,9 +29,23 @@ def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
     cursor.close()
 
 
+def writes_on_get(view):
+    """Mark a GET view that writes (e.g. an audited export) so SQLite takes the write lock early."""
+    view.charte_writes_on_get = True
+    return view
+
+
+def _request_writes() -> bool:
+    if not has_request_context():
+        return False
+    if request.method not in _READ_METHODS:
+        return True
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "charte_writes_on_get", False))
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_on_begin(conn) -> None:
     if conn.dialect.name != "sqlite":
         return
-    writing = has_request_context() and request.method not in _READ_METHODS
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if _request_writes() else "BEGIN")

@@ -6,12 +6,16 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort
+from flask import abort, request
 from flask_login import current_user, login_required
 
 from app.models.user import Role
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# Read-only HR pages (GET): HR, admins and auditors. Anything that changes state stays Role.HR.
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+HR_READERS: tuple[Role, ...] = (Role.HR, Role.AUDITOR)
 
 
 def role_required(*roles: Role) -> Callable[[F], F]:
@@ -23,11 +27,27 @@ def role_required(*roles: Role) -> Callable[[F], F]:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if not current_user.has_role(*roles):
                 abort(403)
+            # An auditor changes nothing, whatever a route allows.
+            if current_user.role == Role.AUDITOR and request.method not in SAFE_METHODS:
+                abort(403)
             return view(*args, **kwargs)
 
         return wrapped  # type: ignore[return-value]
 
     return decorator
+
+
+def role_labels() -> dict[str, str]:
+    """Each role's name in the interface language."""
+    from flask_babel import gettext as _
+
+    return {
+        Role.EMPLOYEE.value: _("Employee"),
+        Role.HR.value: _("HR"),
+        Role.ADMIN.value: _("Administrator"),
+        Role.AUDITOR.value: _("Auditor"),
+        Role.COMMUNICATIONS.value: _("Communications"),
+    }
 
 
 def owned_or_404(record: Any, owner_id: int | None) -> Any:

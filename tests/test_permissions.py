@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.models.user import Role
 from tests.conftest import post_form
 
 HR_PAGES = ["/hr/employees", "/hr/employees/new", "/hr/import"]
@@ -44,3 +45,15 @@ def test_hr_cannot_deactivate_an_admin(client, auth, hr, admin):
     auth.login(hr.email)
     assert post_form(client, f"/hr/employees/{admin.id}/deactivate").status_code == 403
     assert admin.active
+
+
+def test_auditor_reads_hr_lists_but_changes_nothing(client, auth, employee):
+    from tests.conftest import make_user
+
+    auditor = make_user("auditor@example.com", "Audrey Auditrice", role=Role.AUDITOR)
+    auth.login(auditor.email)
+    assert client.get("/hr/employees").status_code == 200
+    assert client.get("/hr/import").status_code == 403
+    response = post_form(client, f"/hr/employees/{employee.id}/deactivate", page="/hr/employees")
+    assert response.status_code == 403
+    assert employee.active

@@ -20,7 +20,7 @@ from flask_login import current_user
 from app.extensions import db
 from app.hr.forms import ConfirmForm, ImportForm, InviteForm
 from app.models.user import Role, User
-from app.permissions import role_required
+from app.permissions import HR_READERS, role_labels, role_required
 from app.services import accounts, audit, directory, importer
 from app.services.mail import mail_configured
 from app.web import client_info
@@ -34,13 +34,13 @@ def _invitation_link(user: User) -> str:
 
 
 def _role_choices() -> list[tuple[str, str]]:
-    labels = {Role.EMPLOYEE: _("Employee"), Role.HR: _("HR"), Role.ADMIN: _("Administrator")}
+    labels = role_labels()
     allowed = list(Role) if current_user.is_admin else [Role.EMPLOYEE]
-    return [(r.value, labels[r]) for r in allowed]
+    return [(r.value, labels[r.value]) for r in allowed]
 
 
 @bp.route("/employees")
-@role_required(Role.HR)
+@role_required(*HR_READERS)
 def employees():
     """Every employee, searchable by name or email and filtered by department and status."""
     try:
@@ -58,6 +58,7 @@ def employees():
         result=directory.list_employees(flt),
         flt=flt,
         departments=directory.departments(),
+        role_labels=role_labels(),
         confirm=ConfirmForm(),
     )
 

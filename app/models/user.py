@@ -16,11 +16,17 @@ from app.models.types import UTCDateTime, utcnow
 
 
 class Role(StrEnum):
-    """What a user may do; admin includes everything HR may do."""
+    """What a user may do; admin includes everything HR may do.
+
+    An auditor reads what HR reads (dashboard, lists, exports, evidence) and changes nothing;
+    communications sees the consent register and the publication check, never quiz scores.
+    """
 
     EMPLOYEE = "employee"
     HR = "hr"
     ADMIN = "admin"
+    AUDITOR = "auditor"
+    COMMUNICATIONS = "communications"
 
 
 def new_session_token() -> str:
