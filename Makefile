@@ -9,7 +9,7 @@ PORT ?= 5000
 SERVE_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/charte
 SERVE_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: serve run install test test-sqlite test-postgres system-deps lint translations compile-translations db-check clean
+.PHONY: soak serve run install test test-sqlite test-postgres system-deps lint translations compile-translations db-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,12 @@ serve: install
 	DATABASE_URL=$(SERVE_DATABASE_URL) $(BIN)/flask demo
 	DATABASE_URL=$(SERVE_DATABASE_URL) RATELIMIT_STORAGE_URI=$(SERVE_REDIS_URL) \
 		$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+## make soak: 200 simulated employees against gunicorn on PostgreSQL, with a database restart and a
+## killed worker (bounded: about 3 minutes); fails on any lost or duplicated evidence
+soak: $(VENV)/.installed-test compile-translations
+	./scripts/ensure-postgres.sh
+	$(BIN)/python bench/soak.py --scenario all --users $(or $(USERS),200) --duration $(or $(DURATION),60)
 
 ## make test: the whole suite on SQLite, then on a throwaway PostgreSQL database
 test: $(VENV)/.installed-test compile-translations system-deps node_modules/.installed
