@@ -109,7 +109,7 @@ def render_markdown(text: str, variables: dict[str, str], images: dict[str, str]
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
     )
-    return Markup(clean)  # noqa: S704 - sanitised by nh3 just above
+    return Markup(clean)  # noqa: S704  # nosec B704 - sanitised by nh3 just above
 
 
 def localised(value: dict[str, Any] | None, locale: str, variables: dict[str, str]) -> str:
