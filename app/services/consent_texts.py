@@ -6,6 +6,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import nh3
@@ -61,8 +62,9 @@ def text_digest(text: str) -> str:
     return hashlib.sha256(normalise(text).encode()).hexdigest()
 
 
+@lru_cache(maxsize=256)
 def render_html(markdown: str) -> Markup:
-    """Markdown (CommonMark) to sanitised HTML."""
+    """Markdown (CommonMark) to sanitised HTML, cached: stored texts never change."""
     return Markup(nh3.clean(_MARKDOWN.render(markdown)))  # noqa: S704  # nosec B704 - sanitised by nh3
 
 
