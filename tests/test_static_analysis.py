@@ -18,6 +18,7 @@ def test_bandit_finds_no_medium_or_high_severity_issue():
         pytest.fail("bandit is not installed (it is in the test extras)")
     result = subprocess.run(
         [bandit, "-r", str(ROOT / "app"), "-q", "--severity-level", "medium", "-f", "txt"],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout[-4000:]
