@@ -165,7 +165,7 @@ def test_every_route_answers_each_role_as_the_table_says(app, client, auth, peop
 def test_every_form_route_refuses_a_missing_or_wrong_csrf_token(app, client, auth, people):
     auth.login(people[ADMIN].email)
     wrong: list[str] = []
-    for endpoint, method, url, allowed in _calls(app):
+    for endpoint, method, url, _allowed in _calls(app):
         if method == "GET" or url.startswith(CSRF_EXEMPT_PREFIXES):
             continue
         if endpoint in {"auth.logout"}:
