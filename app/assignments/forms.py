@@ -11,7 +11,7 @@ class AssignmentForm(FlaskForm):
     """Module, a department or some people, and a due date."""
 
     module = SelectField(_l("Module"), validators=[DataRequired()])
-    department = SelectField(_l("Department"), choices=[], validate_choice=True)
+    department = SelectField(_l("Department"), choices=[], default="")
     people = SelectMultipleField(
         _l("People"),
         coerce=int,
