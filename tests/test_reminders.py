@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import date
 
 import pytest
 from flask.cli import ScriptInfo
@@ -123,9 +124,11 @@ def test_hr_reminds_one_department_from_the_page(
     client, auth, app, smtp_server, employee, other_employee, hr
 ):
     app.config["CHARTE_BASE_URL"] = BASE
+    for person in (employee, other_employee):
+        person.start_date = date(2020, 1, 6)  # the programme is overdue whatever today is
+    db.session.commit()
     auth.login(hr.email)
     page = client.get("/hr/reminders?department=Ventes&overdue=1").get_data(as_text=True)
-    # Start dates are in 2026-09: by today (after them) the programme is overdue for everyone.
     assert "Olivier Autre" in page and "Élodie" not in page and "Never" in page
     response = post_form(
         client, "/hr/reminders", {"department": "Ventes", "overdue": "1"}, page="/hr/reminders"
