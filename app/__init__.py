@@ -38,6 +38,7 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     _configure_login()
 
     from app.admin.routes import bp as admin_bp
+    from app.assignments.routes import bp as assignments_bp
     from app.auth.routes import bp as auth_bp
     from app.consent.routes import bp as consent_bp
     from app.consent_admin.routes import bp as consent_admin_bp
@@ -48,6 +49,7 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     from app.learn.routes import bp as learn_bp
     from app.main.routes import bp as main_bp
     from app.policy_admin.routes import bp as policy_admin_bp
+    from app.reminders.routes import bp as reminders_bp
     from app.sign.routes import bp as sign_bp
     from app.sso.oidc import init_oidc
     from app.sso.routes import bp as sso_bp
@@ -68,6 +70,8 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     app.register_blueprint(consent_bp)
     app.register_blueprint(consent_hr_bp)
     app.register_blueprint(consent_admin_bp)
+    app.register_blueprint(assignments_bp)
+    app.register_blueprint(reminders_bp)
 
     from app.errors import register_error_handlers
     from app.observability import register_request_logging

@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 
 from app.learn.cli import content_cli
 from app.models.user import Role
+from app.reminders.cli import reminders_cli
 from app.services import accounts, audit, consent_texts, demo, policy
 from app.services.client import ClientInfo
 
@@ -107,3 +108,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(consent_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(content_cli)
+    app.cli.add_command(reminders_cli)

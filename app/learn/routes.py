@@ -114,6 +114,15 @@ def _start_quiz(found: content.Module, all_seen: bool):
     return redirect(url_for("learn.attempt", attempt_id=attempt.id))
 
 
+@bp.route("/<slug>/again", methods=["POST"])
+@login_required
+def again(slug: str):
+    """Go through a module again from its first step (its completion stays recorded)."""
+    found = _module_or_404(slug)
+    learning.start_again(current_user, found)
+    return redirect(url_for("learn.step", slug=slug, number=1))
+
+
 @bp.route("/<slug>/quiz", methods=["POST"])
 @login_required
 def start_quiz(slug: str):

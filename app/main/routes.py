@@ -18,7 +18,7 @@ from sqlalchemy import text
 from app.consent_hr.routes import CONSENT_VIEWER_ROLES
 from app.extensions import csrf, db
 from app.models.types import utcnow
-from app.services import progress, publication
+from app.services import assignments, due_items, progress, publication, reminders
 from app.web import safe_next
 
 bp = Blueprint("main", __name__)
@@ -31,14 +31,28 @@ def home():
     modules = progress.learner_modules(current_user)
     required = [m for m in modules if m.placed.required]
     consent_reviews = None
+    today = utcnow().date()
     if current_user.has_role(*CONSENT_VIEWER_ROLES):
-        consent_reviews = publication.review_count(utcnow().date())
+        consent_reviews = publication.review_count(today)
+    summary = assignments.summaries([current_user], today)[current_user.id]
+    due = [
+        {
+            "label": due_items.label(item.key, current_user.locale),
+            "target": due_items.target(item.key),
+            "due_on": item.due_on,
+            "overdue": item.overdue(today),
+        }
+        for item in sorted(summary.items, key=lambda i: i.due_on)
+        if not item.done
+    ]
     return render_template(
         "main/home.html",
         modules=modules,
         required_done=sum(1 for m in required if m.status == progress.COMPLETED),
         required_total=len(required),
         consent_reviews=consent_reviews,
+        due=due,
+        reminders_received=reminders.received(current_user),
     )
 
 

@@ -1,6 +1,7 @@
 """All models, imported here so that Alembic and create_all see every table."""
 
 from app.models.acknowledgement import Acknowledgement
+from app.models.assignment import Assignment, AssignmentTarget, ModuleVersionSeen
 from app.models.audit import AuditEvent
 from app.models.consent import ConsentEvent, ConsentPurpose, ConsentText
 from app.models.learning import (
@@ -12,10 +13,15 @@ from app.models.learning import (
 )
 from app.models.policy import PolicyText, PolicyVersion
 from app.models.publication import PublicationCheck, PublicationCheckPerson, PublicationReview
+from app.models.reminder import ReminderSent
 from app.models.setting import Setting
 from app.models.user import Role, User
 
 __all__ = [
+    "Assignment",
+    "AssignmentTarget",
+    "ModuleVersionSeen",
+    "ReminderSent",
     "AuditEvent",
     "ModuleCompletion",
     "ModulePlacement",

@@ -2,8 +2,11 @@
 
 The required programme is due `assignments.programme_due_days` days after a person's start date;
 the current policy version is due the same number of days after the later of the start date and
-the version's publication (a new version gives everyone a new deadline). Everything is computed
-from the records with an explicit `today`, so no job has to run and tests need no clock tricks.
+the version's publication (a new version gives everyone a new deadline). HR assignments add a
+module ("module:<slug>") with HR's due date; a new material version of a module someone completed
+gives them that module again, due N days after the version was first seen; the optional
+refresher ("refresher") makes the programme due again some months after it was completed.
+Everything is computed from the records with an explicit `today`, so no job has to run.
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models.acknowledgement import Acknowledgement
+from app.models.assignment import Assignment, AssignmentTarget
+from app.models.learning import ModuleCompletion
 from app.models.user import User
-from app.services import policy, progress, settings
+from app.services import content, module_versions, policy, progress, refresher, settings
 
 DUE_SOON_DAYS = 7
 PROGRAMME_DUE_DAYS = settings.register(
@@ -38,7 +43,7 @@ PROGRAMME_DUE_DAYS = settings.register(
 class DueItem:
     """One thing a person must do, with its deadline."""
 
-    key: str  # "programme" or "policy"
+    key: str  # "programme", "policy", "module:<slug>" or "refresher"
     due_on: date
     done: bool
 
@@ -74,10 +79,71 @@ def _start(user: User) -> date:
     return user.start_date or user.created_at.date()
 
 
+def _assigned(users: list[User]) -> dict[int, list[tuple[Assignment, bool]]]:
+    """Per user id: (assignment, by department?) for assignments naming them or their department."""
+    departments = {u.department for u in users if u.department}
+    by_department: dict[str, list[Assignment]] = {}
+    if departments:
+        for row in db.session.scalars(
+            select(Assignment).where(Assignment.department.in_(sorted(departments)))
+        ):
+            by_department.setdefault(row.department, []).append(row)
+    result: dict[int, list[tuple[Assignment, bool]]] = {
+        u.id: [(a, True) for a in by_department.get(u.department, [])] for u in users
+    }
+    ids = [u.id for u in users]
+    for start in range(0, len(ids), 500):
+        rows = db.session.execute(
+            select(AssignmentTarget.user_id, Assignment)
+            .join(Assignment, Assignment.id == AssignmentTarget.assignment_id)
+            .where(AssignmentTarget.user_id.in_(ids[start : start + 500]))
+        )
+        for user_id, row in rows:
+            result[user_id].append((row, False))
+    return result
+
+
+def _module_items(
+    user: User,
+    mine: list[ModuleCompletion],
+    assigned: list[tuple[Assignment, bool]],
+    seen: dict[tuple[str, int], date],
+    days: timedelta,
+) -> list[DueItem]:
+    """Assigned modules and modules updated since the person completed them, one item each."""
+    catalog = {m.slug: m.material_version for m in content.catalog().modules}
+    current = {c.module_slug for c in mine if catalog.get(c.module_slug) == c.material_version}
+    due: dict[str, date] = {}
+
+    def add(slug: str, day: date) -> None:
+        due[slug] = min(day, due.get(slug, day))
+
+    for completion in mine:
+        version = catalog.get(completion.module_slug)
+        if version is not None and completion.material_version < version:
+            add(completion.module_slug, seen[(completion.module_slug, version)] + days)
+    for assignment, by_department in assigned:
+        if assignment.module_slug in catalog:
+            # Someone who joins the department later still gets the usual time to do it.
+            day = (
+                max(assignment.due_on, _start(user) + days) if by_department else assignment.due_on
+            )
+            add(assignment.module_slug, day)
+    return [
+        DueItem(f"module:{slug}", day, slug in current)
+        for slug, day in sorted(due.items(), key=lambda pair: (pair[1], pair[0]))
+    ]
+
+
 def summaries(users: list[User], today: date) -> dict[int, AssignmentSummary]:
     """Due items for many people in a bounded number of queries (whatever their number)."""
     days = timedelta(days=settings.get(PROGRAMME_DUE_DAYS))
     programme = progress.programme_status(users)
+    required = [p.module for p in progress.placed_modules() if p.required]
+    completions = progress.completions_by_user(u.id for u in users)
+    seen = module_versions.first_seen(today)
+    assigned = _assigned(users)
+    refreshers = refresher.refreshers(users, programme, required, today, days)
     current = policy.current_version()
     signed: set[int] = set()
     if current is not None:
@@ -93,9 +159,19 @@ def summaries(users: list[User], today: date) -> dict[int, AssignmentSummary]:
             )
     result: dict[int, AssignmentSummary] = {}
     for user in users:
-        items = [DueItem("programme", _start(user) + days, programme[user.id].done)]
+        mine = completions.get(user.id, [])
+        ever = {c.module_slug for c in mine}
+        # Once completed, the programme stays done: an updated module is its own item below.
+        finished = (
+            programme[user.id].done or bool(required) and all(m.slug in ever for m in required)
+        )
+        items = [DueItem("programme", _start(user) + days, finished)]
         if current is not None:
             published = current.published_at.date()
             items.append(DueItem("policy", max(_start(user), published) + days, user.id in signed))
+        items.extend(_module_items(user, mine, assigned[user.id], seen, days))
+        if user.id in refreshers:
+            _opens, due_on, done = refreshers[user.id]
+            items.append(DueItem("refresher", due_on, done))
         result[user.id] = AssignmentSummary(tuple(items), today)
     return result

@@ -88,6 +88,20 @@ def record_step(
     return StepPosition(row.current_step, frozenset(seen), _all_seen(seen, module))
 
 
+def start_again(user: User, module: Module, now: datetime | None = None) -> None:
+    """Start a new pass through a module: steps unread again, past completions untouched."""
+    now = now or utcnow()
+    row = _progress(user, module)
+    if row is None or not _is_current(row, module):
+        return
+    row.steps_seen = []
+    row.current_step = 0
+    row.started_at = now
+    row.updated_at = now
+    row.steps_completed_at = None
+    db.session.commit()
+
+
 def _snapshot(module: Module, now: datetime) -> QuizSnapshot:
     quiz = module.quiz
     found = db.session.get(QuizSnapshot, quiz.content_hash)

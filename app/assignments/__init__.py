@@ -1,0 +1,1 @@
+"""HR assignments of modules to departments or people, with due dates."""
