@@ -38,12 +38,14 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     _configure_login()
 
     from app.admin.routes import bp as admin_bp
+    from app.api.routes import bp as api_bp
     from app.auth.routes import bp as auth_bp
     from app.consent.routes import bp as consent_bp
     from app.consent_admin.routes import bp as consent_admin_bp
     from app.consent_hr.routes import bp as consent_hr_bp
     from app.hr.routes import bp as hr_bp
     from app.hr_policy.routes import bp as hr_policy_bp
+    from app.integrations.routes import bp as integrations_bp
     from app.learn.admin_routes import bp as learn_admin_bp
     from app.learn.routes import bp as learn_bp
     from app.main.routes import bp as main_bp
@@ -68,6 +70,8 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     app.register_blueprint(consent_bp)
     app.register_blueprint(consent_hr_bp)
     app.register_blueprint(consent_admin_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(integrations_bp)
 
     from app.errors import register_error_handlers
     from app.observability import register_request_logging

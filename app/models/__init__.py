@@ -1,6 +1,7 @@
 """All models, imported here so that Alembic and create_all see every table."""
 
 from app.models.acknowledgement import Acknowledgement
+from app.models.api_token import ApiToken
 from app.models.audit import AuditEvent
 from app.models.consent import ConsentEvent, ConsentPurpose, ConsentText
 from app.models.learning import (
@@ -14,6 +15,7 @@ from app.models.policy import PolicyText, PolicyVersion
 from app.models.publication import PublicationCheck, PublicationCheckPerson, PublicationReview
 from app.models.setting import Setting
 from app.models.user import Role, User
+from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "AuditEvent",
@@ -34,4 +36,8 @@ __all__ = [
     "Role",
     "Setting",
     "User",
+    "ApiToken",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]
