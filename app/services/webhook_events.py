@@ -38,6 +38,7 @@ def on_consent_decision(previous: Any, event: ConsentEvent) -> None:
             "on_behalf": event.on_behalf,
             "code": event.code,
         },
+        now=event.recorded_at,
     )
 
 
@@ -53,6 +54,7 @@ def on_policy_signed(ack: Acknowledgement) -> None:
             "signed_at": iso(ack.signed_at),
             "code": ack.code,
         },
+        now=ack.signed_at,
     )
 
 
