@@ -28,12 +28,16 @@ def _row(i: int, **extra) -> dict:
 def test_put_creates_then_updates_then_changes_nothing(client, admin):
     token = issue(admin)
     url = "/api/v1/employees/ana@example.com"
-    created = client.put(url, json={"full_name": "Ana Lima", "external_id": "E1"}, headers=bearer(token))
+    created = client.put(
+        url, json={"full_name": "Ana Lima", "external_id": "E1"}, headers=bearer(token)
+    )
     assert created.status_code == 200
     body = created.get_json()
     assert body["result"] == "created"
     assert body["employee"]["external_id"] == "E1" and body["employee"]["role"] == "employee"
-    again = client.put(url, json={"full_name": "Ana Lima", "external_id": "E1"}, headers=bearer(token))
+    again = client.put(
+        url, json={"full_name": "Ana Lima", "external_id": "E1"}, headers=bearer(token)
+    )
     assert again.get_json()["result"] == "unchanged"
     moved = client.put(
         "/api/v1/employees/E1",
@@ -66,7 +70,9 @@ def test_batch_of_5000_is_written_with_bulk_statements(client, admin, count_quer
     rows = [_row(i) for i in range(5000)]
     before = _people()
     with count_queries() as counter:
-        response = client.post("/api/v1/employees:batch", json={"employees": rows}, headers=bearer(token))
+        response = client.post(
+            "/api/v1/employees:batch", json={"employees": rows}, headers=bearer(token)
+        )
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["created"] == 5000
     assert _people() == before + 5000
@@ -87,7 +93,9 @@ def test_one_bad_row_and_nothing_is_written(client, admin):
     rows[4321]["email"] = "not-an-email"
     rows[10]["external_id"] = "HR-11"  # a duplicate within the batch
     before = _people()
-    response = client.post("/api/v1/employees:batch", json={"employees": rows}, headers=bearer(token))
+    response = client.post(
+        "/api/v1/employees:batch", json={"employees": rows}, headers=bearer(token)
+    )
     assert response.status_code == 422
     errors = response.get_json()["errors"]
     assert {(e["index"], e["field"]) for e in errors} == {(4321, "email"), (11, "external_id")}
@@ -116,7 +124,12 @@ def test_deactivate_is_audited_and_idempotent(client, admin, employee):
     assert client.post(url, headers=bearer(token)).status_code == 200
     actions = list(db.session.scalars(select(AuditEvent.action)))
     assert actions.count("user.deactivated") == 1
-    assert client.post("/api/v1/employees/nobody@example.com/deactivate", headers=bearer(token)).status_code == 404
+    assert (
+        client.post(
+            "/api/v1/employees/nobody@example.com/deactivate", headers=bearer(token)
+        ).status_code
+        == 404
+    )
     own = client.post(f"/api/v1/employees/{admin.email}/deactivate", headers=bearer(token))
     assert own.status_code == 409
 
@@ -124,7 +137,9 @@ def test_deactivate_is_audited_and_idempotent(client, admin, employee):
 def test_cursor_pagination_walks_every_employee_once(client, admin):
     token = issue(admin)
     client.post(
-        "/api/v1/employees:batch", json={"employees": [_row(i) for i in range(12)]}, headers=bearer(token)
+        "/api/v1/employees:batch",
+        json={"employees": [_row(i) for i in range(12)]},
+        headers=bearer(token),
     )
     seen, cursor, pages = [], None, 0
     while True:
@@ -138,4 +153,7 @@ def test_cursor_pagination_walks_every_employee_once(client, admin):
     assert seen == sorted(set(seen)) and len(seen) == _people() == 13
     assert pages == 3
     for bad in ({"limit": 0}, {"limit": 201}, {"cursor": "!!!"}, {"cursor": "eyJ4IjoxfQ"}):
-        assert client.get("/api/v1/employees", query_string=bad, headers=bearer(token)).status_code == 400
+        assert (
+            client.get("/api/v1/employees", query_string=bad, headers=bearer(token)).status_code
+            == 400
+        )

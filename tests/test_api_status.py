@@ -24,24 +24,35 @@ def purposes(app):
     consent_texts.sync_from_files(actor=None, client=ClientInfo.system())
 
 
-def test_status_shows_training_policy_and_consents(client, auth, admin, employee, purposes, no_signing_prerequisites):
+def test_status_shows_training_policy_and_consents(
+    client, auth, admin, employee, purposes, no_signing_prerequisites
+):
     publish(1)
     auth.login(employee.email)
     sign_form(client, name=employee.full_name)
     auth.logout()
     decide(employee, "social-media", "photo", "granted")
     token = issue(admin)
-    body = client.get(f"/api/v1/employees/{employee.email}/status", headers=bearer(token)).get_json()
+    body = client.get(
+        f"/api/v1/employees/{employee.email}/status", headers=bearer(token)
+    ).get_json()
     assert body["policy"]["state"] == "current" and body["policy"]["signed_version"] == 1
     assert body["training"]["done"] is False and body["training"]["required_modules"] > 0
-    photo = next(c for c in body["consents"] if (c["purpose"], c["medium"]) == ("social-media", "photo"))
+    photo = next(
+        c for c in body["consents"] if (c["purpose"], c["medium"]) == ("social-media", "photo")
+    )
     assert photo["status"] == "granted" and photo["allowed"] is True
     assert any(c["status"] == "never" for c in body["consents"])
     # Consent states need consents:read as well.
     narrow = issue(admin, scopes=["status:read"], name="narrow")
-    limited = client.get(f"/api/v1/employees/{employee.email}/status", headers=bearer(narrow)).get_json()
+    limited = client.get(
+        f"/api/v1/employees/{employee.email}/status", headers=bearer(narrow)
+    ).get_json()
     assert "consents" not in limited
-    assert client.get("/api/v1/employees/ghost@example.com/status", headers=bearer(token)).status_code == 404
+    assert (
+        client.get("/api/v1/employees/ghost@example.com/status", headers=bearer(token)).status_code
+        == 404
+    )
 
 
 def test_overdue_lists_people_late_with_their_programme(client, admin, employee, other_employee):
@@ -75,21 +86,33 @@ def test_consent_check_is_recorded_like_the_page(client, admin, employee, other_
     check = db.session.get(PublicationCheck, body["check_id"])
     assert check.checked_by_id == admin.id and check.reference == "Summer post"
     assert db.session.scalar(select(func.count()).select_from(PublicationCheckPerson)) == 2
-    entry = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "consent.publication_check"))
+    entry = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "consent.publication_check")
+    )
     assert "api-token:Newsroom" in entry.user_agent
 
 
 def test_consent_check_refuses_unknown_people_and_records_nothing(client, admin, purposes):
     token = issue(admin)
-    payload = {"purpose": "social-media", "medium": "photo", "people": ["x@example.com"], "reference": "r"}
+    payload = {
+        "purpose": "social-media",
+        "medium": "photo",
+        "people": ["x@example.com"],
+        "reference": "r",
+    }
     unknown = client.post("/api/v1/consents/check", json=payload, headers=bearer(token))
     assert unknown.status_code == 422
     assert unknown.get_json()["errors"][0]["unknown"] == ["x@example.com"]
-    wrong = client.post("/api/v1/consents/check", json={**payload, "purpose": "nope"}, headers=bearer(token))
+    wrong = client.post(
+        "/api/v1/consents/check", json={**payload, "purpose": "nope"}, headers=bearer(token)
+    )
     assert wrong.status_code == 422
     assert db.session.scalar(select(func.count()).select_from(PublicationCheck)) == 0
     narrow = issue(admin, scopes=["consents:read"], name="reader")
-    assert client.post("/api/v1/consents/check", json=payload, headers=bearer(narrow)).status_code == 403
+    assert (
+        client.post("/api/v1/consents/check", json=payload, headers=bearer(narrow)).status_code
+        == 403
+    )
 
 
 def test_certificates_are_501_until_a_source_is_wired(client, admin, monkeypatch):
@@ -99,16 +122,24 @@ def test_certificates_are_501_until_a_source_is_wired(client, admin, monkeypatch
     assert missing.status_code == 501 and missing.mimetype == "application/problem+json"
     issued = utcnow()
     records = [
-        sources.CertificateRecord(i, f"CODE{i}", "a@example.com", None, "Programme", "valid", issued)
+        sources.CertificateRecord(
+            i, f"CODE{i}", "a@example.com", None, "Programme", "valid", issued
+        )
         for i in range(1, 4)
     ]
     monkeypatch.setattr(
-        sources, "CERTIFICATE_SOURCE", lambda after, limit: [r for r in records if r.id > after][:limit]
+        sources,
+        "CERTIFICATE_SOURCE",
+        lambda after, limit: [r for r in records if r.id > after][:limit],
     )
     first = client.get("/api/v1/certificates?limit=2", headers=bearer(token)).get_json()
     assert [c["id"] for c in first["data"]] == [1, 2] and first["next_cursor"]
-    rest = client.get(f"/api/v1/certificates?limit=2&cursor={first['next_cursor']}", headers=bearer(token))
-    assert [c["id"] for c in rest.get_json()["data"]] == [3] and rest.get_json()["next_cursor"] is None
+    rest = client.get(
+        f"/api/v1/certificates?limit=2&cursor={first['next_cursor']}", headers=bearer(token)
+    )
+    assert [c["id"] for c in rest.get_json()["data"]] == [3] and rest.get_json()[
+        "next_cursor"
+    ] is None
 
 
 def test_verify_a_receipt_code(client, auth, admin, employee, no_signing_prerequisites):

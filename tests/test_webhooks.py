@@ -111,15 +111,22 @@ def test_delivery_is_signed_and_verified_by_a_real_receiver(admin, employee, pur
     report = webhook_delivery.deliver_due(now=T0)
     assert report.delivered == 1
     headers, body = receiver.received[0]
-    timestamp, mac = re.fullmatch(r"t=(\d+),v1=([0-9a-f]{64})", headers["Charte-Signature"]).groups()
+    timestamp, mac = re.fullmatch(
+        r"t=(\d+),v1=([0-9a-f]{64})", headers["Charte-Signature"]
+    ).groups()
     expected = hmac.new(secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256).hexdigest()
     assert hmac.compare_digest(mac, expected) and int(timestamp) == int(T0.timestamp())
-    assert headers["Charte-Event"] == "consent.granted" and json.loads(body)["type"] == "consent.granted"
+    assert (
+        headers["Charte-Event"] == "consent.granted"
+        and json.loads(body)["type"] == "consent.granted"
+    )
     assert _deliveries()[0].status == "delivered"
     assert webhook_delivery.deliver_due(now=T0 + timedelta(hours=1)).delivered == 0  # sent once
 
 
-def test_retry_with_backoff_when_the_receiver_fails_then_recovers(admin, employee, purposes, receiver):
+def test_retry_with_backoff_when_the_receiver_fails_then_recovers(
+    admin, employee, purposes, receiver
+):
     receiver.answers = [500]
     _register(admin, receiver.url)
     decide(employee, "social-media", "photo", "granted", when=T0)
@@ -128,15 +135,21 @@ def test_retry_with_backoff_when_the_receiver_fails_then_recovers(admin, employe
     row = _deliveries()[0]
     assert row.status == "pending" and row.last_status_code == 500
     assert row.next_attempt_at == T0 + webhook_delivery.backoff(1)
-    assert webhook_delivery.deliver_due(now=T0 + timedelta(seconds=10)).delivered == 0  # not yet due
+    assert (
+        webhook_delivery.deliver_due(now=T0 + timedelta(seconds=10)).delivered == 0
+    )  # not yet due
     second = webhook_delivery.deliver_due(now=row.next_attempt_at)
     assert second.delivered == 1 and len(receiver.received) == 2
-    attempts = db.session.scalars(select(WebhookAttempt.status_code).order_by(WebhookAttempt.id)).all()
+    attempts = db.session.scalars(
+        select(WebhookAttempt.status_code).order_by(WebhookAttempt.id)
+    ).all()
     assert attempts == [500, 200]
     assert webhook_delivery.backoff(3) == 4 * webhook_delivery.backoff(1)
 
 
-def test_the_outbox_keeps_events_while_the_receiver_is_down(client, auth, admin, employee, purposes):
+def test_the_outbox_keeps_events_while_the_receiver_is_down(
+    client, auth, admin, employee, purposes
+):
     _register(admin, "http://127.0.0.1:9/unreachable")  # nothing listens on the discard port
     decide(employee, "social-media", "photo", "granted", when=T0)
     now = T0
@@ -179,7 +192,9 @@ def test_two_concurrent_workers_deliver_each_event_once(app, admin, employee, pu
     assert db.session.scalar(select(func.count()).select_from(WebhookAttempt)) == 30
 
 
-def test_policy_signature_and_programme_completion_emit(client, auth, admin, employee, no_signing_prerequisites):
+def test_policy_signature_and_programme_completion_emit(
+    client, auth, admin, employee, no_signing_prerequisites
+):
     from tests.learning_support import complete_programme
     from tests.policy_helpers import publish, sign_form
 

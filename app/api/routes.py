@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.api import sources
 from app.api.problems import ApiProblem, problem
-from app.api.registry import operation, openapi_document
+from app.api.registry import openapi_document, operation
 from app.api.schemas import CURSOR_QUERY, page_of, ref
 from app.extensions import csrf, db, limiter
 from app.models.consent import ConsentPurpose
@@ -41,6 +41,9 @@ limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=_rate_key)(
 @bp.before_request
 def authenticate() -> Any:
     """Every route but the document needs `Authorization: Bearer <token>` of an active token."""
+    query = "".join(k + v for k, v in request.args.items(multi=True))
+    if "\x00" in request.path or "\x00" in query:
+        return problem(400, "NUL characters are not allowed.")  # no database stores them
     view = current_app.view_functions.get(request.endpoint or "")
     if view is None or getattr(view, "charte_public_api", False):
         return None
@@ -72,6 +75,8 @@ def _body(kind: type) -> Any:
     data = request.get_json(silent=True)
     if not isinstance(data, kind):
         raise ApiProblem(400, "The body is not the JSON expected.")
+    if "\\u0000" in request.get_data(as_text=True):
+        raise ApiProblem(400, "NUL characters are not allowed.")  # no database stores them
     return data
 
 

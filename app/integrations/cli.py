@@ -22,8 +22,7 @@ def deliver(once: bool, interval: float) -> None:
         report = webhook_delivery.deliver_due(worker=worker)
         if once or report.delivered or report.retrying or report.failed:
             click.echo(
-                f"delivered {report.delivered}, retrying {report.retrying}, "
-                f"failed {report.failed}"
+                f"delivered {report.delivered}, retrying {report.retrying}, failed {report.failed}"
             )
         if once:
             return

@@ -18,7 +18,7 @@ from app.models.user import User
 from app.services import audit
 from app.services.client import ClientInfo
 
-TOKEN_PREFIX = "chrt_"
+TOKEN_PREFIX = "chrt_"  # noqa: S105 - a public marker, not a secret
 # Writing last_used_at on every call would make each read a write: once a minute is enough.
 LAST_USED_PRECISION = timedelta(minutes=1)
 
@@ -126,8 +126,6 @@ def authenticate(value: str, now: datetime | None = None) -> Caller | None:
     caller = Caller(token.id, token.name, frozenset(token.scope_list), token.created_by_id)
     now = now or utcnow()
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
-        db.session.execute(
-            update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now)
-        )
+        db.session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
         db.session.commit()
     return caller

@@ -69,7 +69,9 @@ def _clean(index: int, item: Any, errors: list[dict[str, Any]]) -> dict[str, Any
     except EmailNotValidError:
         errors.append(_error(index, "email", _("A valid email address is required.")))
     external = item.get("external_id")
-    if external is not None and (not isinstance(external, str) or not EXTERNAL_ID_RE.match(external)):
+    if external is not None and (
+        not isinstance(external, str) or not EXTERNAL_ID_RE.match(external)
+    ):
         errors.append(
             _error(index, "external_id", _("Use 1 to 100 letters, digits, dots, dashes or colons."))
         )
@@ -132,15 +134,11 @@ def _match(index, row, by_email, by_external, errors) -> dict | None:
     return current
 
 
-def upsert(
-    items: list[Any], *, actor: User, client: ClientInfo, source: str
-) -> UpsertResult:
+def upsert(items: list[Any], *, actor: User, client: ClientInfo, source: str) -> UpsertResult:
     """Create or update every employee, or none: one transaction, bulk statements."""
     result = UpsertResult()
     if not isinstance(items, list) or not items or len(items) > MAX_BATCH:
-        result.errors.append(
-            _error(0, None, _("Send between 1 and %(n)d employees.", n=MAX_BATCH))
-        )
+        result.errors.append(_error(0, None, _("Send between 1 and %(n)d employees.", n=MAX_BATCH)))
         return result
     rows: list[tuple[int, dict[str, Any]]] = []
     seen_email: dict[str, int] = {}
@@ -238,4 +236,3 @@ def resolve(keys: list[str]) -> tuple[list[User], list[str]]:
             ids.add(user.id)
             people.append(user)
     return people, unknown
-
