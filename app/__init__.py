@@ -38,6 +38,7 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     _configure_login()
 
     from app.admin.routes import bp as admin_bp
+    from app.api.routes import bp as api_bp
     from app.assignments.routes import bp as assignments_bp
     from app.auth.routes import bp as auth_bp
     from app.consent.routes import bp as consent_bp
@@ -45,6 +46,7 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     from app.consent_hr.routes import bp as consent_hr_bp
     from app.hr.routes import bp as hr_bp
     from app.hr_policy.routes import bp as hr_policy_bp
+    from app.integrations.routes import bp as integrations_bp
     from app.learn.admin_routes import bp as learn_admin_bp
     from app.learn.routes import bp as learn_bp
     from app.main.routes import bp as main_bp
@@ -72,6 +74,8 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     app.register_blueprint(consent_admin_bp)
     app.register_blueprint(assignments_bp)
     app.register_blueprint(reminders_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(integrations_bp)
 
     from app.errors import register_error_handlers
     from app.observability import register_request_logging

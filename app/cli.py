@@ -6,6 +6,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from app.integrations.cli import webhooks_cli
 from app.learn.cli import content_cli
 from app.models.user import Role
 from app.reminders.cli import reminders_cli
@@ -109,3 +110,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(content_cli)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(webhooks_cli)

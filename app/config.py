@@ -70,6 +70,11 @@ class BaseConfig:
     OIDC_ROLE_MAP = os.environ.get("OIDC_ROLE_MAP", "")
     OIDC_TIMEOUT_SECONDS = float(os.environ.get("OIDC_TIMEOUT_SECONDS", "10"))
 
+    # REST API and webhooks.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute")  # per token
+    # Webhook endpoints must use https://; tests receive on http://127.0.0.1 when this is on.
+    WEBHOOKS_ALLOW_HTTP_LOOPBACK = _bool("WEBHOOKS_ALLOW_HTTP_LOOPBACK")
+
     CONTENT_DIR = os.environ.get("CONTENT_DIR", str(PROJECT_ROOT / "content"))
     QUIZZES_DIR = os.environ.get("QUIZZES_DIR", str(PROJECT_ROOT / "quizzes"))
 

@@ -50,6 +50,10 @@ def _messages() -> dict[int, tuple[str, str]]:
 
 def render_error(status: int, detail: str | None = None, minimal: bool = False):
     """Render the error page (or a JSON body for API-style clients) with the status code."""
+    from app.api.problems import is_api_request, problem
+
+    if is_api_request():  # the API answers RFC 9457 problem documents, whatever the error
+        return problem(status, detail)
     title, message = _messages().get(status, (_("Error"), _("An error occurred.")))
     if _wants_json():
         return jsonify({"status": status, "title": title, "detail": detail or message}), status

@@ -29,4 +29,18 @@ def connect_areas() -> None:
     from app.services import acknowledgements, receipts  # noqa: F401
 
     acknowledgements.SIGNING_PREREQUISITES.append(_required_modules_check)
+    _connect_webhooks()
     _connected = True
+
+
+def _connect_webhooks() -> None:
+    """Each area's event writes its webhook outbox rows (see app/services/webhook_events.py).
+
+    Certificates emit `certificate.revoked` themselves: `webhooks.emit("certificate.revoked",
+    {...})` before the revocation's commit.
+    """
+    from app.services import acknowledgements, consent, events, webhook_events
+
+    consent.DECISION_HOOKS.append(webhook_events.on_consent_decision)
+    acknowledgements.SIGNED_HOOKS.append(webhook_events.on_policy_signed)
+    events.programme_completed.connect(webhook_events.on_programme_completed)

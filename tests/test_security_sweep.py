@@ -29,6 +29,9 @@ HR_WRITE = {HR, ADMIN}
 CONSENT_READ = {COMMS, AUDITOR, HR, ADMIN}
 CONSENT_WRITE = {COMMS, HR, ADMIN}
 ADMIN_ONLY = {ADMIN}
+# The REST API ignores the session: without a bearer token everyone gets 401 (tested in
+# tests/test_api_*.py with real tokens and scopes); the OpenAPI document is public.
+TOKEN = "token"
 
 # endpoint -> (who may call it, sample URL values)
 ACCESS: dict[str, tuple[set[str], dict]] = {
@@ -54,6 +57,21 @@ ACCESS: dict[str, tuple[set[str], dict]] = {
     "learn.submit": (SIGNED_IN, {"attempt_id": 999999}),
     "learn.image": (SIGNED_IN, {"filename": "missing.png"}),
     "learn.again": (SIGNED_IN, {"slug": "why-a-policy"}),
+    "api.openapi": (PUBLIC, {}),
+    "api.batch_employees": (TOKEN, {}),
+    "api.certificates": (TOKEN, {}),
+    "api.consent_check": (TOKEN, {}),
+    "api.deactivate_employee": (TOKEN, {"key": "nobody@example.com"}),
+    "api.employee_status": (TOKEN, {"key": "nobody@example.com"}),
+    "api.get_employee": (TOKEN, {"key": "nobody@example.com"}),
+    "api.list_employees": (TOKEN, {}),
+    "api.overdue": (TOKEN, {}),
+    "api.put_employee": (TOKEN, {"key": "nobody@example.com"}),
+    "api.verify": (TOKEN, {"code": "0000-0000-0000-0000-0000"}),
+    "integrations.api_tokens_page": (ADMIN_ONLY, {}),
+    "integrations.revoke_token": (ADMIN_ONLY, {"token_id": 999999}),
+    "integrations.webhooks_page": (ADMIN_ONLY, {}),
+    "integrations.disable_webhook": (ADMIN_ONLY, {"endpoint_id": 999999}),
     "assignments.index": (HR_READ, {}),
     "assignments.create": (HR_WRITE, {}),
     "reminders.index": (HR_READ, {}),
@@ -154,6 +172,10 @@ def test_every_route_answers_each_role_as_the_table_says(app, client, auth, peop
         response.get_data()  # consume streamed bodies so their request context ends here
         response.close()
         refused = _refused(response)
+        if allowed == TOKEN:
+            if response.status_code != 401:
+                wrong.append(f"{method} {url}: {response.status_code} without a bearer token")
+            continue
         if response.status_code >= 500:
             wrong.append(f"{method} {url}: {response.status_code}")
         elif role in allowed and refused and not (endpoint == "auth.login" and role != ANON):

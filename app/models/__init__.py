@@ -1,6 +1,7 @@
 """All models, imported here so that Alembic and create_all see every table."""
 
 from app.models.acknowledgement import Acknowledgement
+from app.models.api_token import ApiToken
 from app.models.assignment import Assignment, AssignmentTarget, ModuleVersionSeen
 from app.models.audit import AuditEvent
 from app.models.consent import ConsentEvent, ConsentPurpose, ConsentText
@@ -16,6 +17,7 @@ from app.models.publication import PublicationCheck, PublicationCheckPerson, Pub
 from app.models.reminder import ReminderSent
 from app.models.setting import Setting
 from app.models.user import Role, User
+from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Assignment",
@@ -40,4 +42,8 @@ __all__ = [
     "Role",
     "Setting",
     "User",
+    "ApiToken",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

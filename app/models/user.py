@@ -42,6 +42,8 @@ class User(UserMixin, db.Model):
     # Stored lower-cased by the services, so uniqueness is case-insensitive.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
+    # The HR system's own identifier, so that the API can match people whose email changes.
+    external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
     department: Mapped[str] = mapped_column(String(120), default="", index=True)
     job_title: Mapped[str] = mapped_column(String(120), default="")
     start_date: Mapped[date | None] = mapped_column(Date)

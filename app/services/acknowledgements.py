@@ -40,6 +40,8 @@ ALLOW_SIGNING_BEFORE_COMPLETION = settings.register(
 # Each callable returns a translated reason why the user may not sign yet, or None.
 # Other areas append theirs (e.g. "complete the required modules") when the app is built.
 SIGNING_PREREQUISITES: list[Callable[[User], str | None]] = []
+# Called with each new acknowledgement inside its transaction, before the commit (webhook outbox).
+SIGNED_HOOKS: list[Callable[[Acknowledgement], None]] = []
 
 
 class SigningError(ValueError):
@@ -197,6 +199,8 @@ def sign(
         },
         client=client,
     )
+    for hook in SIGNED_HOOKS:
+        hook(ack)
     db.session.commit()
     return SignResult(ack, created=True)
 

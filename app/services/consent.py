@@ -83,6 +83,9 @@ def add_months(start: date, months: int) -> date:
 
 # Called after each recorded decision (previous state, new event); publication reviews register.
 DECISION_LISTENERS: list[Callable[[ConsentState, ConsentEvent], None]] = []
+# Called with the same arguments inside the decision's transaction, before the commit, for
+# whatever must be saved with it or not at all (the webhook outbox).
+DECISION_HOOKS: list[Callable[[ConsentState, ConsentEvent], None]] = []
 
 
 def latest_events_query(user_ids: Iterable[int] | None = None) -> Select:
@@ -262,6 +265,8 @@ def record_decision(
         },
         client=client,
     )
+    for hook in DECISION_HOOKS:
+        hook(previous, event)
     db.session.commit()
     for listener in DECISION_LISTENERS:
         listener(previous, event)

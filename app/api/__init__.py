@@ -1,0 +1,1 @@
+"""The HRIS REST API under /api/v1: token authentication, problem details, OpenAPI document."""

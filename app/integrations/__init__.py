@@ -1,0 +1,1 @@
+"""Admin pages for integrations: API tokens and webhook endpoints; the webhooks CLI."""
