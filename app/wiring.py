@@ -6,6 +6,7 @@ Each area exposes a registry or a signal; this module plugs them together once p
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.models.user import User
 
@@ -20,6 +21,33 @@ def _required_modules_check(user: User) -> str | None:
     return _("Complete the required modules of your programme before signing the policy.")
 
 
+def _issue_module_certificate(sender, user: User, completion, **extra) -> None:
+    from app.services import certificates
+
+    certificates.issue_for_module(user, completion)
+
+
+def _issue_programme_certificate(sender, user: User, **extra) -> None:
+    from app.services import certificates
+
+    certificates.issue_programme_if_due(user)
+
+
+def _connect_certificates() -> None:
+    """Certificates follow completions and signatures; their codes are verifiable publicly."""
+    # certificate_documents declares the certificate logo setting when imported.
+    from app.services import certificate_documents, certificates, events, verification  # noqa: F401
+
+    # weak=False: the receivers must live as long as the process, whatever imports them.
+    events.module_completed.connect(_issue_module_certificate, weak=False)
+    # The programme certificate needs both the modules and the signature, in either order.
+    events.programme_completed.connect(_issue_programme_certificate, weak=False)
+    events.policy_signed.connect(_issue_programme_certificate, weak=False)
+    if certificates.lookup not in verification.VERIFIERS:
+        verification.VERIFIERS.append(certificates.lookup)
+    verification.KIND_LABELS.setdefault(certificates.KIND, _l("Certificate of completion"))
+
+
 def connect_areas() -> None:
     """Register cross-area hooks (idempotent: create_app runs many times in tests)."""
     global _connected
@@ -29,4 +57,5 @@ def connect_areas() -> None:
     from app.services import acknowledgements, receipts  # noqa: F401
 
     acknowledgements.SIGNING_PREREQUISITES.append(_required_modules_check)
+    _connect_certificates()
     _connected = True

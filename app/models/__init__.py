@@ -2,6 +2,7 @@
 
 from app.models.acknowledgement import Acknowledgement
 from app.models.audit import AuditEvent
+from app.models.certificate import Certificate, CertificateRevocation
 from app.models.consent import ConsentEvent, ConsentPurpose, ConsentText
 from app.models.learning import (
     ModuleCompletion,
@@ -17,6 +18,8 @@ from app.models.user import Role, User
 
 __all__ = [
     "AuditEvent",
+    "Certificate",
+    "CertificateRevocation",
     "ModuleCompletion",
     "ModulePlacement",
     "ModuleProgress",
