@@ -106,7 +106,9 @@ def test_revocation_requires_a_reason_and_shows_on_verify(client, auth, hr, issu
     assert response.status_code == 400
     assert db.session.scalar(select(func.count()).select_from(CertificateRevocation)) == 0
 
-    response = post_form(client, f"{page}/revoke", {"reason": "Quiz taken by someone else"}, page=page)
+    response = post_form(
+        client, f"{page}/revoke", {"reason": "Quiz taken by someone else"}, page=page
+    )
     assert response.status_code == 302
     [event] = _audits("certificate.revoked")
     assert "Quiz taken by someone else" in event.details and event.actor_id == hr.id
@@ -179,9 +181,11 @@ def test_verification_valid_unknown_garbled_and_json(client, issued):
     data = client.get(f"/verify/{target.code}", headers={"Accept": "application/json"}).get_json()
     assert data["status"] == "valid" and data["kind"] == "certificate"
     assert data["holder_name"] == target.holder_name and data["revoked_at"] is None
-    assert set(data) == {
-        "status", "kind", "code", "holder_name", "title", "issued_at", "details", "revoked_at"
-    } and data["details"] == {}
+    assert (
+        set(data)
+        == {"status", "kind", "code", "holder_name", "title", "issued_at", "details", "revoked_at"}
+        and data["details"] == {}
+    )
     assert client.get("/verify/0000-0000-0000-0000-0000").status_code == 404
     assert client.get("/verify/not-a-code!").status_code == 404
     assert client.get("/verify/0000?format=json").get_json() == {"status": "unknown"}

@@ -33,7 +33,9 @@ def _certificates(kind: str | None = None) -> list[Certificate]:
 
 def _issued_audits() -> int:
     return db.session.scalar(
-        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "certificate.issued")
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.action == "certificate.issued")
     )
 
 
@@ -98,9 +100,7 @@ def test_programme_after_modules_then_signature(client, auth, employee):
     assert len(_certificates("programme")) == 1
 
 
-def test_programme_after_signature_then_modules(
-    client, auth, employee, no_signing_prerequisites
-):
+def test_programme_after_signature_then_modules(client, auth, employee, no_signing_prerequisites):
     publish(1)
     auth.login(employee.email)
     assert sign_form(client, name=employee.full_name).status_code == 302

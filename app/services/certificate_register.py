@@ -101,9 +101,7 @@ def listing(flt: CertificateFilter, per_page: int = PER_PAGE) -> CertificatePage
     page = max(1, min(flt.page, max(1, -(-total // per_page))))
     items = list(
         db.session.scalars(
-            query.options(
-                contains_eager(Certificate.user), contains_eager(Certificate.revocation)
-            )
+            query.options(contains_eager(Certificate.user), contains_eager(Certificate.revocation))
             .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
             .offset((page - 1) * per_page)
             .limit(per_page)
@@ -115,9 +113,7 @@ def listing(flt: CertificateFilter, per_page: int = PER_PAGE) -> CertificatePage
 def start_export(flt: CertificateFilter, *, actor: User, client: ClientInfo) -> list[int]:
     """Ids of every certificate matching the filter, after auditing the export (commits)."""
     ids = list(
-        db.session.scalars(
-            _query(flt).with_only_columns(Certificate.id).order_by(Certificate.id)
-        )
+        db.session.scalars(_query(flt).with_only_columns(Certificate.id).order_by(Certificate.id))
     )
     audit.record(
         "certificates.exported",
