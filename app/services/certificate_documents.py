@@ -153,6 +153,10 @@ def zip_stream(ids: list[int], url_for_code: Callable[[str], str]) -> Iterator[b
                 .options(selectinload(Certificate.user))
                 .order_by(Certificate.id)
             ).all()
+            # End the transaction before rendering: a large export must not hold SQLite's
+            # write lock (this GET writes its audit entry) nor a PostgreSQL snapshot for minutes.
+            # close() detaches the rows without expiring them; render() needs nothing more.
+            db.session.close()
             for certificate in batch:
                 info = zipfile.ZipInfo(
                     filename(certificate), date_time=certificate.issued_at.timetuple()[:6]
