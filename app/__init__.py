@@ -41,6 +41,7 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     from app.api.routes import bp as api_bp
     from app.assignments.routes import bp as assignments_bp
     from app.auth.routes import bp as auth_bp
+    from app.certificates.routes import bp as certificates_bp
     from app.consent.routes import bp as consent_bp
     from app.consent_admin.routes import bp as consent_admin_bp
     from app.consent_hr.routes import bp as consent_hr_bp
@@ -76,6 +77,7 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     app.register_blueprint(reminders_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(integrations_bp)
+    app.register_blueprint(certificates_bp)
 
     from app.errors import register_error_handlers
     from app.observability import register_request_logging

@@ -36,8 +36,10 @@ def writes_on_get(view):
 
 
 def _request_writes() -> bool:
+    # Outside a request (command line, cron, background work) the caller is almost always a
+    # writer: take the lock up front so that concurrent runs queue instead of failing.
     if not has_request_context():
-        return False
+        return True
     if request.method not in _READ_METHODS:
         return True
     view = current_app.view_functions.get(request.endpoint or "")

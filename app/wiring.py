@@ -6,6 +6,7 @@ Each area exposes a registry or a signal; this module plugs them together once p
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.models.user import User
 
@@ -20,6 +21,33 @@ def _required_modules_check(user: User) -> str | None:
     return _("Complete the required modules of your programme before signing the policy.")
 
 
+def _issue_module_certificate(sender, user: User, completion, **extra) -> None:
+    from app.services import certificates
+
+    certificates.issue_for_module(user, completion)
+
+
+def _issue_programme_certificate(sender, user: User, **extra) -> None:
+    from app.services import certificates
+
+    certificates.issue_programme_if_due(user)
+
+
+def _connect_certificates() -> None:
+    """Certificates follow completions and signatures; their codes are verifiable publicly."""
+    # certificate_documents declares the certificate logo setting when imported.
+    from app.services import certificate_documents, certificates, events, verification  # noqa: F401
+
+    # weak=False: the receivers must live as long as the process, whatever imports them.
+    events.module_completed.connect(_issue_module_certificate, weak=False)
+    # The programme certificate needs both the modules and the signature, in either order.
+    events.programme_completed.connect(_issue_programme_certificate, weak=False)
+    events.policy_signed.connect(_issue_programme_certificate, weak=False)
+    if certificates.lookup not in verification.VERIFIERS:
+        verification.VERIFIERS.append(certificates.lookup)
+    verification.KIND_LABELS.setdefault(certificates.KIND, _l("Certificate of completion"))
+
+
 def connect_areas() -> None:
     """Register cross-area hooks (idempotent: create_app runs many times in tests)."""
     global _connected
@@ -30,17 +58,52 @@ def connect_areas() -> None:
 
     acknowledgements.SIGNING_PREREQUISITES.append(_required_modules_check)
     _connect_webhooks()
+    _connect_certificates()
     _connected = True
 
 
 def _connect_webhooks() -> None:
     """Each area's event writes its webhook outbox rows (see app/services/webhook_events.py).
 
-    Certificates emit `certificate.revoked` themselves: `webhooks.emit("certificate.revoked",
-    {...})` before the revocation's commit.
+    The API lists certificates through `sources.CERTIFICATE_SOURCE`, adapted here.
     """
-    from app.services import acknowledgements, consent, events, webhook_events
+    from app.api import sources
+    from app.services import acknowledgements, certificates, consent, events, webhook_events
+
+    certificates.REVOKED_HOOKS.append(webhook_events.on_certificate_revoked)
+    sources.CERTIFICATE_SOURCE = _certificate_records
 
     consent.DECISION_HOOKS.append(webhook_events.on_consent_decision)
     acknowledgements.SIGNED_HOOKS.append(webhook_events.on_policy_signed)
     events.programme_completed.connect(webhook_events.on_programme_completed)
+
+
+def _certificate_records(after_id: int, limit: int):
+    """Certificates with id > after_id, ascending, as the API lists them."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from app.api.sources import CertificateRecord
+    from app.extensions import db
+    from app.models.certificate import Certificate
+
+    rows = db.session.scalars(
+        select(Certificate)
+        .where(Certificate.id > after_id)
+        .options(selectinload(Certificate.user), selectinload(Certificate.revocation))
+        .order_by(Certificate.id)
+        .limit(limit)
+    )
+    return [
+        CertificateRecord(
+            id=row.id,
+            code=row.code,
+            employee_email=row.user.email,
+            employee_external_id=row.user.external_id,
+            title=row.title_en,
+            status="revoked" if row.revocation else "valid",
+            issued_at=row.issued_at,
+            revoked_at=row.revocation.revoked_at if row.revocation else None,
+        )
+        for row in rows
+    ]

@@ -4,6 +4,7 @@ from app.models.acknowledgement import Acknowledgement
 from app.models.api_token import ApiToken
 from app.models.assignment import Assignment, AssignmentTarget, ModuleVersionSeen
 from app.models.audit import AuditEvent
+from app.models.certificate import Certificate, CertificateRevocation
 from app.models.consent import ConsentEvent, ConsentPurpose, ConsentText
 from app.models.learning import (
     ModuleCompletion,
@@ -25,6 +26,8 @@ __all__ = [
     "ModuleVersionSeen",
     "ReminderSent",
     "AuditEvent",
+    "Certificate",
+    "CertificateRevocation",
     "ModuleCompletion",
     "ModulePlacement",
     "ModuleProgress",

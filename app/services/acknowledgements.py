@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -23,7 +24,7 @@ from app.models.audit import AuditEvent
 from app.models.policy import PolicyText, PolicyVersion
 from app.models.types import utcnow
 from app.models.user import User
-from app.services import audit, codes, policy, settings
+from app.services import audit, codes, events, policy, settings
 from app.services.client import ClientInfo
 
 ALLOW_SIGNING_BEFORE_COMPLETION = settings.register(
@@ -202,6 +203,7 @@ def sign(
     for hook in SIGNED_HOOKS:
         hook(ack)
     db.session.commit()
+    events.policy_signed.send(current_app._get_current_object(), user=user, acknowledgement=ack)
     return SignResult(ack, created=True)
 
 

@@ -29,6 +29,7 @@ class VerificationResult:
     title: str
     issued_at: datetime
     details: dict[str, Any] = field(default_factory=dict)
+    revoked_at: datetime | None = None  # when a revoked document stopped being valid
 
     def __post_init__(self) -> None:
         if self.status not in ("valid", "revoked"):

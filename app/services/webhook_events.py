@@ -66,3 +66,21 @@ def on_programme_completed(sender: Any, *, user: User, completed_at: Any = None,
         {"employee": employee_ref(user), "completed_at": iso(completed_at)},
     )
     db.session.commit()
+
+
+def on_certificate_revoked(certificate: Any, revocation: Any) -> None:
+    """certificate.revoked, in the revocation's transaction (before its commit)."""
+    holder = db.session.get(User, certificate.user_id)
+    webhooks.emit(
+        "certificate.revoked",
+        {
+            "certificate": {
+                "id": certificate.id,
+                "code": certificate.code,
+                "kind": certificate.kind,
+                "module": certificate.module_slug,
+            },
+            "employee": employee_ref(holder),
+            "revoked_at": revocation.revoked_at.isoformat(),
+        },
+    )

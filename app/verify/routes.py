@@ -51,6 +51,7 @@ def check(code: str):
                 "title": result.title,
                 "issued_at": result.issued_at.isoformat(),
                 "details": result.details,
+                "revoked_at": result.revoked_at.isoformat() if result.revoked_at else None,
             }
         )
     return render_template(

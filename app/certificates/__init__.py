@@ -1,0 +1,1 @@
+"""Certificates area: my certificates, the HR list, revocation and downloads."""
