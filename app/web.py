@@ -7,14 +7,17 @@ from urllib.parse import urlsplit
 from flask import current_app, request, url_for
 
 from app.services.client import ClientInfo
+from app.services.privacy import evidence_client
 
 
 def client_info(auth_method: str = "password") -> ClientInfo:
-    """The requester's address and browser, as recorded with evidence."""
-    return ClientInfo(
-        ip=request.remote_addr,
-        user_agent=(request.user_agent.string or "")[:512] or None,
-        auth_method=auth_method,
+    """The requester's address and browser, as recorded with evidence (unless the admin said no)."""
+    return evidence_client(
+        ClientInfo(
+            ip=request.remote_addr,
+            user_agent=(request.user_agent.string or "")[:512] or None,
+            auth_method=auth_method,
+        )
     )
 
 

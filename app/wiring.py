@@ -26,7 +26,7 @@ def connect_areas() -> None:
     if _connected:
         return
     # Importing these modules registers their evidence verifiers and verification lookups.
-    from app.services import acknowledgements, receipts  # noqa: F401
+    from app.services import acknowledgement_checks, acknowledgements, receipts  # noqa: F401
 
     acknowledgements.SIGNING_PREREQUISITES.append(_required_modules_check)
     _connected = True

@@ -11,6 +11,7 @@ from app.models.learning import (
     QuizSnapshot,
 )
 from app.models.policy import PolicyText, PolicyVersion
+from app.models.privacy import EvidenceAttachment, RetentionPurge
 from app.models.publication import PublicationCheck, PublicationCheckPerson, PublicationReview
 from app.models.setting import Setting
 from app.models.user import Role, User
@@ -28,6 +29,8 @@ __all__ = [
     "ConsentEvent",
     "ConsentPurpose",
     "ConsentText",
+    "EvidenceAttachment",
+    "RetentionPurge",
     "PublicationCheck",
     "PublicationCheckPerson",
     "PublicationReview",
