@@ -24,7 +24,9 @@ from app.models.consent import ConsentPurpose
 from app.models.types import utcnow
 from app.models.user import Role, User
 from app.permissions import role_required
+from app.on_behalf.routes import read_scan
 from app.services import (
+    attachments,
     consent,
     consent_pages,
     consent_register,
@@ -153,7 +155,14 @@ def person(user_id: int):
         text = consent_texts.current_texts(form.text_locale.data).get(purpose.id)
         if text is None:
             abort(400)
-        error = apply_decision(
+        scan, error = None, None
+        if form.scan.data:
+            try:
+                scan = read_scan(form.scan)
+            except attachments.AttachmentError as exc:
+                form.scan.errors = [str(exc)]
+                error = str(exc)
+        error = error or apply_decision(
             person,
             current_user,
             purpose_id=purpose.id,
@@ -162,6 +171,7 @@ def person(user_id: int):
             text_id=text.id,
             valid_until=form.valid_until.data,
             paper_reference=form.paper_reference.data,
+            scan=scan,
         )
         if error is None:
             return redirect(url_for("consent_hr.person", user_id=person.id))

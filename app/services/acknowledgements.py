@@ -223,6 +223,7 @@ def get_for_receipt(ack_id: int) -> Acknowledgement | None:
         .where(Acknowledgement.id == ack_id)
         .options(
             selectinload(Acknowledgement.user),
+            selectinload(Acknowledgement.recorded_by),
             selectinload(Acknowledgement.policy_version).selectinload(PolicyVersion.texts),
         )
     )

@@ -29,8 +29,21 @@ def _text(ack: Acknowledgement):
 
 
 def _method_label(method: str) -> str:
-    labels = {"password": _("Signed in with a password, password typed again to sign")}
+    labels = {
+        "password": _("Signed in with a password, password typed again to sign"),
+        "paper-recorded-by-hr": _("Signed on paper; recorded by HR on behalf of the employee"),
+    }
     return labels.get(method, method)
+
+
+def _on_behalf_rows(ack: Acknowledgement) -> tuple[tuple[str, str], ...]:
+    if not ack.on_behalf:
+        return ()
+    recorder = ack.recorded_by.full_name if ack.recorded_by else "—"
+    return (
+        (_("Recorded by"), recorder + " — " + _("recorded by HR on behalf of the employee")),
+        (_("Paper form reference"), ack.paper_reference or "—"),
+    )
 
 
 def render(ack: Acknowledgement, verify_url: str) -> bytes:
@@ -62,6 +75,7 @@ def render(ack: Acknowledgement, verify_url: str) -> bytes:
                     + ack.signed_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
                 ),
                 (_("Method"), _method_label(ack.auth_method)),
+                *_on_behalf_rows(ack),
             ),
             code_label=_("Verification code"),
             code=format_code(ack.code),
