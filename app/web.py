@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, request, url_for
 
+from app.services import attachments
 from app.services.client import ClientInfo
 from app.services.privacy import evidence_client
 
@@ -40,3 +41,9 @@ def verification_url(code: str) -> str:
     if base:
         return base.rstrip("/") + url_for("verify.check", code=code)
     return url_for("verify.check", code=code, _external=True)
+
+
+def read_scan(field) -> attachments.Upload:
+    """Read an uploaded scan (never more than the limit plus one byte) and check its content."""
+    data = field.data.read(attachments.max_bytes() + 1)
+    return attachments.check(data, field.data.filename or "")

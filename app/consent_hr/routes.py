@@ -24,7 +24,6 @@ from app.models.consent import ConsentPurpose
 from app.models.types import utcnow
 from app.models.user import Role, User
 from app.permissions import role_required
-from app.on_behalf.routes import read_scan
 from app.services import (
     attachments,
     consent,
@@ -34,7 +33,7 @@ from app.services import (
     directory,
     publication,
 )
-from app.web import client_info
+from app.web import client_info, read_scan
 
 bp = Blueprint("consent_hr", __name__, url_prefix="/hr/consent")
 

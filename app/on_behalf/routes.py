@@ -11,15 +11,9 @@ from app.models.user import Role, User
 from app.on_behalf.forms import PaperSignatureForm
 from app.permissions import role_required
 from app.services import acknowledgements, attachments, on_behalf, policy
-from app.web import client_info
+from app.web import client_info, read_scan
 
 bp = Blueprint("on_behalf", __name__, url_prefix="/hr/people")
-
-
-def read_scan(field) -> attachments.Upload:
-    """Read an uploaded scan (never more than the limit plus one byte) and check its content."""
-    data = field.data.read(attachments.max_bytes() + 1)
-    return attachments.check(data, field.data.filename or "")
 
 
 @bp.route("/<int:user_id>/paper-signature", methods=["GET", "POST"])
