@@ -186,7 +186,7 @@ def verify(code: str):
     return render_template(
         "consent/verify.html",
         event=event,
-        genuine=consent_evidence.mac_ok(event),
+        genuine=consent_evidence.intact(event),
         title=_title(event),
         code=codes.format_code(event.code),
     )

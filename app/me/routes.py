@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, send_file, url_for
-from flask_babel import get_locale
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    send_file,
+    session,
+    url_for,
+)
+from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
@@ -75,6 +85,8 @@ def language():
     if not form.validate_on_submit():
         abort(400)
     me.set_locale(current_user, form.locale.data)
+    session["locale"] = current_user.locale
+    refresh()  # the confirmation is shown in the chosen language
     flash(_("Your language preference was saved."), "success")
     return redirect(url_for("me.index"))
 

@@ -124,6 +124,15 @@ def compute_mac(ack: Acknowledgement, version_number: int) -> str:
     ).hexdigest()
 
 
+def intact(ack: Acknowledgement, version_number: int) -> bool:
+    """True when the MAC matches and (version 2) the personal fields match their digest."""
+    if not hmac.compare_digest(compute_mac(ack, version_number), ack.mac):
+        return False
+    if (ack.mac_version or personal.MAC_V1) < personal.MAC_V2:
+        return True
+    return personal.check_personal(ack, personal_fields(ack), personal.purged_user_ids()) is None
+
+
 def find(user: User, version: PolicyVersion) -> Acknowledgement | None:
     """The user's acknowledgement of this version, if any."""
     return db.session.scalar(

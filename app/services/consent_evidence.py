@@ -61,6 +61,16 @@ def mac_ok(event: ConsentEvent) -> bool:
     return hmac.compare_digest(event_mac(event), event.mac)
 
 
+def intact(event: ConsentEvent) -> bool:
+    """True when the MAC matches and (version 2) ip and user agent match their digest."""
+    if not mac_ok(event):
+        return False
+    if (event.mac_version or personal.MAC_V1) < personal.MAC_V2:
+        return True
+    fields = personal_fields(event)
+    return personal.check_personal(event, fields, personal.purged_user_ids()) is None
+
+
 def verify_events(report: audit.VerificationReport, batch: int = 2000) -> None:
     """`flask audit verify`: recompute every consent event's MAC and personal digest."""
     purged = personal.purged_user_ids()

@@ -10,7 +10,6 @@ MAC before and after, so `flask audit verify` can still tie them to their origin
 from __future__ import annotations
 
 import calendar
-import hmac
 import secrets
 from datetime import date, datetime
 
@@ -59,9 +58,9 @@ def _blank_acknowledgements(user: User) -> tuple[int, dict[str, list[str]]]:
     ).all()
     for ack in rows:
         version = ack.policy_version.version
+        if not acknowledgements.intact(ack, version):
+            raise RetentionError(f"acknowledgement id={ack.id} fails its MAC check")
         if ack.mac_version < personal.MAC_V2:
-            if not hmac.compare_digest(acknowledgements.compute_mac(ack, version), ack.mac):
-                raise RetentionError(f"acknowledgement id={ack.id} fails its MAC check")
             before = ack.mac
             personal.seal(ack, acknowledgements.personal_fields(ack))
             ack.mac = acknowledgements.compute_mac(ack, version)
@@ -74,9 +73,9 @@ def _blank_consent_events(user: User) -> tuple[int, dict[str, list[str]]]:
     resealed: dict[str, list[str]] = {}
     rows = db.session.scalars(select(ConsentEvent).where(ConsentEvent.user_id == user.id)).all()
     for event in rows:
+        if not consent_evidence.intact(event):
+            raise RetentionError(f"consent event id={event.id} fails its MAC check")
         if event.mac_version < personal.MAC_V2:
-            if not consent_evidence.mac_ok(event):
-                raise RetentionError(f"consent event id={event.id} fails its MAC check")
             before = event.mac
             personal.seal(event, consent_evidence.personal_fields(event))
             event.mac = consent_evidence.event_mac(event)
