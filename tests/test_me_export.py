@@ -92,7 +92,9 @@ def test_export_needs_sign_in(client):
 
 def test_export_sections_are_pluggable(client, auth, employee, monkeypatch):
     def certificates(user, ctx):
-        return me_export.ExportPart("certificates", [{"code": "X"}], [("certificates/x.pdf", b"%PDF-")])
+        return me_export.ExportPart(
+            "certificates", [{"code": "X"}], [("certificates/x.pdf", b"%PDF-")]
+        )
 
     monkeypatch.setattr(me_export, "EXPORT_SECTIONS", [*me_export.EXPORT_SECTIONS, certificates])
     auth.login(employee.email)

@@ -58,7 +58,11 @@ def test_wrong_current_password_is_refused(client, auth, employee):
     response = post_form(
         client,
         "/me/password",
-        {"current_password": "not it at all", "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+        {
+            "current_password": "not it at all",
+            "new_password": NEW_PASSWORD,
+            "confirm": NEW_PASSWORD,
+        },
         page="/me",
     )
     assert response.status_code == 422

@@ -99,7 +99,9 @@ def test_name_must_match_and_csrf_is_required(client, auth, hr, employee, publis
     auth.login(hr.email)
     response = _record(client, employee, data=pdf_bytes(), filename="f.pdf", name="Someone Else")
     assert "must be the account" in response.get_data(as_text=True)
-    assert _record(client, employee, data=pdf_bytes(), filename="f.pdf", csrf=False).status_code == 400
+    assert (
+        _record(client, employee, data=pdf_bytes(), filename="f.pdf", csrf=False).status_code == 400
+    )
     assert db.session.scalar(db.select(db.func.count()).select_from(Acknowledgement)) == 0
 
 

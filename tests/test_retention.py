@@ -50,8 +50,12 @@ def _untouched_raw(app) -> list:
     ).all()
 
 
-def test_network_details_are_not_stored_when_turned_off(client, auth, employee, admin, no_signing_prerequisites):
-    settings.update({privacy.STORE_NETWORK_DETAILS.key: False}, actor=admin, client=ClientInfo.system())
+def test_network_details_are_not_stored_when_turned_off(
+    client, auth, employee, admin, no_signing_prerequisites
+):
+    settings.update(
+        {privacy.STORE_NETWORK_DETAILS.key: False}, actor=admin, client=ClientInfo.system()
+    )
     publish(1)
     auth.login(employee.email)
     assert sign_form(client, name=employee.full_name).status_code == 302
@@ -120,7 +124,10 @@ def _tamper(sql: str) -> None:
     [
         ("UPDATE acknowledgement SET statement = 'I agree to nothing'", "MAC mismatch"),
         ("UPDATE acknowledgement SET typed_name = 'Forged Name'", "personal fields altered"),
-        ("UPDATE consent_event SET decision = 'refused' WHERE decision = 'granted'", "MAC mismatch"),
+        (
+            "UPDATE consent_event SET decision = 'refused' WHERE decision = 'granted'",
+            "MAC mismatch",
+        ),
     ],
 )
 def test_tampering_after_retention_is_detected(app, left, sql, found):
@@ -131,12 +138,16 @@ def test_tampering_after_retention_is_detected(app, left, sql, found):
 
 
 def test_blanking_without_a_purge_is_detected(left):
-    _tamper(f"UPDATE acknowledgement SET typed_name = '', ip = NULL, user_agent = NULL WHERE user_id = {left.id}")
+    _tamper(
+        f"UPDATE acknowledgement SET typed_name = '', ip = NULL, user_agent = NULL WHERE user_id = {left.id}"
+    )
     report = audit.verify_all()
     assert any("without a recorded retention purge" in p for p in report.problems), report.problems
 
 
-def test_rows_sealed_before_digests_are_resealed(app, employee, hr, monkeypatch, no_signing_prerequisites):
+def test_rows_sealed_before_digests_are_resealed(
+    app, employee, hr, monkeypatch, no_signing_prerequisites
+):
     # Rows recorded before MAC version 2 existed: their MAC covers the personal values.
     with monkeypatch.context() as patch:
         patch.setattr(personal, "seal", lambda row, fields: None)
