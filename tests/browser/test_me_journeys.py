@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import zipfile
@@ -30,7 +29,7 @@ def test_me_page_and_export_download(page, server_url, employee, records, check_
         page.get_by_role("button", name="Download all my data (ZIP)").click()
     download = download_info.value
     assert download.suggested_filename == "charte-export.zip"
-    archive = zipfile.ZipFile(io.BytesIO(open(download.path(), "rb").read()))
+    archive = zipfile.ZipFile(download.path())
     document = json.loads(archive.read("charte-export.json"))
     assert document["profile"]["email"] == employee.email
     page.get_by_label("Preferred language").select_option("fr")
