@@ -126,3 +126,42 @@ def test_password_change_without_csrf_is_refused(client, auth, employee):
     assert response.status_code == 400
     db.session.refresh(employee)
     assert employee.check_password(PASSWORD)
+
+
+def test_me_sections_are_pluggable(client, auth, employee, monkeypatch):
+    from app.services import me
+
+    def certificates(user, ctx):
+        return me.MeSection("certificates", "My certificates", "me/_signatures.html", [])
+
+    monkeypatch.setattr(me, "ME_SECTIONS", [*me.ME_SECTIONS, certificates])
+    auth.login(employee.email)
+    page = client.get("/me").get_data(as_text=True)
+    assert 'id="section-certificates">My certificates</h2>' in page
+
+
+def test_paper_signature_is_labelled_for_hr(client, auth, hr, employee):
+    import io
+
+    from app.services import policy
+    from tests.conftest import csrf_token
+    from tests.policy_helpers import publish
+    from tests.privacy_helpers import pdf_bytes
+
+    if policy.current_version() is None:
+        publish(1)
+    auth.login(hr.email)
+    url = f"/hr/people/{employee.id}/paper-signature"
+    client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client, url),
+            "version": "1",
+            "locale": "en",
+            "typed_name": employee.full_name,
+            "paper_reference": "P-9",
+            "scan": (io.BytesIO(pdf_bytes()), "f.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert "recorded by HR on behalf" in client.get("/hr/policy").get_data(as_text=True)
