@@ -51,7 +51,10 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     from app.learn.admin_routes import bp as learn_admin_bp
     from app.learn.routes import bp as learn_bp
     from app.main.routes import bp as main_bp
+    from app.me.routes import bp as me_bp
+    from app.on_behalf.routes import bp as on_behalf_bp
     from app.policy_admin.routes import bp as policy_admin_bp
+    from app.privacy_admin.routes import bp as privacy_admin_bp
     from app.reminders.routes import bp as reminders_bp
     from app.sign.routes import bp as sign_bp
     from app.sso.oidc import init_oidc
@@ -78,6 +81,9 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     app.register_blueprint(api_bp)
     app.register_blueprint(integrations_bp)
     app.register_blueprint(certificates_bp)
+    app.register_blueprint(me_bp)
+    app.register_blueprint(on_behalf_bp)
+    app.register_blueprint(privacy_admin_bp)
 
     from app.errors import register_error_handlers
     from app.observability import register_request_logging

@@ -1,4 +1,4 @@
-"""Command-line groups (users, demo, audit, policy, consent, content); they only call services."""
+"""Command-line groups (users, demo, audit, policy, consent, retention, content); they call services."""
 
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ from app.integrations.cli import webhooks_cli
 from app.learn.cli import content_cli
 from app.models.user import Role
 from app.reminders.cli import reminders_cli
-from app.services import accounts, audit, consent_texts, demo, policy
+from app.services import accounts, audit, consent_texts, demo, policy, retention
 from app.services.client import ClientInfo
 
 users_cli = AppGroup("users", help="Manage accounts.")
 audit_cli = AppGroup("audit", help="Check the evidence.")
 policy_cli = AppGroup("policy", help="Publish policy versions.")
 consent_cli = AppGroup("consent", help="Image-use consent purposes.")
+retention_cli = AppGroup("retention", help="Pseudonymise the records of people who left.")
 
 
 @users_cli.command("create")
@@ -101,12 +102,33 @@ def consent_sync() -> None:
         click.echo(f"CHANGED WITHOUT NEW VERSION (not imported): {conflict}", err=True)
 
 
+@retention_cli.command("apply")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The date to compute the retention period from (default: today, UTC).",
+)
+def retention_apply(today) -> None:
+    """Pseudonymise everyone who left more than the retention period ago (audited)."""
+    try:
+        purges = retention.apply(today.date() if today else None)
+    except retention.RetentionError as exc:
+        raise click.ClickException(
+            f"{exc}: run `flask audit verify`; nothing changed for them"
+        ) from exc
+    for purge in purges:
+        click.echo(f"Pseudonymised user {purge.user_id} as {purge.pseudonym}.")
+    click.echo(f"{len(purges)} person(s) pseudonymised.")
+
+
 def register_cli(app: Flask) -> None:
     """Attach the command groups to the app."""
     app.cli.add_command(users_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(policy_cli)
     app.cli.add_command(consent_cli)
+    app.cli.add_command(retention_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(content_cli)
     app.cli.add_command(reminders_cli)

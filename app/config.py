@@ -59,6 +59,8 @@ class BaseConfig:
     PASSWORD_RESET_MAX_AGE_SECONDS = int(os.environ.get("PASSWORD_RESET_MAX_AGE_SECONDS", 3600))
     IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 5 * 1024 * 1024))
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    # Scans of paper forms recorded by HR (PDF, PNG, JPEG).
+    ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024))
 
     # Single sign-on (OpenID Connect); without OIDC_ISSUER there is no SSO at all.
     OIDC_ISSUER = os.environ.get("OIDC_ISSUER")

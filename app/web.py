@@ -6,15 +6,19 @@ from urllib.parse import urlsplit
 
 from flask import current_app, request, url_for
 
+from app.services import attachments
 from app.services.client import ClientInfo
+from app.services.privacy import evidence_client
 
 
 def client_info(auth_method: str = "password") -> ClientInfo:
-    """The requester's address and browser, as recorded with evidence."""
-    return ClientInfo(
-        ip=request.remote_addr,
-        user_agent=(request.user_agent.string or "")[:512] or None,
-        auth_method=auth_method,
+    """The requester's address and browser, as recorded with evidence (unless the admin said no)."""
+    return evidence_client(
+        ClientInfo(
+            ip=request.remote_addr,
+            user_agent=(request.user_agent.string or "")[:512] or None,
+            auth_method=auth_method,
+        )
     )
 
 
@@ -37,3 +41,9 @@ def verification_url(code: str) -> str:
     if base:
         return base.rstrip("/") + url_for("verify.check", code=code)
     return url_for("verify.check", code=code, _external=True)
+
+
+def read_scan(field) -> attachments.Upload:
+    """Read an uploaded scan (never more than the limit plus one byte) and check its content."""
+    data = field.data.read(attachments.max_bytes() + 1)
+    return attachments.check(data, field.data.filename or "")

@@ -54,11 +54,12 @@ def connect_areas() -> None:
     if _connected:
         return
     # Importing these modules registers their evidence verifiers and verification lookups.
-    from app.services import acknowledgements, receipts  # noqa: F401
+    from app.services import acknowledgement_checks, acknowledgements, receipts  # noqa: F401
 
     acknowledgements.SIGNING_PREREQUISITES.append(_required_modules_check)
     _connect_webhooks()
     _connect_certificates()
+    _connect_me_page()
     _connected = True
 
 
@@ -107,3 +108,45 @@ def _certificate_records(after_id: int, limit: int):
         )
         for row in rows
     ]
+
+
+def _connect_me_page() -> None:
+    """Certificates on the Me page and in the personal data export."""
+    from app.services import me, me_export
+
+    me.ME_SECTIONS.append(_certificates_section)
+    me_export.EXPORT_SECTIONS.append(_certificates_export)
+
+
+def _certificates_section(user: User, ctx):
+    from app.services import certificates, me
+
+    return me.MeSection(
+        "certificates", _("Certificates"), "certificates/_me.html", certificates.for_user(user)
+    )
+
+
+def _certificates_export(user: User, ctx):
+    from app.services import certificate_documents, certificates, me_export
+
+    items, files = [], []
+    for certificate in certificates.for_user(user):
+        items.append(
+            {
+                "code": certificate.code,
+                "kind": certificate.kind,
+                "module": certificate.module_slug,
+                "title": {"fr": certificate.title_fr, "en": certificate.title_en},
+                "holder_name": certificate.holder_name,
+                "score": certificate.score,
+                "content_version": certificate.content_version,
+                "issued_at": certificate.issued_at.isoformat(),
+                "revoked_at": certificate.revocation.revoked_at.isoformat()
+                if certificate.revocation
+                else None,
+            }
+        )
+        full = certificates.get(certificate.id)  # with its holder, as the PDF needs
+        pdf = certificate_documents.render(full, ctx.policy_verify_url(certificate.code))
+        files.append((f"certificates/{certificate.code}.pdf", pdf))
+    return me_export.ExportPart("certificates", items, files)

@@ -51,3 +51,20 @@ def test_revoking_a_certificate_queues_a_signed_webhook(app, admin, hr, certific
     delivery = db.session.scalar(select(WebhookDelivery))
     assert delivery.event_type == "certificate.revoked"
     assert json.loads(delivery.body)["data"]["certificate"]["code"] == reloaded.code
+
+
+def test_certificates_on_the_me_page_and_in_the_export(client, auth, employee, certificate):
+    import io
+    import zipfile
+
+    from tests.conftest import post_form
+
+    auth.login(employee.email)
+    page = client.get("/me").get_data(as_text=True)
+    assert "Certificate (PDF)" in page
+    response = post_form(client, "/me/export", page="/me")
+    assert response.status_code == 200, response.get_data(as_text=True)[:3000]
+    archive = zipfile.ZipFile(io.BytesIO(response.get_data()))
+    data = json.loads(archive.read("charte-export.json"))
+    assert [c["code"] for c in data["certificates"]] == [certificate.code]
+    assert archive.read(f"certificates/{certificate.code}.pdf").startswith(b"%PDF")

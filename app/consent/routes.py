@@ -54,6 +54,7 @@ def apply_decision(
     text_id: int | None,
     valid_until: date | None = None,
     paper_reference: str = "",
+    scan=None,
 ) -> str | None:
     """Record a posted decision and flash what happened; returns an error message or None."""
     purpose = db.session.get(ConsentPurpose, purpose_id) if purpose_id else None
@@ -70,6 +71,7 @@ def apply_decision(
                 text=text,
                 valid_until=valid_until if decision == consent.GRANTED else None,
                 paper_reference=paper_reference,
+                scan=scan,
             ),
             actor=actor,
             client=client_info(),
@@ -184,7 +186,7 @@ def verify(code: str):
     return render_template(
         "consent/verify.html",
         event=event,
-        genuine=consent_evidence.mac_ok(event),
+        genuine=consent_evidence.intact(event),
         title=_title(event),
         code=codes.format_code(event.code),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import DateField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -28,6 +29,7 @@ class OnBehalfForm(FlaskForm):
     paper_reference = StringField(
         _l("Paper form reference"), validators=[DataRequired(), Length(max=200)]
     )
+    scan = FileField(_l("Scanned paper form (optional)"))
     submit = SubmitField(_l("Record on behalf of the employee"))
 
 

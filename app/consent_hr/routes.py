@@ -25,6 +25,7 @@ from app.models.types import utcnow
 from app.models.user import Role, User
 from app.permissions import role_required
 from app.services import (
+    attachments,
     consent,
     consent_pages,
     consent_register,
@@ -32,7 +33,7 @@ from app.services import (
     directory,
     publication,
 )
-from app.web import client_info
+from app.web import client_info, read_scan
 
 bp = Blueprint("consent_hr", __name__, url_prefix="/hr/consent")
 
@@ -153,7 +154,14 @@ def person(user_id: int):
         text = consent_texts.current_texts(form.text_locale.data).get(purpose.id)
         if text is None:
             abort(400)
-        error = apply_decision(
+        scan, error = None, None
+        if form.scan.data:
+            try:
+                scan = read_scan(form.scan)
+            except attachments.AttachmentError as exc:
+                form.scan.errors = [str(exc)]
+                error = str(exc)
+        error = error or apply_decision(
             person,
             current_user,
             purpose_id=purpose.id,
@@ -162,6 +170,7 @@ def person(user_id: int):
             text_id=text.id,
             valid_until=form.valid_until.data,
             paper_reference=form.paper_reference.data,
+            scan=scan,
         )
         if error is None:
             return redirect(url_for("consent_hr.person", user_id=person.id))

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import DateField, EmailField, SelectField, StringField, SubmitField
+from wtforms import DateField, EmailField, RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 
@@ -37,3 +37,20 @@ class ConfirmForm(FlaskForm):
     """A button that only carries the CSRF token."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+class OffboardingForm(FlaskForm):
+    """What happens to a departing person's image consents."""
+
+    image_consents = RadioField(
+        _l("Their image consents"),
+        choices=[
+            ("keep", _l("Keep them until they expire")),
+            (
+                "end_now",
+                _l("End them now (recorded as withdrawn on their behalf, reason: offboarding)"),
+            ),
+        ],
+        validators=[DataRequired(_l("Choose what happens to their image consents."))],
+    )
+    submit = SubmitField(_l("Deactivate"))

@@ -18,10 +18,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.extensions import db
-from app.hr.forms import ConfirmForm, ImportForm, InviteForm
+from app.hr.forms import ConfirmForm, ImportForm, InviteForm, OffboardingForm
+from app.models.types import utcnow
 from app.models.user import Role, User
 from app.permissions import HR_READERS, role_labels, role_required
-from app.services import accounts, audit, directory, importer
+from app.services import accounts, audit, directory, importer, offboarding
 from app.services.mail import mail_configured
 from app.web import client_info
 
@@ -129,11 +130,37 @@ def reset_link(user_id: int):
     return _send_invitation(user, accounts.PASSWORD_RESET)
 
 
-@bp.route("/employees/<int:user_id>/deactivate", methods=["POST"])
+@bp.route("/employees/<int:user_id>/deactivate", methods=["GET", "POST"])
 @role_required(Role.HR)
 def deactivate(user_id: int):
-    """The person can no longer sign in; everything they signed is kept."""
-    return _set_active(user_id, False)
+    """Confirm, choosing what happens to their image consents; then they can no longer sign in."""
+    user = db.get_or_404(User, user_id)
+    if user.is_admin and not current_user.is_admin:
+        abort(403)
+    form = OffboardingForm()
+    valid = form.validate_on_submit()
+    if form.is_submitted() and "csrf_token" in form.errors:
+        abort(400)
+    if valid:
+        try:
+            revoked = offboarding.deactivate(
+                user, form.image_consents.data, actor=current_user, client=client_info()
+            )
+        except accounts.AccountError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(
+                _("%(name)s can no longer sign in. Their records are kept.", name=user.full_name)
+                + (" " + _("%(n)d image consent(s) ended.", n=revoked) if revoked else ""),
+                "success",
+            )
+            return redirect(url_for("hr.employees"))
+    return render_template(
+        "hr/deactivate.html",
+        person=user,
+        form=form,
+        granted=offboarding.granted_consents(user, utcnow().date()),
+    )
 
 
 @bp.route("/employees/<int:user_id>/reactivate", methods=["POST"])

@@ -14,6 +14,7 @@ from app.models.learning import (
     QuizSnapshot,
 )
 from app.models.policy import PolicyText, PolicyVersion
+from app.models.privacy import EvidenceAttachment, RetentionPurge
 from app.models.publication import PublicationCheck, PublicationCheckPerson, PublicationReview
 from app.models.reminder import ReminderSent
 from app.models.setting import Setting
@@ -39,6 +40,8 @@ __all__ = [
     "ConsentEvent",
     "ConsentPurpose",
     "ConsentText",
+    "EvidenceAttachment",
+    "RetentionPurge",
     "PublicationCheck",
     "PublicationCheckPerson",
     "PublicationReview",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -36,8 +36,19 @@ class Acknowledgement(db.Model):
     auth_method: Mapped[str] = mapped_column(String(32))
     code: Mapped[str] = mapped_column(String(20), unique=True)
     mac: Mapped[str] = mapped_column(String(64))
+    # Version 1 MACs cover the raw personal fields; version 2 covers their salted digest
+    # (pii_digest), so that a retention purge can blank them while the MAC still verifies.
+    mac_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    pii_salt: Mapped[str | None] = mapped_column(String(32))
+    pii_digest: Mapped[str | None] = mapped_column(String(64))
+    # A signature given on paper and recorded by HR, with the scanned form.
+    on_behalf: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    paper_reference: Mapped[str | None] = mapped_column(String(200))
+    attachment_id: Mapped[int | None] = mapped_column(ForeignKey("evidence_attachment.id"))
 
-    user: Mapped[User] = relationship(lazy="raise")
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="raise")
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id], lazy="raise")
     policy_version: Mapped[PolicyVersion] = relationship(lazy="raise")
 
     def __repr__(self) -> str:

@@ -87,6 +87,11 @@ class ConsentEvent(db.Model):
     paper_reference: Mapped[str | None] = mapped_column(String(200))
     code: Mapped[str] = mapped_column(String(20), unique=True)
     mac: Mapped[str] = mapped_column(String(64))
+    # Version 2 MACs cover a salted digest of ip and user agent instead of the raw values.
+    mac_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    pii_salt: Mapped[str | None] = mapped_column(String(32))
+    pii_digest: Mapped[str | None] = mapped_column(String(64))
+    attachment_id: Mapped[int | None] = mapped_column(ForeignKey("evidence_attachment.id"))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="raise")
     recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id], lazy="raise")

@@ -256,7 +256,9 @@ def send_link(
     return mailed
 
 
-def set_active(user: User, active: bool, *, actor: User, client: ClientInfo) -> None:
+def set_active(
+    user: User, active: bool, *, actor: User, client: ClientInfo, details: dict | None = None
+) -> None:
     """Deactivate (sign-in refused, every session ended) or reactivate an account.
 
     Nothing the person signed or consented to is touched: evidence outlives the account.
@@ -275,6 +277,7 @@ def set_active(user: User, active: bool, *, actor: User, client: ClientInfo) -> 
         subject=user,
         target_type="user",
         target_id=user.id,
+        details=details,
         client=client,
     )
     db.session.commit()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,11 +19,10 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models.acknowledgement import Acknowledgement
-from app.models.audit import AuditEvent
-from app.models.policy import PolicyText, PolicyVersion
+from app.models.policy import PolicyVersion
 from app.models.types import utcnow
 from app.models.user import User
-from app.services import audit, codes, events, policy, settings
+from app.services import audit, codes, events, personal, policy, settings
 from app.services.client import ClientInfo
 
 ALLOW_SIGNING_BEFORE_COMPLETION = settings.register(
@@ -90,27 +88,52 @@ def _timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def personal_fields(ack: Acknowledgement) -> dict:
+    """The fields a retention purge blanks (sealed by pii_digest in MAC version 2)."""
+    return {"ip": ack.ip, "user_agent": ack.user_agent, "typed_name": ack.typed_name}
+
+
 def compute_mac(ack: Acknowledgement, version_number: int) -> str:
-    """HMAC-SHA256 over every recorded field, keyed from SECRET_KEY."""
-    payload = audit.canonical_json(
-        {
-            "user_id": ack.user_id,
-            "policy_version_id": ack.policy_version_id,
-            "policy_version": version_number,
-            "locale": ack.locale,
-            "text_sha256": ack.text_sha256,
-            "statement": ack.statement,
-            "typed_name": ack.typed_name,
-            "signed_at": _timestamp(ack.signed_at),
-            "ip": ack.ip,
-            "user_agent": ack.user_agent,
-            "auth_method": ack.auth_method,
-            "code": ack.code,
+    """HMAC-SHA256 over every recorded field, keyed from SECRET_KEY.
+
+    Version 1 (rows signed before on-behalf capture existed) covers the personal values;
+    version 2 covers their salted digest and the on-behalf fields.
+    """
+    fields = {
+        "user_id": ack.user_id,
+        "policy_version_id": ack.policy_version_id,
+        "policy_version": version_number,
+        "locale": ack.locale,
+        "text_sha256": ack.text_sha256,
+        "statement": ack.statement,
+        "signed_at": _timestamp(ack.signed_at),
+        "auth_method": ack.auth_method,
+        "code": ack.code,
+    }
+    if (ack.mac_version or personal.MAC_V1) >= personal.MAC_V2:
+        fields |= {
+            "mac_version": personal.MAC_V2,
+            "pii_digest": ack.pii_digest,
+            "on_behalf": bool(ack.on_behalf),
+            "recorded_by_id": ack.recorded_by_id,
+            "paper_reference": ack.paper_reference,
+            "attachment_id": ack.attachment_id,
         }
-    )
+    else:
+        fields |= personal_fields(ack)
+    payload = audit.canonical_json(fields)
     return hmac.new(
         audit.evidence_key("acknowledgement"), payload.encode(), hashlib.sha256
     ).hexdigest()
+
+
+def intact(ack: Acknowledgement, version_number: int) -> bool:
+    """True when the MAC matches and (version 2) the personal fields match their digest."""
+    if not hmac.compare_digest(compute_mac(ack, version_number), ack.mac):
+        return False
+    if (ack.mac_version or personal.MAC_V1) < personal.MAC_V2:
+        return True
+    return personal.check_personal(ack, personal_fields(ack), personal.purged_user_ids()) is None
 
 
 def find(user: User, version: PolicyVersion) -> Acknowledgement | None:
@@ -177,6 +200,7 @@ def sign(
         auth_method=client.auth_method,
         code=codes.new_code(),
     )
+    personal.seal(ack, personal_fields(ack))
     ack.mac = compute_mac(ack, current.version)
     db.session.add(ack)
     try:
@@ -214,78 +238,7 @@ def get_for_receipt(ack_id: int) -> Acknowledgement | None:
         .where(Acknowledgement.id == ack_id)
         .options(
             selectinload(Acknowledgement.user),
+            selectinload(Acknowledgement.recorded_by),
             selectinload(Acknowledgement.policy_version).selectinload(PolicyVersion.texts),
         )
     )
-
-
-def _signed_events() -> dict[int, tuple[int, dict]]:
-    """Acknowledgement id -> (audit seq, details) of every "policy.signed" audit entry."""
-    rows = db.session.execute(
-        select(AuditEvent.seq, AuditEvent.target_id, AuditEvent.details).where(
-            AuditEvent.action == "policy.signed", AuditEvent.target_type == "acknowledgement"
-        )
-    )
-    return {int(target): (seq, json.loads(details)) for seq, target, details in rows}
-
-
-def _check_texts(report: audit.VerificationReport) -> dict[tuple[int, str], str]:
-    digests = {}
-    for text in db.session.scalars(select(PolicyText)):
-        if policy.text_digest(text.html) != text.sha256:
-            report.problems.append(
-                f"policy text id={text.id} ({text.locale}): text altered (SHA-256 mismatch)"
-            )
-        digests[(text.policy_version_id, text.locale)] = text.sha256
-    report.checked["policy texts"] = len(digests)
-    return digests
-
-
-def verify_acknowledgements(report: audit.VerificationReport, batch: int = 1000) -> None:
-    """Check every acknowledgement's MAC, its text hash and its "policy.signed" audit entry.
-
-    The MAC catches an altered or forged row; the audit entry (itself chained) catches a row
-    deleted, inserted by someone holding the key, or swapped with another.
-    """
-    digests = _check_texts(report)
-    versions = dict(db.session.execute(select(PolicyVersion.id, PolicyVersion.version)).all())
-    events = _signed_events()
-    seen: set[int] = set()
-    last_id = 0
-    while True:
-        rows = db.session.scalars(
-            select(Acknowledgement)
-            .where(Acknowledgement.id > last_id)
-            .order_by(Acknowledgement.id)
-            .limit(batch)
-        ).all()
-        if not rows:
-            break
-        for ack in rows:
-            seen.add(ack.id)
-            where = f"acknowledgement id={ack.id} (user {ack.user_id}, code {ack.code})"
-            version = versions.get(ack.policy_version_id)
-            event = events.get(ack.id)
-            if version is None or not hmac.compare_digest(compute_mac(ack, version), ack.mac):
-                report.problems.append(f"{where}: content altered (MAC mismatch)")
-            elif digests.get((ack.policy_version_id, ack.locale)) != ack.text_sha256:
-                report.problems.append(f"{where}: text hash does not match the published text")
-            elif event is None:
-                report.problems.append(f"{where}: no audit entry records it (row inserted)")
-            elif event[1].get("code") != ack.code or event[1].get("mac") != ack.mac:
-                report.problems.append(
-                    f"{where}: differs from audit entry seq={event[0]} (row replaced or reordered)"
-                )
-        last_id = rows[-1].id
-        db.session.expunge_all()
-    for ack_id, (seq, _details) in sorted(events.items()):
-        if ack_id not in seen:
-            report.problems.append(
-                f"acknowledgement id={ack_id} recorded by audit entry seq={seq} is missing "
-                "(row deleted)"
-            )
-    report.checked["acknowledgements"] = len(seen)
-
-
-if verify_acknowledgements not in audit.EVIDENCE_VERIFIERS:
-    audit.EVIDENCE_VERIFIERS.append(verify_acknowledgements)

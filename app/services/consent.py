@@ -16,9 +16,9 @@ from app.extensions import db
 from app.models.consent import ConsentEvent, ConsentPurpose, ConsentText
 from app.models.types import utcnow
 from app.models.user import User
-from app.services import audit, codes
+from app.services import attachments, audit, codes, personal
 from app.services.client import ClientInfo
-from app.services.consent_evidence import event_mac
+from app.services.consent_evidence import event_mac, personal_fields
 
 GRANTED, REFUSED, REVOKED, EXPIRED, NEVER = "granted", "refused", "revoked", "expired", "never"
 STATES = (GRANTED, REFUSED, REVOKED, EXPIRED, NEVER)
@@ -156,6 +156,7 @@ class Decision:
     text: ConsentText
     valid_until: date | None = None
     paper_reference: str = ""
+    scan: Any = None  # an attachments.Upload: the scanned paper form (on-behalf decisions only)
 
 
 def max_until(purpose: ConsentPurpose, today: date) -> date:
@@ -244,6 +245,9 @@ def record_decision(
         paper_reference=d.paper_reference.strip()[:200] if on_behalf else None,
         code=codes.new_code(),
     )
+    if on_behalf and d.scan is not None:
+        event.attachment_id = attachments.store(d.scan, person=d.user, actor=actor, now=now).id
+    personal.seal(event, personal_fields(event))
     event.mac = event_mac(event)
     db.session.add(event)
     db.session.flush()
@@ -261,6 +265,7 @@ def record_decision(
             "text_sha256": d.text.sha256,
             "on_behalf": on_behalf,
             "paper_reference": event.paper_reference,
+            "attachment_sha256": d.scan.sha256 if on_behalf and d.scan is not None else None,
             "mac": event.mac,
         },
         client=client,

@@ -83,6 +83,7 @@ class StatusRow:
     signed_at: datetime | None
     state: str
     acknowledgement_id: int | None = None
+    on_behalf: bool = False  # given on paper, recorded by HR
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ def _overview_query(flt: StatusFilter, current: int | None) -> Select:
     signed_version = PolicyVersion.__table__.alias("signed_version")
     signed = Acknowledgement.__table__.alias("signed")
     query = (
-        select(User, latest.c.version, signed.c.signed_at, signed.c.id)
+        select(User, latest.c.version, signed.c.signed_at, signed.c.id, signed.c.on_behalf)
         .outerjoin(latest, latest.c.user_id == User.id)
         .outerjoin(signed_version, signed_version.c.version == latest.c.version)
         .outerjoin(
@@ -164,8 +165,9 @@ def overview(flt: StatusFilter, per_page: int = PER_PAGE) -> StatusPage:
             signed_at=signed_at,
             state=_state(version, current),
             acknowledgement_id=ack_id,
+            on_behalf=bool(on_behalf),
         )
-        for user, version, signed_at, ack_id in rows
+        for user, version, signed_at, ack_id, on_behalf in rows
     ]
     return StatusPage(
         items=items, total=total, page=page, per_page=per_page, current_version=current

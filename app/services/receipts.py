@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
 
 from flask_babel import force_locale, format_datetime
@@ -29,8 +28,21 @@ def _text(ack: Acknowledgement):
 
 
 def _method_label(method: str) -> str:
-    labels = {"password": _("Signed in with a password, password typed again to sign")}
+    labels = {
+        "password": _("Signed in with a password, password typed again to sign"),
+        "paper-recorded-by-hr": _("Signed on paper; recorded by HR on behalf of the employee"),
+    }
     return labels.get(method, method)
+
+
+def _on_behalf_rows(ack: Acknowledgement) -> tuple[tuple[str, str], ...]:
+    if not ack.on_behalf:
+        return ()
+    recorder = ack.recorded_by.full_name if ack.recorded_by else "—"
+    return (
+        (_("Recorded by"), recorder + " — " + _("recorded by HR on behalf of the employee")),
+        (_("Paper form reference"), ack.paper_reference or "—"),
+    )
 
 
 def render(ack: Acknowledgement, verify_url: str) -> bytes:
@@ -62,6 +74,7 @@ def render(ack: Acknowledgement, verify_url: str) -> bytes:
                     + ack.signed_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
                 ),
                 (_("Method"), _method_label(ack.auth_method)),
+                *_on_behalf_rows(ack),
             ),
             code_label=_("Verification code"),
             code=format_code(ack.code),
@@ -92,7 +105,7 @@ def lookup(code: str) -> VerificationResult | None:
     if ack is None:
         return None
     version = ack.policy_version.version
-    if not hmac.compare_digest(acknowledgements.compute_mac(ack, version), ack.mac):
+    if not acknowledgements.intact(ack, version):
         # Never vouch for a record that was altered behind the application's back.
         log.warning("acknowledgement %s failed its MAC check during verification", ack.id)
         return None

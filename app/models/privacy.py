@@ -1,0 +1,48 @@
+"""Privacy records: scanned paper forms kept as evidence, and retention purges of departed people."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.models.types import UTCDateTime, utcnow
+
+
+class EvidenceAttachment(db.Model):
+    """A scan of a paper form (PDF, PNG or JPEG) recorded by HR; never changed once stored.
+
+    The bytes live in the database so that backups carry them with the records they support;
+    `sha256` and `mac` let `flask audit verify` detect a swapped or altered file.
+    """
+
+    __tablename__ = "evidence_attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str] = mapped_column(String(64))
+    # Deferred: lists and MAC checks never load the file itself.
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+
+
+class RetentionPurge(db.Model):
+    """The record that one departed person's records were pseudonymised (one row per person)."""
+
+    __tablename__ = "retention_purge"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), unique=True)
+    purged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    pseudonym: Mapped[str] = mapped_column(String(40))
+    retention_years: Mapped[int] = mapped_column(Integer)
+    acknowledgements: Mapped[int] = mapped_column(Integer, default=0)
+    consent_events: Mapped[int] = mapped_column(Integer, default=0)
+    audit_events: Mapped[int] = mapped_column(Integer, default=0)

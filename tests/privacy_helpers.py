@@ -1,0 +1,59 @@
+"""Helpers shared by the privacy tests: real scan files, and people with records."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+from reportlab.pdfgen import canvas
+
+from app.models.user import User
+from app.services import acknowledgements, consent_texts
+from app.services.client import ClientInfo
+from tests.conftest import PASSWORD
+from tests.consent_helpers import CLIENT, decide
+from tests.policy_helpers import publish
+
+
+def pdf_bytes(text: str = "Signed paper form") -> bytes:
+    """A real one-page PDF."""
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer)
+    page.drawString(72, 720, text)
+    page.save()
+    return buffer.getvalue()
+
+
+def png_bytes() -> bytes:
+    """A real 1x1 PNG."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\xff\x00\x00")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+def with_records(user: User, *, purposes: bool = True) -> None:
+    """A policy signature and two consent decisions for the person."""
+    from app.services import policy
+
+    if policy.current_version() is None:
+        publish(1)
+    acknowledgements.sign(
+        user,
+        version_number=1,
+        locale="en",
+        typed_name=user.full_name,
+        password=PASSWORD,
+        client=CLIENT,
+    )
+    if purposes and not consent_texts.purposes():
+        consent_texts.sync_from_files(actor=None, client=ClientInfo.system())
+    decide(user, "company-website", "photo", "granted")
+    decide(user, "company-website", "video", "refused")
