@@ -37,3 +37,14 @@ def verification_url(code: str) -> str:
     if base:
         return base.rstrip("/") + url_for("verify.check", code=code)
     return url_for("verify.check", code=code, _external=True)
+
+
+def csv_download(lines, filename: str):
+    """A streamed CSV attachment from an iterator of lines (kept inside the request context)."""
+    from flask import Response, stream_with_context
+
+    return Response(
+        stream_with_context(lines),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename={filename}"},
+    )
