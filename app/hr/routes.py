@@ -66,7 +66,7 @@ def employees():
         purposes=people_status.active_purposes(),
         titles=consent_texts.titles(str(get_locale())),
         policy_labels=hr_exports.policy_state_labels(),
-        consent_labels=employee_list.consent_state_labels(),
+        consent_labels=hr_exports.consent_state_labels(),
         sort_labels=employee_list.sort_labels(),
         confirm=ConfirmForm(),
     )

@@ -41,17 +41,6 @@ def sort_labels() -> dict[str, str]:
     }
 
 
-def consent_state_labels() -> dict[str, str]:
-    """The consent states one can filter on, in the reader's language."""
-    return {
-        consent.GRANTED: _("Granted"),
-        consent.REFUSED: _("Refused"),
-        consent.REVOKED: _("Revoked"),
-        consent.EXPIRED: _("Expired"),
-        consent.NEVER: _("Never asked"),
-    }
-
-
 @dataclass(frozen=True)
 class ListFilter:
     """What HR chose in the list's search, filter and sort fields."""

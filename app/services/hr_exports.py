@@ -37,6 +37,17 @@ def policy_state_labels() -> dict[str, str]:
     }
 
 
+def consent_state_labels() -> dict[str, str]:
+    """A consent state in the reader's language."""
+    return {
+        consent.GRANTED: _("Granted"),
+        consent.REFUSED: _("Refused"),
+        consent.REVOKED: _("Revoked"),
+        consent.EXPIRED: _("Expired"),
+        consent.NEVER: _("Never asked"),
+    }
+
+
 def account_state(user: User) -> str:
     """Active, invited (no password yet) or deactivated, in the reader's language."""
     if not user.active:
