@@ -13,6 +13,7 @@ from app.services import charts, consent, consent_texts, hr_dashboard, hr_export
 from app.web import client_info, csv_download
 
 bp = Blueprint("hr_reports", __name__, url_prefix="/hr")
+bp.add_app_template_global(HR_READERS, "hr_reader_roles")
 
 
 @bp.route("")
