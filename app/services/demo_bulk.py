@@ -157,7 +157,6 @@ def generate(count: int, *, seed: int = 2026, now: datetime | None = None) -> in
     for start in range(0, len(wanted), BATCH):
         _batch(wanted[start : start + BATCH], ctx)
         db.session.commit()
-        db.session.expunge_all()
     return len(wanted)
 
 
