@@ -139,9 +139,11 @@ def test_list_query_count_does_not_grow_with_people(client, auth, app, count_que
     db.session.commit()
     with count_queries() as large:
         assert client.get(url).status_code == 200
-    assert large.count == small.count, "\n".join(
-        s[:90] for s in large.statements
-    ) + "\n----\n" + "\n".join(s[:90] for s in small.statements)
+    assert large.count == small.count, (
+        "\n".join(s[:90] for s in large.statements)
+        + "\n----\n"
+        + "\n".join(s[:90] for s in small.statements)
+    )
 
 
 def test_auditor_sees_the_list_without_action_buttons(client, auth, app, employee):
