@@ -77,7 +77,7 @@ def test_auditor_may_export_communications_may_not(client, auth, employee):
     auth.logout()
     make_user("com@example.com", "Coline Com", role=Role.COMMUNICATIONS)
     auth.login("com@example.com")
-    for url, action in EXPORTS:
+    for url, _action in EXPORTS:
         assert client.get(url).status_code == 403
     assert len(_audits("export.employees")) == 1
 
