@@ -42,6 +42,7 @@ CONSENT_VIEWER_ROLES: tuple[Role, ...] = (Role.HR, Role.COMMUNICATIONS)
 # Who may read these pages: auditors too (role_required refuses them anything but GET).
 CONSENT_READER_ROLES: tuple[Role, ...] = (*CONSENT_VIEWER_ROLES, Role.AUDITOR)
 bp.add_app_template_global(CONSENT_READER_ROLES, "consent_viewer_roles")
+bp.add_app_template_global(CONSENT_VIEWER_ROLES, "consent_exporter_roles")
 
 
 @bp.context_processor
