@@ -47,6 +47,7 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     from app.consent_hr.routes import bp as consent_hr_bp
     from app.hr.routes import bp as hr_bp
     from app.hr_policy.routes import bp as hr_policy_bp
+    from app.hr_reports.routes import bp as hr_reports_bp
     from app.integrations.routes import bp as integrations_bp
     from app.learn.admin_routes import bp as learn_admin_bp
     from app.learn.routes import bp as learn_bp
@@ -64,6 +65,7 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(hr_bp)
+    app.register_blueprint(hr_reports_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(learn_bp)
     app.register_blueprint(learn_admin_bp)

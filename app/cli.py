@@ -10,7 +10,7 @@ from app.integrations.cli import webhooks_cli
 from app.learn.cli import content_cli
 from app.models.user import Role
 from app.reminders.cli import reminders_cli
-from app.services import accounts, audit, consent_texts, demo, policy, retention
+from app.services import accounts, audit, consent_texts, demo, demo_bulk, policy, retention
 from app.services.client import ClientInfo
 
 users_cli = AppGroup("users", help="Manage accounts.")
@@ -49,9 +49,20 @@ def create_user(
 
 
 @click.command("demo")
-def demo_command() -> None:
+@click.option(
+    "--employees",
+    "employees",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Also generate this many employees with history (bulk inserts; existing ones kept).",
+)
+@click.option("--seed", type=int, default=2026, help="Seed of the generated history.")
+def demo_command(employees: int, seed: int) -> None:
     """Load the demo organisation and accounts (running it again changes nothing)."""
     created = demo.load_demo()
+    if employees:
+        generated = demo_bulk.generate(employees, seed=seed)
+        click.echo(f"{generated} generated employee(s) added ({employees} requested).")
     click.echo(
         "Demo data ready"
         + (f" ({created} accounts created)." if created else " (already loaded, nothing changed).")

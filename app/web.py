@@ -47,3 +47,14 @@ def read_scan(field) -> attachments.Upload:
     """Read an uploaded scan (never more than the limit plus one byte) and check its content."""
     data = field.data.read(attachments.max_bytes() + 1)
     return attachments.check(data, field.data.filename or "")
+
+
+def csv_download(lines, filename: str):
+    """A streamed CSV attachment from an iterator of lines (kept inside the request context)."""
+    from flask import Response, stream_with_context
+
+    return Response(
+        stream_with_context(lines),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename={filename}"},
+    )

@@ -33,7 +33,7 @@ ADMIN_ONLY = {ADMIN}
 # tests/test_api_*.py with real tokens and scopes); the OpenAPI document is public.
 TOKEN = "token"
 
-# endpoint -> (who may call it, sample URL values)
+# endpoint -> (who may call it, or {method: who}, sample URL values)
 ACCESS: dict[str, tuple[set[str], dict]] = {
     "static": (PUBLIC, {"filename": "css/charte.css"}),
     "main.healthz": (PUBLIC, {}),
@@ -86,6 +86,14 @@ ACCESS: dict[str, tuple[set[str], dict]] = {
     "me.password": (SIGNED_IN, {}),
     "on_behalf.paper_signature": (HR_WRITE, {"user_id": 999999}),
     "privacy_admin.index": (ADMIN_ONLY, {}),
+    "hr.employee": (HR_READ, {"user_id": 999999}),
+    "hr.employees_csv": (HR_READ, {}),
+    "hr_reports.dashboard": (HR_READ, {}),
+    "hr_reports.quiz_insight_page": (HR_READ, {}),
+    "hr_reports.signatures_csv": (HR_READ, {}),
+    "hr_reports.consent_events_csv": (HR_READ, {}),
+    "admin.roles": (ADMIN_ONLY, {}),
+    "admin.change_role": (ADMIN_ONLY, {"user_id": 999999}),
     "assignments.index": (HR_READ, {}),
     "assignments.create": (HR_WRITE, {}),
     "reminders.index": (HR_READ, {}),
@@ -105,15 +113,15 @@ ACCESS: dict[str, tuple[set[str], dict]] = {
     "hr.reset_link": (HR_WRITE, {"user_id": 999999}),
     "hr.deactivate": (HR_WRITE, {"user_id": 999999}),
     "hr.reactivate": (HR_WRITE, {"user_id": 999999}),
-    "hr_policy.index": (HR_WRITE, {}),
-    "consent_hr.register": (HR_WRITE, {}),
-    "consent_hr.export": (HR_WRITE, {}),
-    "consent_hr.person": (HR_WRITE, {"user_id": 999999}),
-    "consent_hr.check": (HR_WRITE, {}),
-    "consent_hr.check_result": (HR_WRITE, {"check_id": 999999}),
-    "consent_hr.reviews": (HR_WRITE, {}),
-    "consent_hr.review_done": (HR_WRITE, {"check_person_id": 999999}),
-    "learn_admin.modules": (HR_WRITE, {}),
+    "hr_policy.index": (HR_READ, {}),
+    "consent_hr.register": (CONSENT_READ, {}),
+    "consent_hr.export": (CONSENT_WRITE, {}),
+    "consent_hr.person": ({"GET": CONSENT_READ, "POST": HR_WRITE}, {"user_id": 999999}),
+    "consent_hr.check": ({"GET": CONSENT_READ, "POST": CONSENT_WRITE}, {}),
+    "consent_hr.check_result": (CONSENT_READ, {"check_id": 999999}),
+    "consent_hr.reviews": (CONSENT_READ, {}),
+    "consent_hr.review_done": (CONSENT_WRITE, {"check_person_id": 999999}),
+    "learn_admin.modules": (HR_READ, {}),
     "learn_admin.move": (ADMIN_ONLY, {"slug": "why-a-policy"}),
     "learn_admin.toggle_required": (ADMIN_ONLY, {"slug": "why-a-policy"}),
     "admin.settings_page": (ADMIN_ONLY, {}),
@@ -160,7 +168,8 @@ def _calls(app) -> list[tuple[str, str, str, set[str]]]:
             allowed, values = ACCESS[rule.endpoint]
             url = url_for(rule.endpoint, **values)
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-                calls.append((rule.endpoint, method, url, allowed))
+                who = allowed[method] if isinstance(allowed, dict) else allowed
+                calls.append((rule.endpoint, method, url, who))
     return calls
 
 

@@ -1,16 +1,18 @@
-"""The settings page, built from every setting the areas declared."""
+"""Administration: the settings page (built from every declared setting) and roles."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from app.models.user import Role
-from app.permissions import role_required
+from app.extensions import db
+from app.models.user import Role, User
+from app.permissions import role_labels, role_required
+from app.services import roles as roles_service
 from app.services import settings
 from app.web import client_info
 
@@ -54,3 +56,53 @@ def settings_page():
     return render_template(
         "admin/settings.html", form=form, sections=_sections(), values=values, errors=errors
     )
+
+
+@bp.route("/roles")
+@role_required(Role.ADMIN)
+def roles():
+    """Everyone with their role, searchable; each row changes one person's role."""
+    try:
+        page = int(request.args.get("page", "1"))
+    except ValueError:
+        page = 1
+    q = request.args.get("q", "")[:100]
+    role = request.args.get("role", "")
+    role = role if role in {r.value for r in Role} else ""
+    return render_template(
+        "admin/roles.html",
+        result=roles_service.people(q, role, page),
+        q=q,
+        role=role,
+        labels=role_labels(),
+        form=FlaskForm(),
+    )
+
+
+@bp.route("/roles/<int:user_id>", methods=["POST"])
+@role_required(Role.ADMIN)
+def change_role(user_id: int):
+    """Give one person another role (audited)."""
+    person = db.get_or_404(User, user_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    wanted = request.form.get("role", "")
+    if wanted not in {r.value for r in Role}:
+        abort(400)
+    try:
+        changed = roles_service.change_role(
+            person, Role(wanted), actor=current_user, client=client_info()
+        )
+    except roles_service.RoleError as exc:
+        flash(str(exc), "error")
+    else:
+        if changed:
+            flash(
+                _(
+                    "%(name)s is now: %(role)s.",
+                    name=person.full_name,
+                    role=role_labels()[wanted],
+                ),
+                "success",
+            )
+    return redirect(url_for("admin.roles", q=request.form.get("q") or None))

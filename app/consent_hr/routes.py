@@ -37,9 +37,13 @@ from app.web import client_info, read_scan
 
 bp = Blueprint("consent_hr", __name__, url_prefix="/hr/consent")
 
-# Who may see and act on everyone's consent (admin holds HR's rights). One edit adds a role.
-CONSENT_VIEWER_ROLES: tuple[Role, ...] = (Role.HR,)
-bp.add_app_template_global(CONSENT_VIEWER_ROLES, "consent_viewer_roles")
+# Who may see and act on everyone's consent (admin holds HR's rights). Communications checks
+# consent before publishing; it never sees training scores (no other HR page admits it).
+CONSENT_VIEWER_ROLES: tuple[Role, ...] = (Role.HR, Role.COMMUNICATIONS)
+# Who may read these pages: auditors too (role_required refuses them anything but GET).
+CONSENT_READER_ROLES: tuple[Role, ...] = (*CONSENT_VIEWER_ROLES, Role.AUDITOR)
+bp.add_app_template_global(CONSENT_READER_ROLES, "consent_viewer_roles")
+bp.add_app_template_global(CONSENT_VIEWER_ROLES, "consent_exporter_roles")
 
 
 @bp.context_processor
@@ -84,7 +88,7 @@ def _filter_args(flt: consent_register.RegisterFilter) -> dict:
 
 
 @bp.route("")
-@role_required(*CONSENT_VIEWER_ROLES)
+@role_required(*CONSENT_READER_ROLES)
 def register():
     """Everyone's state per purpose and medium, by department, with filters."""
     flt = _register_filter()
@@ -139,9 +143,11 @@ def _split(value: str) -> tuple[ConsentPurpose, str]:
 
 
 @bp.route("/people/<int:user_id>", methods=["GET", "POST"])
-@role_required(*CONSENT_VIEWER_ROLES)
+@role_required(*CONSENT_READER_ROLES)
 def person(user_id: int):
     """One person's states and history, and the form to record a paper decision for them."""
+    if request.method == "POST" and not current_user.is_hr:
+        abort(403)  # decisions from paper forms are HR's to record
     person = db.get_or_404(User, user_id)
     purposes = consent_texts.purposes(active_only=True)
     titles = consent_texts.titles(_locale())
@@ -185,7 +191,7 @@ def person(user_id: int):
 
 
 @bp.route("/check", methods=["GET", "POST"])
-@role_required(*CONSENT_VIEWER_ROLES)
+@role_required(*CONSENT_READER_ROLES)
 def check():
     """Who in this picture may appear in this publication? The check is recorded."""
     purposes = consent_texts.purposes(active_only=True)
@@ -227,7 +233,7 @@ def check():
 
 
 @bp.route("/checks/<int:check_id>")
-@role_required(*CONSENT_VIEWER_ROLES)
+@role_required(*CONSENT_READER_ROLES)
 def check_result(check_id: int):
     """The answers given by one recorded check."""
     found = publication.get_check(check_id)
@@ -241,7 +247,7 @@ def check_result(check_id: int):
 
 
 @bp.route("/reviews")
-@role_required(*CONSENT_VIEWER_ROLES)
+@role_required(*CONSENT_READER_ROLES)
 def reviews():
     """Checked publications whose consent has since been withdrawn or has expired."""
     return render_template(

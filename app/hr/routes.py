@@ -14,17 +14,30 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.database import writes_on_get
 from app.extensions import db
 from app.hr.forms import ConfirmForm, ImportForm, InviteForm, OffboardingForm
 from app.models.types import utcnow
 from app.models.user import Role, User
 from app.permissions import HR_READERS, role_labels, role_required
-from app.services import accounts, audit, directory, importer, offboarding
+from app.services import (
+    accounts,
+    audit,
+    consent_texts,
+    directory,
+    employee_list,
+    hr_exports,
+    importer,
+    offboarding,
+    people_status,
+    timeline,
+)
 from app.services.mail import mail_configured
-from app.web import client_info
+from app.web import client_info, csv_download
 
 bp = Blueprint("hr", __name__, url_prefix="/hr")
 
@@ -43,24 +56,54 @@ def _role_choices() -> list[tuple[str, str]]:
 @bp.route("/employees")
 @role_required(*HR_READERS)
 def employees():
-    """Every employee, searchable by name or email and filtered by department and status."""
-    try:
-        page = int(request.args.get("page", "1"))
-    except ValueError:
-        page = 1
-    flt = directory.EmployeeFilter(
-        q=request.args.get("q", "")[:100],
-        department=request.args.get("department", ""),
-        status=request.args.get("status", ""),
-        page=page,
-    )
+    """Everyone with their status; search, filters, sorting and pagination."""
+    flt = employee_list.parse(request.args)
     return render_template(
         "hr/employees.html",
-        result=directory.list_employees(flt),
+        result=employee_list.list_page(flt, utcnow().date()),
         flt=flt,
+        args=flt.args(),
         departments=directory.departments(),
-        role_labels=role_labels(),
+        purposes=people_status.active_purposes(),
+        titles=consent_texts.titles(str(get_locale())),
+        policy_labels=hr_exports.policy_state_labels(),
+        consent_labels=hr_exports.consent_state_labels(),
+        sort_labels=employee_list.sort_labels(),
         confirm=ConfirmForm(),
+    )
+
+
+@bp.route("/employees.csv")
+@writes_on_get
+@role_required(*HR_READERS)
+def employees_csv():
+    """The filtered list with status columns as CSV (streamed, audited)."""
+    flt = employee_list.parse(request.args)
+    lines = hr_exports.employee_lines(
+        flt,
+        utcnow().date(),
+        bom=request.args.get("bom") == "1",
+        actor=current_user,
+        client=client_info(),
+    )
+    return csv_download(lines, "employees.csv")
+
+
+@bp.route("/employees/<int:user_id>")
+@role_required(*HR_READERS)
+def employee(user_id: int):
+    """One person's profile, status and full history on one timeline."""
+    person = db.get_or_404(User, user_id)
+    locale = str(get_locale())
+    return render_template(
+        "hr/employee.html",
+        person=person,
+        status=people_status.statuses([person], utcnow().date())[0],
+        entries=timeline.timeline(person, locale),
+        kind_labels=timeline.kind_labels(),
+        account_state=hr_exports.account_state(person),
+        policy_labels=hr_exports.policy_state_labels(),
+        role_labels=role_labels(),
     )
 
 

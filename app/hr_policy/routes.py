@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from app.models.user import Role
-from app.permissions import role_required
+from app.permissions import HR_READERS, role_required
 from app.services import directory, policy_status
 
 bp = Blueprint("hr_policy", __name__, url_prefix="/hr/policy")
 
 
 @bp.route("")
-@role_required(Role.HR)
+@role_required(*HR_READERS)
 def index():
     """Every active person with their policy status; search, filters and pagination."""
     try:

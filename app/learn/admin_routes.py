@@ -9,7 +9,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from app.models.user import Role
-from app.permissions import role_required
+from app.permissions import HR_READERS, role_required
 from app.services import module_admin, progress
 from app.web import client_info
 
@@ -17,7 +17,7 @@ bp = Blueprint("learn_admin", __name__, url_prefix="/admin/modules")
 
 
 @bp.route("")
-@role_required(Role.HR)
+@role_required(*HR_READERS)
 def modules():
     """Every module in order, with who must redo it after a new material version."""
     return render_template(

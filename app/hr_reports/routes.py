@@ -1,0 +1,78 @@
+"""HR reports: the dashboard with its charts, quiz insight, and the evidence exports (CSV)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_babel import get_locale
+from flask_login import current_user
+
+from app.database import writes_on_get
+from app.models.types import utcnow
+from app.permissions import HR_READERS, role_required
+from app.services import charts, consent, consent_texts, hr_dashboard, hr_exports, quiz_insight
+from app.web import client_info, csv_download
+
+bp = Blueprint("hr_reports", __name__, url_prefix="/hr")
+bp.add_app_template_global(HR_READERS, "hr_reader_roles")
+
+
+@bp.route("")
+@role_required(*HR_READERS)
+def dashboard():
+    """Completion, signatures, consent coverage and deadlines at a glance, with charts."""
+    figures = hr_dashboard.dashboard(utcnow().date())
+    titles = consent_texts.titles(str(get_locale()))
+    coverage_labels = [
+        f"{titles.get(c.purpose_id, c.purpose_id)} — {consent.medium_label(c.medium)}"
+        for c in figures.consent
+    ]
+    return render_template(
+        "hr_reports/dashboard.html",
+        figures=figures,
+        department_bars=charts.hbars(
+            [(d.name, d.rate, f"{d.rate} %") for d in figures.departments]
+        ),
+        signature_line=charts.cumulative_line(
+            [(week.isoformat(), total) for week, _new, total in figures.signatures]
+        ),
+        consent_rows=charts.stacked(
+            [
+                (label, list(c.counts.items()))
+                for label, c in zip(coverage_labels, figures.consent, strict=True)
+            ]
+        ),
+        coverage_labels=coverage_labels,
+        state_labels=hr_exports.consent_state_labels(),
+        chart=charts,
+    )
+
+
+@bp.route("/quiz-insight")
+@role_required(*HR_READERS)
+def quiz_insight_page():
+    """Quiz questions by share of first attempts that missed them, most-missed first."""
+    return render_template(
+        "hr_reports/quiz_insight.html", questions=quiz_insight.insight(str(get_locale()))
+    )
+
+
+@bp.route("/exports/signatures.csv")
+@writes_on_get
+@role_required(*HR_READERS)
+def signatures_csv():
+    """Every signed acknowledgement as CSV (streamed, audited)."""
+    lines = hr_exports.signature_lines(
+        bom=request.args.get("bom") == "1", actor=current_user, client=client_info()
+    )
+    return csv_download(lines, "signatures.csv")
+
+
+@bp.route("/exports/consent-events.csv")
+@writes_on_get
+@role_required(*HR_READERS)
+def consent_events_csv():
+    """Every image-consent event as CSV (streamed, audited)."""
+    lines = hr_exports.consent_event_lines(
+        bom=request.args.get("bom") == "1", actor=current_user, client=client_info()
+    )
+    return csv_download(lines, "consent-events.csv")

@@ -1,0 +1,66 @@
+"""Journey: HR looks at the dashboard, filters overdue people in one department, exports them as
+CSV and opens one person's timeline (axe-core and the HTML checker on every page)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from playwright.sync_api import expect
+
+from app.services import demo
+from tests.browser.conftest import sign_in
+from tests.hr_support import HR_EMAIL, organisation
+
+
+def test_hr_filters_overdue_people_exports_them_and_opens_a_timeline(
+    page, server_url, app, check_page
+):
+    organisation(40)
+    sign_in(page, server_url, HR_EMAIL, demo.DEMO_PASSWORD)
+    page.get_by_role("button", name="EN").click()  # the demo HR manager reads French by default
+    page.get_by_role("link", name="Dashboard").first.click()
+    expect(page.get_by_role("heading", name="Dashboard", exact=True)).to_be_visible()
+    expect(page.get_by_role("img", name="Programme completion by department")).to_be_visible()
+    page.get_by_text("Show the data").first.click()
+    expect(page.get_by_role("table", name="Programme completion by department")).to_be_visible()
+    check_page(page)
+
+    page.get_by_role("link", name="Employees", exact=True).first.click()
+    check_page(page)
+    page.get_by_label("Department").select_option("Marketing")
+    page.get_by_label("Deadlines").select_option("overdue")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.get_by_role("status")).to_contain_text("employee")
+    listed = page.locator("table.people tbody tr td:first-child a").all_inner_texts()
+    assert listed, "some Marketing people are overdue in the generated organisation"
+    check_page(page)
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Export CSV", exact=True).click()
+    download = download_info.value
+    assert download.suggested_filename == "employees.csv"
+    with open(download.path(), encoding="utf-8") as exported:
+        rows = list(csv.reader(io.StringIO(exported.read())))
+    assert rows[0][:3] == ["Name", "Email", "Department"]
+    assert {r[2] for r in rows[1:]} == {"Marketing"}
+    assert {r[7] for r in rows[1:]} == {"yes"}
+    assert sorted(r[0] for r in rows[1:]) == sorted(listed)
+
+    page.get_by_role("link", name=listed[0], exact=True).first.click()
+    expect(page.get_by_role("heading", name=listed[0])).to_be_visible()
+    expect(page.get_by_role("heading", name="History")).to_be_visible()
+    expect(page.get_by_text("Account created")).to_be_visible()
+    check_page(page)
+
+
+def test_dashboard_and_list_fit_a_phone(page, server_url, app):
+    organisation(10)
+    page.set_viewport_size({"width": 360, "height": 740})
+    sign_in(page, server_url, HR_EMAIL, demo.DEMO_PASSWORD)
+    page.get_by_role("button", name="EN").click()
+    for path in ("/hr", "/hr/employees", "/hr/quiz-insight"):
+        page.goto(server_url + path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, path
+    assert re.search("Dashboard", page.content())

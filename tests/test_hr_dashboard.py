@@ -1,0 +1,85 @@
+"""The HR dashboard: figures from the records, accessible charts, bounded queries."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from app.extensions import db
+from app.services import charts, hr_dashboard
+from tests.consent_helpers import decide
+from tests.hr_support import login_hr, organisation, person, today
+from tests.policy_helpers import publish
+
+
+def test_dashboard_counts_match_the_records(client, auth, hr, app):
+    publish(1)
+    from app.services import consent_texts
+
+    consent_texts.sync_from_files(actor=None)
+    hr.start_date = today()
+    late = person("late@example.com", "Lina Late", department="Ventes", started_days_ago=40)
+    person("soon@example.com", "Sam Soon", department="Ventes", started_days_ago=10)
+    decide(late, "company-website", "photo", "granted", until=today() + timedelta(days=5))
+    figures = hr_dashboard.dashboard(today())
+    assert figures.people == 3
+    assert figures.overdue == 1
+    assert figures.due_soon == 1
+    assert figures.expiring == 1
+    assert figures.programme_done == 0 and figures.completion_rate == 0
+    website = [c for c in figures.consent if c.medium == "photo"][0]
+    assert sum(website.counts.values()) == 3
+    assert {d.name for d in figures.departments} == {"RH", "Ventes"}
+
+
+def test_dashboard_page_has_accessible_charts(client, auth, app):
+    organisation(30)
+    login_hr(auth)
+    body = client.get("/hr").get_data(as_text=True)
+    assert body.count('role="img"') == 3
+    for chart_id in ("dep", "sig", "consent"):
+        assert f'aria-labelledby="{chart_id}-title {chart_id}-desc"' in body
+        assert f'<title id="{chart_id}-title">' in body
+    assert body.count("Show the data") == 3
+    assert "style=" not in body
+    assert re.search(r"<td>\d+ %</td>", body)
+
+
+def test_dashboard_queries_grow_only_with_batches(client, auth, app, count_queries):
+    organisation(5)
+    login_hr(auth)
+    client.get("/hr")
+    db.session.commit()
+    with count_queries() as small:
+        client.get("/hr")
+    from app.services import demo_bulk
+
+    demo_bulk.generate(60, seed=11)
+    db.session.commit()
+    with count_queries() as large:
+        client.get("/hr")
+    assert small.count == large.count
+
+
+def test_employee_and_communications_are_refused(client, auth, employee):
+    from app.models.user import Role
+    from tests.conftest import make_user
+
+    auth.login(employee.email)
+    assert client.get("/hr").status_code == 403
+    auth.logout()
+    make_user("com@example.com", "Coline Com", role=Role.COMMUNICATIONS)
+    auth.login("com@example.com")
+    assert client.get("/hr").status_code == 403
+
+
+def test_chart_geometry():
+    bars = charts.hbars([("A", 100, "100 %"), ("B", 50, "50 %"), ("C", 0, "0 %")])
+    assert bars[0].width == charts.bar_area() and bars[1].width == charts.bar_area() / 2
+    assert bars[2].width == 0 and [b.y for b in bars] == [0, charts.ROW, 2 * charts.ROW]
+    row = charts.stacked([("P", [("granted", 3), ("never", 1)])])[0]
+    assert row.segments[0].width == 0.75 * charts.STACK_WIDTH
+    assert row.segments[1].x == row.segments[0].width
+    line = charts.cumulative_line([("w1", 1), ("w2", 4)])
+    assert line.top == 4 and line.points.count(",") == 2
+    assert charts.cumulative_line([]) is None

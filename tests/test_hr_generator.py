@@ -1,0 +1,52 @@
+"""`flask demo --employees N`: generated history, idempotent, and the evidence still verifies."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models.acknowledgement import Acknowledgement
+from app.models.consent import ConsentEvent
+from app.models.learning import ModuleCompletion, QuizAttempt
+from app.models.user import User
+
+
+def _count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_demo_employees_build_history_that_verifies(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["demo", "--employees", "200"])
+    assert result.exit_code == 0, result.output
+    assert "200 generated employee(s) added" in result.output
+    assert _count(User) == 207
+    assert _count(QuizAttempt) > 200 and _count(ModuleCompletion) > 200
+    assert _count(Acknowledgement) > 20 and _count(ConsentEvent) > 100
+    departments = db.session.scalars(
+        select(User.department).where(User.email.like("person%")).distinct()
+    ).all()
+    assert len(departments) == 12
+
+    verify = runner.invoke(args=["audit", "verify"])
+    assert verify.exit_code == 0, verify.output
+    assert verify.output.startswith("OK:")
+
+    again = runner.invoke(args=["demo", "--employees", "200"])
+    assert "0 generated employee(s) added" in again.output
+    assert "already loaded, nothing changed" in again.output
+    assert _count(User) == 207
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+
+
+def test_generated_people_can_sign_in(client, auth, app):
+    from app.services import demo, demo_bulk
+
+    demo.load_demo()
+    demo_bulk.generate(3)
+    email = db.session.scalar(
+        select(User.email)
+        .where(User.email.like("person%"), User.password_hash.is_not(None), User.active.is_(True))
+        .limit(1)
+    )
+    assert auth.login(email, demo.DEMO_PASSWORD).status_code == 302
