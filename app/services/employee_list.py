@@ -22,7 +22,7 @@ from app.models.consent import ConsentEvent
 from app.models.learning import ModuleCompletion
 from app.models.policy import PolicyVersion
 from app.models.user import User
-from app.services import assignments, consent, people_status, policy, progress
+from app.services import assignments, consent, module_versions, people_status, policy, progress
 
 PER_PAGE = 50
 SORTS = ("name", "department", "progress", "activity")
@@ -268,6 +268,9 @@ def export_statuses(flt: ListFilter, today: date) -> Iterator[people_status.Pers
     """Everyone matching the filter with their status, streamed 1,000 at a time (for CSV)."""
     flt = replace(flt, page=1)
     purposes = people_status.active_purposes()
+    # Due dates may record a module version's first-seen day (a commit); do it before the
+    # streamed read, whose server-side cursor a commit would close on PostgreSQL.
+    module_versions.first_seen(today)
     for batch in batches(filtered(flt, today)):
         for status in people_status.statuses(batch, today, purposes):
             if not flt.due or _due_matches(flt, status.due):

@@ -17,7 +17,7 @@ from app.extensions import db
 from app.models.acknowledgement import Acknowledgement
 from app.models.consent import ConsentEvent
 from app.models.user import User
-from app.services import assignments, consent, employee_list, people_status, policy
+from app.services import assignments, consent, employee_list, module_versions, people_status, policy
 
 EXPIRING_DAYS = 30
 STATE_ORDER = (consent.GRANTED, consent.REFUSED, consent.REVOKED, consent.EXPIRED, consent.NEVER)
@@ -78,6 +78,8 @@ def _deadlines(result: Dashboard, today: date) -> None:
     people: Counter[str] = Counter()
     done: Counter[str] = Counter()
     query = select(User).where(User.active.is_(True)).order_by(User.id)
+    # Record new module versions' first-seen day (a commit) before the streamed read.
+    module_versions.first_seen(today)
     for batch in employee_list.batches(query):
         due = assignments.summaries(batch, today)
         for user in batch:
