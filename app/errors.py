@@ -7,7 +7,7 @@ import logging
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, PendingRollbackError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
@@ -91,6 +91,15 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
+        # A lost connection can surface as another DBAPI error (or as a session that must be
+        # rolled back first): that is an outage too, answered 503 like the others.
+        if isinstance(exc, PendingRollbackError) or (
+            isinstance(exc, DBAPIError) and exc.connection_invalidated
+        ):
+            return database_down(exc)
         log.exception("Unhandled error")
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - never let the error page fail on a broken session
+            log.debug("rollback failed while rendering an error")
         return render_error(500)

@@ -110,3 +110,22 @@ def test_database_answers(app):
     from app.extensions import db
 
     assert db.session.execute(text("SELECT 1")).scalar() == 1
+
+
+def test_lost_connection_surfacing_as_another_error_is_a_503(app, client):
+    from sqlalchemy.exc import DBAPIError, PendingRollbackError
+
+    @app.route("/lost-connection")
+    def lost_connection():
+        raise DBAPIError(
+            "SELECT 1", {}, Exception("server closed the connection"), connection_invalidated=True
+        )
+
+    @app.route("/pending-rollback")
+    def pending_rollback():
+        raise PendingRollbackError("This Session's transaction has been rolled back")
+
+    for url in ["/lost-connection", "/pending-rollback"]:
+        response = client.get(url, headers={"Accept-Language": "en"})
+        assert response.status_code == 503
+        assert "server closed" not in response.get_data(as_text=True)
