@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from flask import Flask, has_request_context, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from app import database  # noqa: F401 - registers the SQLite connection settings
 from app.config import CONFIGS, development_secret_key
@@ -154,8 +155,11 @@ def select_locale() -> str:
     locales = current_app.config["CHARTE_LOCALES"]
     if not has_request_context():  # command line: no session, no browser
         return current_app.config["CHARTE_DEFAULT_LOCALE"]
-    if current_user and current_user.is_authenticated and current_user.locale in locales:
-        return current_user.locale
+    try:
+        if current_user and current_user.is_authenticated and current_user.locale in locales:
+            return current_user.locale
+    except SQLAlchemyError:
+        pass  # the database is down: an error page must still render, in the browser's language
     chosen = session.get("locale")
     if chosen in locales:
         return chosen
@@ -179,7 +183,12 @@ def _configure_login() -> None:
         raw_id, _, token = user_id.partition(":")
         if not raw_id.isdigit():
             return None
-        user = db.session.get(User, int(raw_id))
-        if user is None or not user.active or user.session_token != token:
-            return None
+        try:
+            user = db.session.get(User, int(raw_id))
+            if user is None or not user.active or user.session_token != token:
+                return None
+        except SQLAlchemyError:
+            if g.get("charte_rendering_error"):
+                return None  # the error page itself: render it as for a visitor
+            raise  # anywhere else: the outage handler answers 503
         return user

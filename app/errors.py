@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, PendingRollbackError
@@ -58,6 +58,7 @@ def render_error(status: int, detail: str | None = None, minimal: bool = False):
     if _wants_json():
         return jsonify({"status": status, "title": title, "detail": detail or message}), status
     # minimal: do not touch the signed-in user (the database may be what failed).
+    g.charte_rendering_error = True
     return render_template(
         "errors/error.html", status=status, title=title, message=detail or message, minimal=minimal
     ), status

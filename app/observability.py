@@ -10,6 +10,7 @@ import uuid
 
 from flask import Flask, Response, g, request
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 access_log = logging.getLogger("charte.access")
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -33,9 +34,13 @@ def register_request_logging(app: Flask) -> None:
         started = g.get("request_started")
         duration_ms = round((time.perf_counter() - started) * 1000, 1) if started else None
         user_id = None
-        # Only read an already loaded user: loading it here could hit a failing database.
-        if "_login_user" in g and getattr(current_user, "is_authenticated", False):
-            user_id = current_user.id
+        # Only read an already loaded user: loading it here could hit a failing database,
+        # and a log line must never turn a response into a 500.
+        try:
+            if "_login_user" in g and getattr(current_user, "is_authenticated", False):
+                user_id = current_user.id
+        except SQLAlchemyError:
+            user_id = None
         access_log.info(
             json.dumps(
                 {

@@ -335,8 +335,8 @@ def run_scenario(name: str, users: int, duration: float, workers: int) -> dict:
         [BIN / "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=open(ROOT / "bench" / "results" / f"soak-{name}-server.log", "w"),  # noqa: SIM115
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
