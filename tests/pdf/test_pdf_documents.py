@@ -73,7 +73,7 @@ def _tool(name: str) -> str:
     """Path of a poppler/qpdf/zbar tool; skip (only) when the tool is not installed."""
     path = shutil.which(name)
     if path is None:
-        pytest.skip(f"{name} is not installed")
+        pytest.fail(f"{name} is not installed: scripts/system-deps.sh installs it")
     return path
 
 

@@ -221,7 +221,7 @@ def test_qr_matrix_decodes(payload, tmp_path):
 
     zbarimg = shutil.which("zbarimg")
     if zbarimg is None:
-        pytest.skip("zbarimg is not installed")
+        pytest.fail("zbarimg is not installed: scripts/system-deps.sh installs it")
     matrix = qr_matrix(payload)
     scale, count = 6, len(matrix) + 2 * QUIET_ZONE
     image = Image.new("L", (count, count), 255)
