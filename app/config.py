@@ -79,6 +79,9 @@ class BaseConfig:
 
     CONTENT_DIR = os.environ.get("CONTENT_DIR", str(PROJECT_ROOT / "content"))
     QUIZZES_DIR = os.environ.get("QUIZZES_DIR", str(PROJECT_ROOT / "quizzes"))
+    # How often a process looks at the content files for edits. Looking stats every file, too
+    # costly to do on each call (an HR export asks for the catalog once per person).
+    CONTENT_RELOAD_SECONDS = float(os.environ.get("CONTENT_RELOAD_SECONDS", "2"))
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -105,6 +108,7 @@ class TestConfig(BaseConfig):
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SERVER = None
     SERVER_NAME = None
+    CONTENT_RELOAD_SECONDS = 0.0  # tests edit content files and expect the edit at once
 
 
 class ProductionConfig(BaseConfig):

@@ -98,13 +98,9 @@ def test_export_never_holds_everyone_in_memory(app, monkeypatch):
 
     monkeypatch.setattr(people_status, "statuses", spy)
     monkeypatch.setattr(people_status, "BATCH", 10)
-    monkeypatch.setattr(employee_list, "batches", lambda q, size=10: _batches(q, size))
+    batches = people_status.batches
+    monkeypatch.setattr(people_status, "batches", lambda query, size=10: batches(query, 10))
     exported = list(employee_list.export_statuses(employee_list.ListFilter(), today()))
     assert len(exported) == 35 + 7
     assert max(sizes) <= 10
 
-
-def _batches(query, size):
-    result = db.session.execute(query.execution_options(yield_per=size))
-    for partition in result.scalars().partitions():
-        yield list(partition)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ ALLOWED_ATTRIBUTES = {
 _md = MarkdownIt("commonmark", {"html": False}).enable("table")
 _lock = threading.Lock()
 _cache: dict[tuple[str, str], tuple[tuple, Catalog]] = {}
+_checked_at: dict[tuple[str, str], float] = {}  # monotonic time of the last fingerprint
 
 
 class ContentInvalid(Exception):
@@ -53,13 +55,21 @@ def _fingerprint(*folders: Path) -> tuple:
     return tuple(entries)
 
 
-def load(content_dir: str | Path, quizzes_dir: str | Path) -> Catalog:
-    """The catalog for these folders, parsed again only when a file was added, removed or edited."""
+def load(content_dir: str | Path, quizzes_dir: str | Path, recheck_after: float = 0.0) -> Catalog:
+    """The catalog for these folders, parsed again only when a file was added, removed or edited.
+
+    The files are looked at again only when `recheck_after` seconds have passed since the last
+    look (0: every call), so an edit is picked up within that delay without a restart.
+    """
+    key = (str(content_dir), str(quizzes_dir))
+    cached = _cache.get(key)
+    now = time.monotonic()
+    if cached and recheck_after and now - _checked_at.get(key, 0.0) < recheck_after:
+        return cached[1]
     content_dir, quizzes_dir = Path(content_dir), Path(quizzes_dir)
     modules_dir = content_dir / "modules"
     fingerprint = _fingerprint(modules_dir, modules_dir / "images", quizzes_dir)
-    key = (str(content_dir.resolve()), str(quizzes_dir.resolve()))
-    cached = _cache.get(key)
+    _checked_at[key] = now
     if cached and cached[0] == fingerprint:
         return cached[1]
     with _lock:
@@ -71,7 +81,9 @@ def load(content_dir: str | Path, quizzes_dir: str | Path) -> Catalog:
 def catalog(strict: bool = True) -> Catalog:
     """The app's catalog (CONTENT_DIR, QUIZZES_DIR); raises ContentInvalid on errors if strict."""
     config = current_app.config
-    loaded = load(config["CONTENT_DIR"], config["QUIZZES_DIR"])
+    loaded = load(
+        config["CONTENT_DIR"], config["QUIZZES_DIR"], config.get("CONTENT_RELOAD_SECONDS", 0.0)
+    )
     if strict and loaded.errors:
         raise ContentInvalid(loaded.errors)
     return loaded

@@ -1,9 +1,9 @@
 """The HR employee list: search, filters, sorting and pagination over everyone's status.
 
-Filters on account, department, policy and consent, and the sorts by name, department, progress
-and last activity, are SQL, so a page costs the same statements for 50 or 50,000 people. The
-overdue / due-soon filter asks `assignments.summaries` (the one authority on due dates), which
-means a pass over the people the other filters kept, 1,000 at a time, keeping only ids.
+Every filter (account, department, due dates, policy, consent) and every sort (name, department,
+progress, last activity) is SQL, so a page costs the same statements for 50 or 50,000 people.
+The due-date filter uses `due_filters`, the SQL form of `assignments.summaries`; only people
+whose refresher may have opened are looked at in Python (see that module).
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from app.models.consent import ConsentEvent
 from app.models.learning import ModuleCompletion
 from app.models.policy import PolicyVersion
 from app.models.user import User
-from app.services import assignments, consent, module_versions, people_status, policy, progress
+from app.services import consent, due_filters, module_versions, people_status, policy, progress
 
 PER_PAGE = 50
 SORTS = ("name", "department", "progress", "activity")
-DUE_FILTERS = ("overdue", "due_soon")
+DUE_FILTERS = (due_filters.OVERDUE, due_filters.DUE_SOON)
 POLICY_FILTERS = ("current", "outdated", "never")
 ACCOUNT_FILTERS = ("active", "pending", "inactive")
 
@@ -198,6 +198,10 @@ def filtered(flt: ListFilter, today: date) -> Select:
             query = query.where(latest.c.version < current)
     if flt.purpose_id and flt.consent:
         query = query.where(_consent_condition(flt.purpose_id, flt.consent, today))
+    if flt.due:
+        conds = due_filters.conditions(today)
+        found = due_filters.python_matches(conds, flt.due, query, today)
+        query = query.where(due_filters.matching(conds, flt.due, found))
     return _ordered(query, flt)
 
 
@@ -226,39 +230,12 @@ def _ordered(query: Select, flt: ListFilter) -> Select:
     return query.order_by(direction(User.full_name), User.id)
 
 
-def _due_matches(flt: ListFilter, summary: assignments.AssignmentSummary) -> bool:
-    return bool(summary.overdue) if flt.due == "overdue" else bool(summary.due_soon)
-
-
-def _due_ids(query: Select, flt: ListFilter, today: date) -> list[int]:
-    kept: list[int] = []
-    for batch in batches(query):
-        due = assignments.summaries(batch, today)
-        kept.extend(u.id for u in batch if _due_matches(flt, due[u.id]))
-    return kept
-
-
-def batches(query: Select, size: int = people_status.BATCH) -> Iterator[list[User]]:
-    """The query's users, `size` at a time, streamed (never all in memory)."""
-    result = db.session.execute(query.execution_options(yield_per=size))
-    for partition in result.scalars().partitions():
-        yield list(partition)
-
-
 def list_page(flt: ListFilter, today: date, per_page: int = PER_PAGE) -> ListPage:
     """One page of people with their status."""
     query = filtered(flt, today)
-    if flt.due:
-        ids = _due_ids(query, flt, today)
-        total = len(ids)
-        page = max(1, min(flt.page, max(1, -(-total // per_page))))
-        wanted = ids[(page - 1) * per_page : page * per_page]
-        found = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(wanted)))}
-        users = [found[i] for i in wanted]
-    else:
-        total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        page = max(1, min(flt.page, max(1, -(-total // per_page))))
-        users = list(db.session.scalars(query.offset((page - 1) * per_page).limit(per_page)))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = max(1, min(flt.page, max(1, -(-total // per_page))))
+    users = list(db.session.scalars(query.offset((page - 1) * per_page).limit(per_page)))
     return ListPage(
         items=people_status.statuses(users, today), total=total, page=page, per_page=per_page
     )
@@ -271,7 +248,5 @@ def export_statuses(flt: ListFilter, today: date) -> Iterator[people_status.Pers
     # Due dates may record a module version's first-seen day (a commit); do it before the
     # streamed read, whose server-side cursor a commit would close on PostgreSQL.
     module_versions.first_seen(today)
-    for batch in batches(filtered(flt, today)):
-        for status in people_status.statuses(batch, today, purposes):
-            if not flt.due or _due_matches(flt, status.due):
-                yield status
+    for batch in people_status.batches(filtered(flt, today)):
+        yield from people_status.statuses(batch, today, purposes)

@@ -1,8 +1,8 @@
 """The HR dashboard's figures: completion, signatures, consent coverage, deadlines, expiries.
 
-Policy and consent figures are grouped in SQL (a fixed number of statements). Completion and
-deadlines come from `assignments.summaries` (the authority on due dates) over the active people,
-read 1,000 at a time: memory stays flat, and its statements grow by a few per 1,000 people.
+Every figure is a grouped SQL count (a fixed number of statements whatever the number of
+people): completion and deadlines through `due_filters`, the SQL form of the due-date rules.
+Only people whose refresher may have opened are looked at in Python, 1,000 at a time.
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, not_, select, true
 
 from app.extensions import db
 from app.models.acknowledgement import Acknowledgement
 from app.models.consent import ConsentEvent
 from app.models.user import User
-from app.services import assignments, consent, employee_list, module_versions, people_status, policy
+from app.services import assignments, consent, due_filters, people_status, policy
 
 EXPIRING_DAYS = 30
 STATE_ORDER = (consent.GRANTED, consent.REFUSED, consent.REVOKED, consent.EXPIRED, consent.NEVER)
@@ -75,25 +75,41 @@ class Dashboard:
 
 
 def _deadlines(result: Dashboard, today: date) -> None:
-    people: Counter[str] = Counter()
-    done: Counter[str] = Counter()
-    query = select(User).where(User.active.is_(True)).order_by(User.id)
-    # Record new module versions' first-seen day (a commit) before the streamed read.
-    module_versions.first_seen(today)
-    for batch in employee_list.batches(query):
-        due = assignments.summaries(batch, today)
-        for user in batch:
-            summary = due[user.id]
-            department = user.department or "—"
-            people[department] += 1
-            finished = any(item.key == "programme" and item.done for item in summary.items)
-            done[department] += finished
-            result.programme_done += finished
-            result.overdue += bool(summary.overdue)
-            result.due_soon += bool(summary.due_soon)
-        result.people += len(batch)
+    conds = due_filters.conditions(today)
+    by_sql = not_(conds.refresher) if conds.refresher is not None else true()
+
+    def counted(condition) -> ColumnElement[int]:
+        return func.count(case((condition, 1)))
+
+    rows = db.session.execute(
+        select(
+            User.department,
+            func.count(),
+            counted(conds.programme_finished),
+            counted(and_(by_sql, conds.overdue)),
+            counted(and_(by_sql, conds.due_soon)),
+        )
+        .where(User.active.is_(True))
+        .group_by(User.department)
+    ).all()
+    departments: Counter[str] = Counter()
+    finished: Counter[str] = Counter()
+    for department, people, done, overdue, due_soon in rows:
+        name = department or "—"
+        departments[name] += people
+        finished[name] += done
+        result.people += people
+        result.programme_done += done
+        result.overdue += overdue
+        result.due_soon += due_soon
+    if conds.refresher is not None:
+        query = select(User).where(User.active.is_(True), conds.refresher).order_by(User.id)
+        for batch in people_status.batches(query):
+            due = assignments.summaries(batch, today)
+            result.overdue += sum(bool(due[u.id].overdue) for u in batch)
+            result.due_soon += sum(bool(due[u.id].due_soon) for u in batch)
     result.departments = [
-        DepartmentFigures(name, people[name], done[name]) for name in sorted(people)
+        DepartmentFigures(name, departments[name], finished[name]) for name in sorted(departments)
     ]
 
 

@@ -7,11 +7,11 @@ of at most one batch), so a page of 50 and an export batch of 1,000 cost the sam
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from app.extensions import db
 from app.models.acknowledgement import Acknowledgement
@@ -43,6 +43,13 @@ class PersonStatus:
     @property
     def due_soon(self) -> bool:
         return bool(self.due.due_soon)
+
+
+def batches(query: Select, size: int = BATCH) -> Iterator[list[User]]:
+    """The query's users, `size` at a time, streamed (never all in memory)."""
+    result = db.session.execute(query.execution_options(yield_per=size))
+    for partition in result.scalars().partitions():
+        yield list(partition)
 
 
 def policy_states(user_ids: list[int]) -> dict[int, str]:
