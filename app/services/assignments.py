@@ -135,10 +135,16 @@ def _module_items(
     ]
 
 
-def summaries(users: list[User], today: date) -> dict[int, AssignmentSummary]:
-    """Due items for many people in a bounded number of queries (whatever their number)."""
+def summaries(
+    users: list[User],
+    today: date,
+    programme: dict[int, progress.ProgrammeStatus] | None = None,
+) -> dict[int, AssignmentSummary]:
+    """Due items for many people in a bounded number of queries (whatever their number);
+    `programme` is their `progress.programme_status` when the caller already has it."""
     days = timedelta(days=settings.get(PROGRAMME_DUE_DAYS))
-    programme = progress.programme_status(users)
+    if programme is None:
+        programme = progress.programme_status(users)
     required = [p.module for p in progress.placed_modules() if p.required]
     completions = progress.completions_by_user(u.id for u in users)
     seen = module_versions.first_seen(today)

@@ -95,6 +95,7 @@ def employee_lines(
             _("Last activity"),
         ]
         yield (BOM if bom else "") + csv_line(header)
+        yes_no = {True: _yes(True), False: _yes(False)}  # translated once, not twice a row
         for status in employee_list.export_statuses(flt, today):
             user = status.user
             yield csv_line(
@@ -106,8 +107,8 @@ def employee_lines(
                     account_state(user),
                     status.programme.completed,
                     status.programme.required,
-                    _yes(status.overdue),
-                    _yes(status.due_soon),
+                    yes_no[status.overdue],
+                    yes_no[status.due_soon],
                     _iso(status.due.next_due),
                     labels.get(status.policy_state, status.policy_state),
                     status.consent_granted,
