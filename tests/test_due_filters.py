@@ -1,7 +1,7 @@
 """The SQL due-date conditions agree with `assignments.summaries` on randomised organisations.
 
-The dashboard counts and the list's overdue / due-soon filter use `due_filters` (SQL); pages about
-one person and reminders use `assignments.summaries` (Python). If the two disagreed, HR would see
+The dashboard counts, the list's overdue / due-soon filter and the choice of whom to remind use
+`due_filters` (SQL); pages about one person and reminder contents use `assignments.summaries`. If the two disagreed, HR would see
 "12 overdue" on the dashboard and 11 people in the overdue list. Each case below builds an
 organisation with generated history, then adds what makes due dates interesting: people without
 a start date, outdated module versions, department and named assignments with dates around
@@ -27,6 +27,7 @@ from app.services import (
     employee_list,
     hr_dashboard,
     refresher,
+    reminders,
     settings,
 )
 from app.services.client import ClientInfo
@@ -168,3 +169,6 @@ def test_the_list_filter_and_the_dashboard_count_what_the_rules_say(app, months)
         active = [u for u in people if u.active]
         assert figures.overdue == sum(bool(summaries[u.id].overdue) for u in active)
         assert figures.due_soon == sum(bool(summaries[u.id].due_soon) for u in active)
+        to_remind = {c.user.id for c in reminders.candidates(day)}
+        expected = {u.id for u in active if summaries[u.id].overdue or summaries[u.id].due_soon}
+        assert to_remind == expected, offset

@@ -18,14 +18,14 @@ from flask_babel import force_locale
 from flask_babel import format_date as babel_format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models.reminder import ReminderSent
 from app.models.types import utcnow
 from app.models.user import User
-from app.services import assignments, audit, due_items, settings
+from app.services import assignments, audit, due_filters, due_items, settings
 from app.services.client import ClientInfo
 from app.services.mail import send_mail
 
@@ -66,7 +66,13 @@ class RunReport:
 
 def candidates(today: date, department: str = "", overdue_only: bool = False) -> list[Candidate]:
     """Active people with overdue or due-soon items (filtered), in a bounded number of queries."""
-    query = select(User).where(User.active.is_(True)).order_by(User.full_name, User.id)
+    # SQL keeps whoever the due-date rules say has something to do (and the refresher people,
+    # whose items only assignments.summaries knows); the summaries below say what exactly.
+    conds = due_filters.conditions(today)
+    wanted = conds.overdue if overdue_only else or_(conds.overdue, conds.due_soon)
+    if conds.refresher is not None:
+        wanted = or_(wanted, conds.refresher)
+    query = select(User).where(User.active.is_(True), wanted).order_by(User.full_name, User.id)
     if department:
         query = query.where(User.department == department)
     users = list(db.session.scalars(query))
