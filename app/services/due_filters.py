@@ -90,12 +90,20 @@ def _programme_finished(required: list) -> ColumnElement[bool]:
     if not required:
         return true()
     slugs = [m.slug for m in required]
-    return User.id.in_(
-        select(ModuleCompletion.user_id)
+    pairs = (
+        select(ModuleCompletion.user_id, ModuleCompletion.module_slug)
         .where(ModuleCompletion.module_slug.in_(slugs))
-        .group_by(ModuleCompletion.user_id)
-        .having(func.count(ModuleCompletion.module_slug.distinct()) == len(slugs))
+        .distinct()
+        .subquery()
     )
+    # A CTE: the conditions below use it several times, the database computes it once.
+    finished = (
+        select(pairs.c.user_id)
+        .group_by(pairs.c.user_id)
+        .having(func.count() == len(slugs))
+        .cte("programme_finished")
+    )
+    return User.id.in_(select(finished.c.user_id))
 
 
 def _assigned_by_department(slug: str, due_condition) -> ColumnElement[bool]:

@@ -136,46 +136,47 @@ def _signatures(result: Dashboard) -> None:
 
 
 def _consent(result: Dashboard, purposes: list, today: date) -> None:
-    latest = select(func.max(ConsentEvent.id)).group_by(
-        ConsentEvent.user_id, ConsentEvent.purpose_id, ConsentEvent.medium
+    """Coverage per purpose and medium, and consents expiring soon: one grouped query over each
+    person's latest decision."""
+    latest = (
+        select(func.max(ConsentEvent.id).label("id"))
+        .group_by(ConsentEvent.user_id, ConsentEvent.purpose_id, ConsentEvent.medium)
+        .subquery()
     )
+    granted = ConsentEvent.decision == consent.GRANTED
     state = case(
-        (
-            and_(ConsentEvent.decision == consent.GRANTED, ConsentEvent.valid_until < today),
-            consent.EXPIRED,
-        ),
+        (and_(granted, ConsentEvent.valid_until < today), consent.EXPIRED),
         else_=ConsentEvent.decision,
     ).label("state")
+    expiring = case(
+        (
+            and_(
+                granted,
+                ConsentEvent.valid_until >= today,
+                ConsentEvent.valid_until <= today + timedelta(days=EXPIRING_DAYS),
+            ),
+            1,
+        ),
+        else_=0,
+    ).label("expiring")
     rows = db.session.execute(
-        select(ConsentEvent.purpose_id, ConsentEvent.medium, state, func.count())
+        select(ConsentEvent.purpose_id, ConsentEvent.medium, state, expiring, func.count())
+        .select_from(latest)
+        .join(ConsentEvent, ConsentEvent.id == latest.c.id)
         .join(User, User.id == ConsentEvent.user_id)
-        .where(ConsentEvent.id.in_(latest.scalar_subquery()), User.active.is_(True))
-        .group_by(ConsentEvent.purpose_id, ConsentEvent.medium, state)
+        .where(User.active.is_(True))
+        .group_by(ConsentEvent.purpose_id, ConsentEvent.medium, state, expiring)
     ).all()
     counts: dict[tuple[int, str], Counter[str]] = defaultdict(Counter)
-    for purpose_id, medium, name, n in rows:
+    for purpose_id, medium, name, soon, n in rows:
         counts[(purpose_id, medium)][name] += n
+        result.expiring += n if soon else 0
     for purpose in purposes:
         for medium in purpose.media_list:
             found = counts[(purpose.id, medium)]
             found[consent.NEVER] = max(0, result.people - sum(found.values()))
             ordered = {s: found.get(s, 0) for s in STATE_ORDER}
             result.consent.append(ConsentCoverage(purpose.id, medium, ordered))
-    result.expiring = (
-        db.session.scalar(
-            select(func.count())
-            .select_from(ConsentEvent)
-            .join(User, User.id == ConsentEvent.user_id)
-            .where(
-                ConsentEvent.id.in_(latest.scalar_subquery()),
-                User.active.is_(True),
-                ConsentEvent.decision == consent.GRANTED,
-                ConsentEvent.valid_until >= today,
-                ConsentEvent.valid_until <= today + timedelta(days=EXPIRING_DAYS),
-            )
-        )
-        or 0
-    )
 
 
 def dashboard(today: date) -> Dashboard:
