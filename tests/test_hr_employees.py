@@ -116,6 +116,12 @@ def test_pagination_keeps_the_filters(client, auth, app):
     )
     second = client.get("/hr/employees?status=active&page=2")
     assert set(names(second)).isdisjoint(names(client.get("/hr/employees?status=active")))
+    # A page past the end (an old bookmark, fewer people since) shows the last page.
+    beyond = client.get("/hr/employees?status=active&page=40")
+    assert "Page 2 of 2" in beyond.get_data(as_text=True)
+    assert names(beyond) == names(second)
+    nobody = client.get("/hr/employees?q=nobody-at-all&page=3").get_data(as_text=True)
+    assert "No employee matches these filters." in nobody
 
 
 @pytest.mark.parametrize(

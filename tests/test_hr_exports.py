@@ -103,4 +103,3 @@ def test_export_never_holds_everyone_in_memory(app, monkeypatch):
     exported = list(employee_list.export_statuses(employee_list.ListFilter(), today()))
     assert len(exported) == 35 + 7
     assert max(sizes) <= 10
-
