@@ -45,7 +45,7 @@ def test_dashboard_page_has_accessible_charts(client, auth, app):
     assert re.search(r"<td>\d+ %</td>", body)
 
 
-def test_dashboard_queries_grow_only_with_batches(client, auth, app, count_queries):
+def test_dashboard_queries_do_not_grow_with_people(client, auth, app, count_queries):
     organisation(5)
     login_hr(auth)
     client.get("/hr")
@@ -83,3 +83,43 @@ def test_chart_geometry():
     line = charts.cumulative_line([("w1", 1), ("w2", 4)])
     assert line.top == 4 and line.points.count(",") == 2
     assert charts.cumulative_line([]) is None
+
+
+def test_signatures_are_counted_per_week_from_monday(client, auth, app):
+    from sqlalchemy import func, select
+
+    from app.models.acknowledgement import Acknowledgement
+    from app.models.user import User
+    from app.services import policy
+
+    organisation(40)
+    figures = hr_dashboard.dashboard(today())
+    current = policy.current_version()
+    signed = db.session.scalar(
+        select(func.count())
+        .select_from(Acknowledgement)
+        .join(User, User.id == Acknowledgement.user_id)
+        .where(Acknowledgement.policy_version_id == current.id, User.active.is_(True))
+    )
+    assert signed > 0 and figures.signed_current == signed
+    weeks = [week for week, _new, _total in figures.signatures]
+    assert weeks == sorted(set(weeks)) and all(week.weekday() == 0 for week in weeks)
+    assert sum(new for _week, new, _total in figures.signatures) == signed
+    assert figures.signatures[-1][2] == signed
+
+
+def test_recent_figures_are_reused_stamped_and_refreshed_on_demand(client, auth, app):
+    organisation(10)
+    login_hr(auth)
+    app.config["HR_DASHBOARD_MAX_AGE_SECONDS"] = 60
+    first = client.get("/hr").get_data(as_text=True)
+    assert "Figures as of" in first and "Refresh now" in first
+    people = hr_dashboard.dashboard(today()).people
+    assert f"of {people} people" in first
+    person("new@example.com", "Nora Nouvelle", department="Ventes", started_days_ago=1)
+    assert f"of {people} people" in client.get("/hr").get_data(as_text=True)  # within a minute
+    refreshed = client.get("/hr?refresh=1").get_data(as_text=True)
+    assert f"of {people + 1} people" in refreshed
+    app.config["HR_DASHBOARD_MAX_AGE_SECONDS"] = 0  # no reuse: every view computes
+    person("newer@example.com", "Noé Nouveau", department="Ventes", started_days_ago=1)
+    assert f"of {people + 2} people" in client.get("/hr").get_data(as_text=True)

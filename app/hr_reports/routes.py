@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -20,7 +20,11 @@ bp.add_app_template_global(HR_READERS, "hr_reader_roles")
 @role_required(*HR_READERS)
 def dashboard():
     """Completion, signatures, consent coverage and deadlines at a glance, with charts."""
-    figures = hr_dashboard.dashboard(utcnow().date())
+    figures = hr_dashboard.recent_dashboard(
+        utcnow().date(),
+        current_app.config["HR_DASHBOARD_MAX_AGE_SECONDS"],
+        refresh=request.args.get("refresh") == "1",
+    )
     titles = consent_texts.titles(str(get_locale()))
     coverage_labels = [
         f"{titles.get(c.purpose_id, c.purpose_id)} — {consent.medium_label(c.medium)}"
