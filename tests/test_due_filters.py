@@ -169,6 +169,9 @@ def test_the_list_filter_and_the_dashboard_count_what_the_rules_say(app, months)
         active = [u for u in people if u.active]
         assert figures.overdue == sum(bool(summaries[u.id].overdue) for u in active)
         assert figures.due_soon == sum(bool(summaries[u.id].due_soon) for u in active)
-        to_remind = {c.user.id for c in reminders.candidates(day)}
+        found = reminders.candidates(day)
         expected = {u.id for u in active if summaries[u.id].overdue or summaries[u.id].due_soon}
-        assert to_remind == expected, offset
+        assert {c.user.id for c in found} == expected, offset
+        shown = reminders.preview(day, limit=5)
+        assert shown.total == len(found) and shown.to_remind == len(found)  # none sent yet
+        assert [c.user.id for c in shown.people] == [c.user.id for c in found[:5]]

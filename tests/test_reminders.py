@@ -141,6 +141,7 @@ def test_hr_reminds_one_department_from_the_page(
     assert '"sent":1' in event.details and event.actor_id == hr.id
     again = client.get("/hr/reminders?department=Ventes").get_data(as_text=True)
     assert "Reminded recently" in again
+    assert "0 people will be reminded" in again  # the only one concerned was just reminded
     auth.logout()
     auth.login(other_employee.email)
     assert "Reminders received" in client.get("/").get_data(as_text=True)

@@ -27,12 +27,12 @@ def _filters() -> tuple[str, bool]:
 def index():
     """Who would be reminded with these filters, and when each person was last reminded."""
     department, overdue_only = _filters()
-    found = reminders.candidates(utcnow().date(), department, overdue_only)
+    found = reminders.preview(utcnow().date(), department, overdue_only)
     return render_template(
         "reminders/index.html",
-        people=found[: reminders.PREVIEW_LIMIT],
-        total=len(found),
-        to_remind=sum(1 for c in found if not c.recent),
+        people=found.people,
+        total=found.total,
+        to_remind=found.to_remind,
         department=department,
         overdue_only=overdue_only,
         departments=directory.departments(),

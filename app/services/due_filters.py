@@ -205,9 +205,17 @@ def conditions(today: date) -> Conditions:
 def matching(conds: Conditions, which: str, python_ids: list[int]) -> ColumnElement[bool]:
     """People matching `which` (overdue or due_soon): by SQL, or among the refresher people by
     `python_matches` (its ids are inlined as literals: no bound-parameter limit)."""
+    return matching_any(conds, conds.due(which), python_ids)
+
+
+def matching_any(
+    conds: Conditions, condition: ColumnElement[bool], python_ids: list[int]
+) -> ColumnElement[bool]:
+    """`condition` (built from `conds`) for everyone but the refresher people, and those of
+    them in `python_ids` (judged by assignments.summaries)."""
     if conds.refresher is None:
-        return conds.due(which)
-    found = and_(not_(conds.refresher), conds.due(which))
+        return condition
+    found = and_(not_(conds.refresher), condition)
     if not python_ids:
         return found
     ids = bindparam("refresher_ids", python_ids, expanding=True, literal_execute=True)

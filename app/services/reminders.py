@@ -18,14 +18,14 @@ from flask_babel import force_locale
 from flask_babel import format_date as babel_format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models.reminder import ReminderSent
 from app.models.types import utcnow
 from app.models.user import User
-from app.services import assignments, audit, due_filters, due_items, settings
+from app.services import assignments, audit, due_filters, due_items, people_status, settings
 from app.services.client import ClientInfo
 from app.services.mail import send_mail
 
@@ -64,28 +64,47 @@ class RunReport:
     failed: list[str] = field(default_factory=list)
 
 
-def candidates(today: date, department: str = "", overdue_only: bool = False) -> list[Candidate]:
-    """Active people with overdue or due-soon items (filtered), in a bounded number of queries."""
-    # SQL keeps whoever the due-date rules say has something to do (and the refresher people,
-    # whose items only assignments.summaries knows); the summaries below say what exactly.
+def _since(today: date) -> str:
+    """The oldest claim (day) that still counts as "reminded recently"."""
+    return (today - timedelta(days=settings.get(MIN_INTERVAL) - 1)).isoformat()
+
+
+def _concerned(today: date, department: str, overdue_only: bool) -> tuple[Select, list[int]]:
+    """Active people with something overdue (or due soon), in name order, by the SQL rules; and
+    the ids of the refresher people among them, whose items only assignments.summaries knows."""
     conds = due_filters.conditions(today)
-    wanted = conds.overdue if overdue_only else or_(conds.overdue, conds.due_soon)
-    if conds.refresher is not None:
-        wanted = or_(wanted, conds.refresher)
-    query = select(User).where(User.active.is_(True), wanted).order_by(User.full_name, User.id)
+    which = due_filters.OVERDUE if overdue_only else None
+    query = select(User).where(User.active.is_(True))
     if department:
         query = query.where(User.department == department)
-    users = list(db.session.scalars(query))
+    due = conds.overdue if overdue_only else or_(conds.overdue, conds.due_soon)
+    refresher_ids: list[int] = []
+    if conds.refresher is not None:
+        for batch in people_status.batches(query.where(conds.refresher)):
+            summaries = assignments.summaries(batch, today)
+            refresher_ids += [u.id for u in batch if _has_items(summaries[u.id], which)]
+    matching = due_filters.matching_any(conds, due, refresher_ids)
+    return query.where(matching).order_by(User.full_name, User.id), refresher_ids
+
+
+def _has_items(summary: assignments.AssignmentSummary, which: str | None) -> bool:
+    return bool(summary.overdue) if which else bool(summary.overdue or summary.due_soon)
+
+
+def _candidates(users: list[User], today: date, overdue_only: bool) -> list[Candidate]:
     summaries = assignments.summaries(users, today)
-    since = (today - timedelta(days=settings.get(MIN_INTERVAL) - 1)).isoformat()
-    last: dict[int, tuple[datetime, str]] = {
-        user_id: (sent_at, claim)
-        for user_id, sent_at, claim in db.session.execute(
+    since = _since(today)
+    last: dict[int, tuple[datetime, str]] = {}
+    ids = [u.id for u in users]
+    for start in range(0, len(ids), 1000):
+        rows = db.session.execute(
             select(
                 ReminderSent.user_id, func.max(ReminderSent.sent_at), func.max(ReminderSent.claim)
-            ).group_by(ReminderSent.user_id)
+            )
+            .where(ReminderSent.user_id.in_(ids[start : start + 1000]))
+            .group_by(ReminderSent.user_id)
         )
-    }
+        last.update({user_id: (sent_at, claim) for user_id, sent_at, claim in rows})
     found = []
     for user in users:
         summary = summaries[user.id]
@@ -96,6 +115,36 @@ def candidates(today: date, department: str = "", overdue_only: bool = False) ->
         sent_at, claim = last.get(user.id, (None, ""))
         found.append(Candidate(user, items, len(overdue), sent_at, claim >= since))
     return found
+
+
+def candidates(today: date, department: str = "", overdue_only: bool = False) -> list[Candidate]:
+    """Active people with overdue or due-soon items (filtered), in name order."""
+    query, _refresher_ids = _concerned(today, department, overdue_only)
+    return _candidates(list(db.session.scalars(query)), today, overdue_only)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What HR sees before sending: the first people, how many in all, how many would get one."""
+
+    people: list[Candidate]
+    total: int
+    to_remind: int
+
+
+def preview(
+    today: date, department: str = "", overdue_only: bool = False, limit: int = PREVIEW_LIMIT
+) -> Preview:
+    """The first `limit` candidates with their items, and the counts, without looking at the
+    items of everyone (counts are SQL: a page, not a pass over 50,000 people)."""
+    query, _refresher_ids = _concerned(today, department, overdue_only)
+    recent = User.id.in_(select(ReminderSent.user_id).where(ReminderSent.claim >= _since(today)))
+    counted = query.order_by(None).with_only_columns(
+        func.count(), func.count(case((recent, 1))), maintain_column_froms=True
+    )
+    total, recent_count = db.session.execute(counted).one()
+    people = _candidates(list(db.session.scalars(query.limit(limit))), today, overdue_only)
+    return Preview(people=people, total=total, to_remind=total - recent_count)
 
 
 def received(user: User, limit: int = 5) -> list[ReminderSent]:
