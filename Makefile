@@ -9,7 +9,7 @@ PORT ?= 5000
 SERVE_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/charte
 SERVE_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: soak serve run install test test-sqlite test-postgres system-deps lint translations compile-translations db-check clean
+.PHONY: bench-deps soak serve run install test test-sqlite test-postgres system-deps lint translations compile-translations db-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,10 @@ test-postgres: $(VENV)/.installed-test compile-translations
 
 system-deps:
 	./scripts/system-deps.sh
+
+## make bench-deps: wrk, the load tool of bench/bench_pages.py (not needed by the tests)
+bench-deps:
+	command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" -eq 0 ] && apt-get install -y -qq wrk || sudo apt-get install -y -qq wrk; }
 
 node_modules/.installed: package.json
 	npm install --no-audit --no-fund --silent
