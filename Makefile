@@ -6,6 +6,8 @@ export FLASK_APP := wsgi.py
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
+# pytest-xdist workers for `make test` (each has its own database; "auto": one per core).
+TEST_WORKERS ?= auto
 SERVE_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/charte
 SERVE_REDIS_URL ?= redis://127.0.0.1:6379/0
 
@@ -53,9 +55,9 @@ soak: $(VENV)/.installed-test compile-translations
 ## make test: the whole suite on SQLite, then on a throwaway PostgreSQL database
 test: $(VENV)/.installed-test compile-translations system-deps node_modules/.installed
 	$(BIN)/ruff check app tests bench
-	CHARTE_TEST_DB=sqlite $(BIN)/pytest -q
+	CHARTE_TEST_DB=sqlite $(BIN)/pytest -q -n $(TEST_WORKERS)
 	./scripts/ensure-postgres.sh
-	CHARTE_TEST_DB=postgresql $(BIN)/pytest -q
+	CHARTE_TEST_DB=postgresql $(BIN)/pytest -q -n $(TEST_WORKERS)
 
 test-sqlite: $(VENV)/.installed-test compile-translations
 	CHARTE_TEST_DB=sqlite $(BIN)/pytest -q $(ARGS)
