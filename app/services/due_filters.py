@@ -90,8 +90,8 @@ def _programme_finished(required: list) -> ColumnElement[bool]:
     if not required:
         return true()
     slugs = [m.slug for m in required]
-    # A CTE: the conditions below use it several times, the database computes it once. The
-    # grouping walks the (user, module, version) unique index in order, no hashing or sort.
+    # A CTE: the conditions below use it several times, the database computes it once.
+    # (count(DISTINCT) per user measured faster than DISTINCT pairs then a count at 50,000.)
     finished = (
         select(ModuleCompletion.user_id)
         .where(ModuleCompletion.module_slug.in_(slugs))
