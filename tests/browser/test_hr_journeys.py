@@ -1,5 +1,6 @@
-"""Journey: HR looks at the dashboard, filters overdue people in one department, exports them as
-CSV and opens one person's timeline (axe-core and the HTML checker on every page)."""
+"""Journey: HR looks at the dashboard, filters overdue people in one department, sends them
+reminders, exports them as CSV and opens one person's timeline (axe-core and the HTML checker on
+every page)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,28 @@ import csv
 import io
 import re
 
+import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
+from app.extensions import db
+from app.models.user import User
 from app.services import demo
 from tests.browser.conftest import sign_in
 from tests.hr_support import HR_EMAIL, organisation
 
 
-def test_hr_filters_overdue_people_exports_them_and_opens_a_timeline(
-    page, server_url, app, check_page
+@pytest.fixture
+def app_config(smtp_server):
+    return {
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp_server.port,
+        "CHARTE_BASE_URL": "http://charte.test",
+    }
+
+
+def test_hr_filters_overdue_people_reminds_exports_and_opens_a_timeline(
+    page, server_url, app, check_page, smtp_server
 ):
     organisation(40)
     sign_in(page, server_url, HR_EMAIL, demo.DEMO_PASSWORD)
@@ -36,6 +50,26 @@ def test_hr_filters_overdue_people_exports_them_and_opens_a_timeline(
     listed = page.locator("table.people tbody tr td:first-child a").all_inner_texts()
     assert listed, "some Marketing people are overdue in the generated organisation"
     check_page(page)
+    list_url = page.url
+
+    page.get_by_role("link", name="Send reminders…").click()
+    expect(page.get_by_role("heading", name="Reminders")).to_be_visible()
+    expect(page.get_by_label("Department")).to_have_value("Marketing")
+    expect(page.get_by_label("Overdue only")).to_be_checked()
+    check_page(page)
+    # Reminders go to active accounts only; the list also shows deactivated people.
+    emails = set(
+        db.session.scalars(
+            select(User.email).where(User.full_name.in_(listed), User.active.is_(True))
+        )
+    )
+    assert emails
+    page.get_by_role("button", name="Send the reminders").click()
+    expect(page.get_by_text(f"{len(emails)} reminder(s) sent")).to_be_visible()
+    assert {m["To"] for m in smtp_server.messages} == emails
+    check_page(page)
+
+    page.goto(list_url)
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Export CSV", exact=True).click()
