@@ -5,8 +5,12 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from sqlalchemy import update
+
 from app.extensions import db
-from app.services import charts, hr_dashboard
+from app.models.dashboard import DashboardSnapshot
+from app.models.types import utcnow
+from app.services import charts, dashboard_snapshots, hr_dashboard
 from tests.consent_helpers import decide
 from tests.hr_support import login_hr, organisation, person, today
 from tests.policy_helpers import publish
@@ -123,3 +127,82 @@ def test_recent_figures_are_reused_stamped_and_refreshed_on_demand(client, auth,
     app.config["HR_DASHBOARD_MAX_AGE_SECONDS"] = 0  # no reuse: every view computes
     person("newer@example.com", "Noé Nouveau", department="Ventes", started_days_ago=1)
     assert f"of {people + 2} people" in client.get("/hr").get_data(as_text=True)
+
+
+def test_stored_figures_read_back_exactly(app):
+    publish(1)
+    organisation(40)
+    figures = hr_dashboard.dashboard(today())
+    text = dashboard_snapshots.to_json(figures)
+    assert dashboard_snapshots.from_json(text, figures.computed_at) == figures
+
+
+def _age_snapshot(minutes: int, claimed_minutes_ago: int | None = None) -> None:
+    now = utcnow()
+    claimed = None if claimed_minutes_ago is None else now - timedelta(minutes=claimed_minutes_ago)
+    db.session.execute(
+        update(DashboardSnapshot).values(
+            computed_at=now - timedelta(minutes=minutes), refresh_claimed_at=claimed
+        )
+    )
+    db.session.commit()
+
+
+def test_old_figures_are_shown_while_one_worker_recomputes_them(app):
+    organisation(10)
+    first = dashboard_snapshots.recent(today(), 60)
+    person("new@example.com", "Nora Nouvelle", department="Ventes", started_days_ago=1)
+    _age_snapshot(minutes=5)
+    tasks = []
+    stale = dashboard_snapshots.recent(today(), 60, background=tasks.append)
+    assert stale.people == first.people  # nobody waits for the new figures
+    assert len(tasks) == 1
+    # Other workers asking meanwhile see the same figures and start no second refresh.
+    assert dashboard_snapshots.recent(today(), 60, background=tasks.append).people == first.people
+    assert len(tasks) == 1
+    tasks[0]()  # the refresh, as the background thread runs it (its own session)
+    db.session.expire_all()
+    fresh = dashboard_snapshots.recent(today(), 60, background=tasks.append)
+    assert fresh.people == first.people + 1
+    assert len(tasks) == 1
+    assert db.session.get(DashboardSnapshot, today()).refresh_claimed_at is None
+
+
+def test_a_refresh_left_unfinished_is_claimed_again_after_a_while(app):
+    organisation(5)
+    dashboard_snapshots.recent(today(), 60)
+    tasks = []
+    _age_snapshot(minutes=5, claimed_minutes_ago=1)  # a worker is on it
+    dashboard_snapshots.recent(today(), 60, background=tasks.append)
+    assert tasks == []
+    _age_snapshot(minutes=5, claimed_minutes_ago=10)  # that worker died
+    dashboard_snapshots.recent(today(), 60, background=tasks.append)
+    assert len(tasks) == 1
+
+
+def test_a_failed_refresh_keeps_the_old_figures(app, monkeypatch, caplog):
+    organisation(5)
+    first = dashboard_snapshots.recent(today(), 60)
+    _age_snapshot(minutes=5)
+    tasks = []
+    dashboard_snapshots.recent(today(), 60, background=tasks.append)
+
+    def broken(day):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(dashboard_snapshots, "dashboard", broken)
+    tasks[0]()
+    assert "refreshing the HR dashboard failed" in caplog.text
+    db.session.expire_all()
+    assert dashboard_snapshots.recent(today(), 60, background=tasks.append).people == first.people
+
+
+def test_yesterdays_figures_are_never_shown_today(app):
+    organisation(5)
+    yesterday = today() - timedelta(days=1)
+    dashboard_snapshots.recent(yesterday, 60)
+    person("new@example.com", "Nora Nouvelle", department="Ventes", started_days_ago=1)
+    tasks = []
+    figures = dashboard_snapshots.recent(today(), 60, background=tasks.append)
+    assert figures.people == hr_dashboard.dashboard(today()).people and tasks == []
+    assert db.session.get(DashboardSnapshot, yesterday) is None  # forgotten

@@ -290,3 +290,23 @@ def test_markdown_is_sanitised_and_images_are_served_with_cache_headers(
     assert response.status_code == 200
     assert "max-age=31536000" in response.headers["Cache-Control"]
     assert content.catalog().images["chart.png"] in src
+
+
+def test_the_catalog_is_parsed_once_per_process_not_per_request(
+    client, auth, employee, app, monkeypatch
+):
+    parsed = []
+    original = content.load_catalog
+
+    def counting(*args):
+        parsed.append(args)
+        return original(*args)
+
+    monkeypatch.setattr(content, "load_catalog", counting)
+    monkeypatch.setattr(content, "_cache", {})
+    monkeypatch.setattr(content, "_checked_at", {})
+    app.config["CONTENT_RELOAD_SECONDS"] = 60  # as served (tests use 0 to see edits at once)
+    auth.login(employee.email)
+    for path in ["/", "/learn/why-a-policy/1", "/learn/why-a-policy/2", "/policy"] * 5:
+        assert client.get(path).status_code == 200, path
+    assert len(parsed) == 1

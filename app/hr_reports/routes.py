@@ -9,7 +9,14 @@ from flask_login import current_user
 from app.database import writes_on_get
 from app.models.types import utcnow
 from app.permissions import HR_READERS, role_required
-from app.services import charts, consent, consent_texts, hr_dashboard, hr_exports, quiz_insight
+from app.services import (
+    charts,
+    consent,
+    consent_texts,
+    dashboard_snapshots,
+    hr_exports,
+    quiz_insight,
+)
 from app.web import client_info, csv_download
 
 bp = Blueprint("hr_reports", __name__, url_prefix="/hr")
@@ -17,10 +24,11 @@ bp.add_app_template_global(HR_READERS, "hr_reader_roles")
 
 
 @bp.route("")
+@writes_on_get  # the shared figures may be stored, or their refresh claimed
 @role_required(*HR_READERS)
 def dashboard():
     """Completion, signatures, consent coverage and deadlines at a glance, with charts."""
-    figures = hr_dashboard.recent_dashboard(
+    figures = dashboard_snapshots.recent(
         utcnow().date(),
         current_app.config["HR_DASHBOARD_MAX_AGE_SECONDS"],
         refresh=request.args.get("refresh") == "1",

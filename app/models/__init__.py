@@ -6,6 +6,7 @@ from app.models.assignment import Assignment, AssignmentTarget, ModuleVersionSee
 from app.models.audit import AuditEvent
 from app.models.certificate import Certificate, CertificateRevocation
 from app.models.consent import ConsentEvent, ConsentPurpose, ConsentText
+from app.models.dashboard import DashboardSnapshot
 from app.models.learning import (
     ModuleCompletion,
     ModulePlacement,
@@ -38,6 +39,7 @@ __all__ = [
     "PolicyText",
     "PolicyVersion",
     "ConsentEvent",
+    "DashboardSnapshot",
     "ConsentPurpose",
     "ConsentText",
     "EvidenceAttachment",

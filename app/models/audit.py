@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -21,12 +21,14 @@ class AuditEvent(db.Model):
     """
 
     __tablename__ = "audit_event"
+    # "Last activity" is max(created_at) per actor: one probe into this index per person.
+    __table_args__ = (Index("ix_audit_event_actor_created", "actor_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # seq and prev_hash are unique: two writers that read the same chain head cannot both append.
     seq: Mapped[int] = mapped_column(Integer, unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     subject_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     action: Mapped[str] = mapped_column(String(64), index=True)
     target_type: Mapped[str] = mapped_column(String(40), default="")

@@ -10,7 +10,7 @@ from sqlalchemy.orm import contains_eager
 from app.extensions import db
 from app.models.certificate import KINDS, Certificate, CertificateRevocation
 from app.models.user import User
-from app.services import audit
+from app.services import audit, paging
 from app.services.client import ClientInfo
 
 PER_PAGE = 50
@@ -97,8 +97,8 @@ def _query(flt: CertificateFilter) -> Select:
 def listing(flt: CertificateFilter, per_page: int = PER_PAGE) -> CertificatePage:
     """Certificates matching the filter, newest first, holder and revocation loaded (2 queries)."""
     query = _query(flt)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    page = max(1, min(flt.page, max(1, -(-total // per_page))))
+    total = paging.count_of(query)
+    page = paging.clamp(flt.page, total, per_page)
     items = list(
         db.session.scalars(
             query.options(contains_eager(Certificate.user), contains_eager(Certificate.revocation))

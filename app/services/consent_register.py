@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from app.extensions import db
 from app.models.consent import ConsentEvent, ConsentPurpose
 from app.models.user import User
-from app.services import audit, consent
+from app.services import audit, consent, paging
 from app.services.client import ClientInfo
 from app.services.directory import csv_line
 
@@ -132,8 +132,8 @@ def register_page(
 ) -> RegisterPage:
     """One page of people with their states (three queries whatever the number of people)."""
     query = _filtered(flt, today)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    page = max(1, min(flt.page, max(1, -(-total // per_page))))
+    total = paging.count_of(query)
+    page = paging.clamp(flt.page, total, per_page)
     users = list(db.session.scalars(query.offset((page - 1) * per_page).limit(per_page)))
     cols = columns(purposes)
     return RegisterPage(

@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, and_, bindparam, false, func, not_, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, bindparam, false, func, not_, or_, select, true
 
 from app.extensions import db
 from app.models.acknowledgement import Acknowledgement
@@ -85,16 +85,21 @@ def _user_ids(*where) -> ColumnElement[bool]:
     return User.id.in_(select(ModuleCompletion.user_id).where(*where))
 
 
-def _programme_finished(required: list) -> ColumnElement[bool]:
+def _programme_finished(required: list, scope: Select | None) -> ColumnElement[bool]:
     """Every required module completed at some version (an update is its own due item)."""
     if not required:
         return true()
     slugs = [m.slug for m in required]
     # A CTE: the conditions below use it several times, the database computes it once.
     # (count(DISTINCT) per user measured faster than DISTINCT pairs then a count at 50,000.)
+    # Grouping everyone's completions costs 140 ms at 50,000 people; limited to the `scope`
+    # (say one department of 4,000), the same query costs 20.
+    where = [ModuleCompletion.module_slug.in_(slugs)]
+    if scope is not None:
+        where.append(ModuleCompletion.user_id.in_(scope))
     finished = (
         select(ModuleCompletion.user_id)
-        .where(ModuleCompletion.module_slug.in_(slugs))
+        .where(*where)
         .group_by(ModuleCompletion.user_id)
         .having(func.count(ModuleCompletion.module_slug.distinct()) == len(slugs))
         .cte("programme_finished")
@@ -147,14 +152,18 @@ def _module(slug: str, version: int, update_due: date, assigned: bool, today: da
     return and_(not_(done), late), and_(not_(done), not_(late), sources(soon, inclusive=True))
 
 
-def conditions(today: date) -> Conditions:
-    """The conditions for `today` (a few small queries: settings, placements, versions, slugs)."""
+def conditions(today: date, scope: Select | None = None) -> Conditions:
+    """The conditions for `today` (a few small queries: settings, placements, versions, slugs).
+
+    `scope`, a select of user ids, says whom the caller will ask about (a department, a search):
+    the conditions are then only right for those people, and cheaper to evaluate.
+    """
     days = timedelta(days=settings.get(assignments.PROGRAMME_DUE_DAYS))
     soon = today + timedelta(days=assignments.DUE_SOON_DAYS)
     late_start = start_before(today - days)  # start + N < today
     soon_start = start_before(soon - days + timedelta(days=1))  # start + N <= today + 7
     required = [p.module for p in progress.placed_modules() if p.required]
-    finished = _programme_finished(required)
+    finished = _programme_finished(required, scope)
     overdue = [and_(not_(finished), late_start)]
     due_soon = [and_(not_(finished), not_(late_start), soon_start)]
 

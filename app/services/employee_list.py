@@ -22,7 +22,15 @@ from app.models.consent import ConsentEvent
 from app.models.learning import ModuleCompletion
 from app.models.policy import PolicyVersion
 from app.models.user import User
-from app.services import consent, due_filters, module_versions, people_status, policy, progress
+from app.services import (
+    consent,
+    due_filters,
+    module_versions,
+    paging,
+    people_status,
+    policy,
+    progress,
+)
 
 PER_PAGE = 50
 SORTS = ("name", "department", "progress", "activity")
@@ -199,7 +207,8 @@ def filtered(flt: ListFilter, today: date) -> Select:
     if flt.purpose_id and flt.consent:
         query = query.where(_consent_condition(flt.purpose_id, flt.consent, today))
     if flt.due:
-        conds = due_filters.conditions(today)
+        scope = query.with_only_columns(User.id) if query.whereclause is not None else None
+        conds = due_filters.conditions(today, scope)
         found = due_filters.python_matches(conds, flt.due, query, today)
         query = query.where(due_filters.matching(conds, flt.due, found))
     return _ordered(query, flt)
@@ -224,8 +233,9 @@ def _ordered(query: Select, flt: ListFilter) -> Select:
             .correlate(User)
             .scalar_subquery()
         )
-        # Never-active people last whichever the direction (portable NULLS LAST).
-        return query.order_by(last.is_(None), direction(last), User.id)
+        # Never-active people last whichever the direction (SQLite >= 3.30 and PostgreSQL
+        # both say NULLS LAST; "IS NULL" first would run the subquery twice per person).
+        return query.order_by(direction(last).nulls_last(), User.id)
     return query.order_by(direction(User.full_name), User.id)
 
 
@@ -243,8 +253,8 @@ def list_page(flt: ListFilter, today: date, per_page: int = PER_PAGE) -> ListPag
     if rows:
         total = rows[0].total
     else:  # past the last page (or nobody): count, then show the last page
-        total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        page = max(1, -(-total // per_page))
+        total = paging.count_of(query)
+        page = paging.last_page(total, per_page)
         rows = page_of(page) if total else []
     users = [row[0] for row in rows]
     return ListPage(

@@ -7,12 +7,10 @@ Only people whose refresher may have opened are looked at in Python, 1,000 at a 
 
 from __future__ import annotations
 
-import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import ColumnElement, and_, case, func, not_, select, true
 
 from app.extensions import db
@@ -195,22 +193,3 @@ def dashboard(today: date) -> Dashboard:
     _signatures(result)
     _consent(result, people_status.active_purposes(), today)
     return result
-
-
-def recent_dashboard(today: date, max_age: float, refresh: bool = False) -> Dashboard:
-    """The dashboard computed at most `max_age` seconds ago in this process (0: always now).
-
-    At 50,000 people the figures take most of a second to compute; HR opening the dashboard
-    again and again, or several HR managers at once, get the same figures, stamped with the
-    time they were computed. `refresh` computes them again at once. Kept per application (in
-    `app.extensions`), so two apps in one process never share figures.
-    """
-    store = current_app.extensions.setdefault("charte_hr_dashboard", {})
-    now = time.monotonic()
-    kept = store.get(today)
-    if kept and not refresh and max_age > 0 and now - kept[0] < max_age:
-        return kept[1]
-    figures = dashboard(today)
-    store.clear()  # only today's figures are ever asked for
-    store[today] = (now, figures)
-    return figures

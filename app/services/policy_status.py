@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models.acknowledgement import Acknowledgement
 from app.models.policy import PolicyVersion
 from app.models.user import User
-from app.services import policy
+from app.services import paging, policy
 
 PER_PAGE = 50
 STATES = ("current", "outdated", "never")
@@ -153,8 +153,8 @@ def overview(flt: StatusFilter, per_page: int = PER_PAGE) -> StatusPage:
     """Active people with their policy status, sorted by name (three queries)."""
     current = policy.current_version_number()
     query = _overview_query(flt, current)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    page = max(1, min(flt.page, max(1, -(-total // per_page))))
+    total = paging.count_of(query)
+    page = paging.clamp(flt.page, total, per_page)
     rows = db.session.execute(
         query.order_by(User.full_name, User.id).offset((page - 1) * per_page).limit(per_page)
     ).all()

@@ -72,11 +72,11 @@ def _since(today: date) -> str:
 def _concerned(today: date, department: str, overdue_only: bool) -> tuple[Select, list[int]]:
     """Active people with something overdue (or due soon), in name order, by the SQL rules; and
     the ids of the refresher people among them, whose items only assignments.summaries knows."""
-    conds = due_filters.conditions(today)
     which = due_filters.OVERDUE if overdue_only else None
     query = select(User).where(User.active.is_(True))
     if department:
         query = query.where(User.department == department)
+    conds = due_filters.conditions(today, query.with_only_columns(User.id))
     due = conds.overdue if overdue_only else or_(conds.overdue, conds.due_soon)
     refresher_ids: list[int] = []
     if conds.refresher is not None:

@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select
 
 from app.extensions import db
 from app.models.user import Role, User
-from app.services import audit
+from app.services import audit, paging
 from app.services.client import ClientInfo
 
 PER_PAGE = 50
@@ -43,8 +43,8 @@ def people(q: str = "", role: str = "", page: int = 1, per_page: int = PER_PAGE)
         )
     if role:
         query = query.where(User.role == role)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    page = max(1, min(page, max(1, -(-total // per_page))))
+    total = paging.count_of(query)
+    page = paging.clamp(page, total, per_page)
     items = db.session.scalars(
         query.order_by(User.full_name, User.id).offset((page - 1) * per_page).limit(per_page)
     ).all()
