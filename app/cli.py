@@ -1,4 +1,5 @@
-"""Command-line groups (users, demo, audit, policy, consent, retention, content); they call services."""
+"""Command-line groups (users, demo, audit, policy, consent, retention, dashboard, content);
+they call services."""
 
 from __future__ import annotations
 
@@ -8,9 +9,19 @@ from flask.cli import AppGroup
 
 from app.integrations.cli import webhooks_cli
 from app.learn.cli import content_cli
+from app.models.types import utcnow
 from app.models.user import Role
 from app.reminders.cli import reminders_cli
-from app.services import accounts, audit, consent_texts, demo, demo_bulk, policy, retention
+from app.services import (
+    accounts,
+    audit,
+    consent_texts,
+    dashboard_snapshots,
+    demo,
+    demo_bulk,
+    policy,
+    retention,
+)
 from app.services.client import ClientInfo
 
 users_cli = AppGroup("users", help="Manage accounts.")
@@ -18,6 +29,18 @@ audit_cli = AppGroup("audit", help="Check the evidence.")
 policy_cli = AppGroup("policy", help="Publish policy versions.")
 consent_cli = AppGroup("consent", help="Image-use consent purposes.")
 retention_cli = AppGroup("retention", help="Pseudonymise the records of people who left.")
+dashboard_cli = AppGroup("dashboard", help="The HR dashboard's shared figures.")
+
+
+@dashboard_cli.command("refresh")
+def dashboard_refresh() -> None:
+    """Compute today's dashboard figures now (from cron, say at 6:00, so that nobody waits for
+    them when first opening the dashboard of the day)."""
+    figures = dashboard_snapshots.recent(utcnow().date(), 0)
+    click.echo(
+        f"Dashboard figures for {figures.people} people computed at "
+        f"{figures.computed_at:%H:%M:%S} UTC."
+    )
 
 
 @users_cli.command("create")
@@ -140,6 +163,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(policy_cli)
     app.cli.add_command(consent_cli)
     app.cli.add_command(retention_cli)
+    app.cli.add_command(dashboard_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(content_cli)
     app.cli.add_command(reminders_cli)

@@ -206,3 +206,15 @@ def test_yesterdays_figures_are_never_shown_today(app):
     figures = dashboard_snapshots.recent(today(), 60, background=tasks.append)
     assert figures.people == hr_dashboard.dashboard(today()).people and tasks == []
     assert db.session.get(DashboardSnapshot, yesterday) is None  # forgotten
+
+
+def test_cron_computes_the_days_figures_before_anyone_looks(app):
+    organisation(5)
+    result = app.test_cli_runner().invoke(args=["dashboard", "refresh"])
+    assert result.exit_code == 0, result.output
+    people = hr_dashboard.dashboard(today()).people
+    assert f"for {people} people" in result.output
+    tasks = []
+    shown = dashboard_snapshots.recent(today(), 3600, background=tasks.append)
+    assert shown.people == people and tasks == []  # stored, fresh: nothing to compute
+    assert dashboard_snapshots.latest_computed_at() == shown.computed_at
