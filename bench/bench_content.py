@@ -13,10 +13,8 @@ Usage: python bench/bench_content.py [--rounds 5]
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
-import platform
 import random
 import re
 import statistics
@@ -29,6 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.services import content, content_validation, quiz_scoring  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import results_file  # noqa: E402
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -158,24 +159,15 @@ def main() -> int:
         f"pages in one process (statuses {process['statuses']}, "
         f"{process['mean_page_ms']} ms per page in-process)"
     )
-    out = ROOT / "bench" / "results" / "content.json"
-    out.write_text(
-        json.dumps(
-            {
-                "machine": {
-                    "processor": platform.processor() or platform.machine(),
-                    "cpus": os.cpu_count(),
-                    "python": sys.version.split()[0],
-                },
-                "date": time.strftime("%Y-%m-%d %H:%M:%S"),
-                "parse_catalog_ms": round(parse_us / 1000, 2),
-                "load_cached_us": round(cached_us, 2),
-                "load_with_stat_us": round(stat_us, 1),
-                "scoring": scoring,
-                "per_process": process,
-            },
-            indent=2,
-        )
+    results_file.write(
+        "content",
+        {
+            "parse_catalog_ms": round(parse_us / 1000, 2),
+            "load_cached_us": round(cached_us, 2),
+            "load_with_stat_us": round(stat_us, 1),
+            "scoring": scoring,
+            "per_process": process,
+        },
     )
     return 0
 

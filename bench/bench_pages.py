@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import re
 import shutil
 import signal
@@ -35,6 +34,7 @@ import psycopg
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import results_file  # noqa: E402
 from soak import ADMIN_URL, BIN, CSRF_RE, ROOT, free_port  # noqa: E402
 
 PASSWORD = "bench-password-2026"
@@ -406,22 +406,13 @@ def main() -> int:
         run["targets"] = verdicts(run, run is runs[0], run is runs[-1])
         lines.extend("  " + verdict for verdict in run["targets"])
     print("\n".join(lines))
-    out = ROOT / "bench" / "results" / "pages.json"
-    out.write_text(
-        json.dumps(
-            {
-                "machine": {
-                    "processor": platform.processor() or platform.machine(),
-                    "cpus": os.cpu_count(),
-                    "python": sys.version.split()[0],
-                },
-                "date": time.strftime("%Y-%m-%d %H:%M:%S"),
-                "seconds": args.seconds,
-                "connections": args.connections,
-                "runs": runs,
-            },
-            indent=2,
-        )
+    results_file.write(
+        "pages",
+        {
+            "seconds": args.seconds,
+            "connections": args.connections,
+            "runs": runs,
+        },
     )
     return 0
 
