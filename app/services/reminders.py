@@ -76,7 +76,9 @@ def _concerned(today: date, department: str, overdue_only: bool) -> tuple[Select
     query = select(User).where(User.active.is_(True))
     if department:
         query = query.where(User.department == department)
-    conds = due_filters.conditions(today, query.with_only_columns(User.id))
+    # Scoped to the department when there is one (everyone active is nearly everyone: no gain).
+    scope = query.with_only_columns(User.id) if department else None
+    conds = due_filters.conditions(today, scope)
     due = conds.overdue if overdue_only else or_(conds.overdue, conds.due_soon)
     refresher_ids: list[int] = []
     if conds.refresher is not None:
