@@ -165,6 +165,20 @@ def test_the_list_filter_and_the_dashboard_count_what_the_rules_say(app, months)
                 db.session.scalars(employee_list.filtered(flt, day).with_only_columns(User.id))
             )
             assert listed == expected, (offset, which)
+            # Filtered by department, the due conditions are scoped to it: same answers.
+            department = people[0].department
+            in_department = {u.id for u in people if u.department == department}
+            flt = employee_list.ListFilter(due=which, department=department)
+            listed = set(
+                db.session.scalars(employee_list.filtered(flt, day).with_only_columns(User.id))
+            )
+            assert listed == expected & in_department, (offset, which, department)
+        found = reminders.candidates(day, department=people[0].department, overdue_only=True)
+        assert {c.user.id for c in found} == {
+            u.id
+            for u in people
+            if u.active and u.department == people[0].department and summaries[u.id].overdue
+        }, offset
         figures = hr_dashboard.dashboard(day)
         active = [u for u in people if u.active]
         assert figures.overdue == sum(bool(summaries[u.id].overdue) for u in active)
