@@ -111,11 +111,15 @@ def _certificate_records(after_id: int, limit: int):
 
 
 def _connect_me_page() -> None:
-    """Certificates on the Me page and in the personal data export."""
+    """Certificates and reminders received on the Me page and in the personal data export."""
     from app.services import me, me_export
 
     me.ME_SECTIONS.append(_certificates_section)
     me_export.EXPORT_SECTIONS.append(_certificates_export)
+    from app.services import reminders_received
+
+    me.ME_SECTIONS.append(reminders_received.me_section)
+    me_export.EXPORT_SECTIONS.append(reminders_received.export_part)
 
 
 def _certificates_section(user: User, ctx):

@@ -57,3 +57,27 @@ def with_records(user: User, *, purposes: bool = True) -> None:
         consent_texts.sync_from_files(actor=None, client=ClientInfo.system())
     decide(user, "company-website", "photo", "granted")
     decide(user, "company-website", "video", "refused")
+
+
+def reminded(user: User, *, by_hr: User | None = None, days_ago: int = 2) -> None:
+    """A reminder sent to the person, listing an overdue policy signature and a module."""
+    from datetime import timedelta
+
+    from app.extensions import db
+    from app.models.reminder import ReminderSent
+    from app.models.types import utcnow
+
+    sent_at = utcnow() - timedelta(days=days_ago)
+    db.session.add(
+        ReminderSent(
+            user_id=user.id,
+            claim=sent_at.date().isoformat(),
+            sent_at=sent_at,
+            items=[
+                {"key": "policy", "due_on": "2026-11-01", "overdue": True},
+                {"key": "module:why-a-policy", "due_on": "2026-12-24", "overdue": False},
+            ],
+            sent_by_id=by_hr.id if by_hr else None,
+        )
+    )
+    db.session.commit()

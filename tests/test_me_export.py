@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models.audit import AuditEvent
 from app.services import me_export
 from tests.conftest import post_form
-from tests.privacy_helpers import with_records
+from tests.privacy_helpers import reminded, with_records
 
 SCHEMA = json.loads(
     (Path(__file__).resolve().parents[1] / "schemas" / "me-export.schema.json").read_text()
@@ -103,3 +103,16 @@ def test_export_sections_are_pluggable(client, auth, employee, monkeypatch):
     jsonschema.validate(document, SCHEMA)
     assert document["certificates"] == [{"code": "X"}]
     assert archive.read("certificates/x.pdf") == b"%PDF-"
+
+
+def test_export_holds_the_reminders_sent_to_me_only(client, auth, employee, other_employee):
+    reminded(employee)
+    reminded(other_employee, days_ago=1)
+    reminded(other_employee, days_ago=5)
+    auth.login(employee.email)
+    document = json.loads(_export(client).read("charte-export.json"))
+    jsonschema.validate(document, SCHEMA)
+    assert len(document["reminders"]) == 1
+    reminder = document["reminders"][0]
+    assert reminder["sent_by_hr"] is False and reminder["channel"] == "email"
+    assert reminder["items"][0] == {"what": "policy", "due_on": "2026-11-01", "overdue": True}

@@ -8,7 +8,7 @@ from flask import g
 from app.extensions import db
 from app.models.audit import AuditEvent
 from tests.conftest import PASSWORD, Auth, post_form
-from tests.privacy_helpers import with_records
+from tests.privacy_helpers import reminded, with_records
 
 NEW_PASSWORD = "a much longer secret 42"
 
@@ -165,3 +165,17 @@ def test_paper_signature_is_labelled_for_hr(client, auth, hr, employee):
         content_type="multipart/form-data",
     )
     assert "recorded by HR on behalf" in client.get("/hr/policy").get_data(as_text=True)
+
+
+def test_me_lists_the_reminders_i_received_and_what_they_asked(
+    client, auth, employee, other_employee, hr
+):
+    auth.login(employee.email)
+    assert "Reminders received" not in client.get("/me").get_data(as_text=True)
+    reminded(employee, by_hr=hr)
+    reminded(other_employee, days_ago=1)
+    page = client.get("/me").get_data(as_text=True)
+    assert "Reminders received" in page
+    assert page.count("sent by HR") == 1 and "sent automatically" not in page
+    assert "Sign the social media policy" in page and "overdue" in page
+    assert "Complete the module" in page

@@ -15,7 +15,8 @@ This archive holds everything Charte records about you (GDPR articles 15 and 20)
   evidence recorded: text fingerprint, time, IP address, browser, method), consent_events (every
   image-use decision), paper_forms (scans of paper forms HR recorded for you), audit_events
   (entries of the audit log about you), files (the list of files in this archive). Other keys
-  (e.g. certificates) may appear when your organisation uses those features.
+  (e.g. certificates, reminders: the reminder emails sent to you and what each listed) may
+  appear when your organisation uses those features.
 - receipts/policy-CODE.pdf: the receipt of each policy signature.
 - receipts/consent-N.pdf and receipts/consent-N.json: the receipt of each image-use decision,
   as a PDF and as a machine-readable consent receipt.
@@ -35,7 +36,8 @@ Cette archive contient tout ce que Charte enregistre à votre sujet (RGPD, artic
   empreinte du texte, heure, adresse IP, navigateur, méthode), consent_events (chaque décision
   sur l'utilisation de votre image), paper_forms (les formulaires papier numérisés enregistrés
   par les RH pour vous), audit_events (les entrées du journal d'audit vous concernant), files
-  (la liste des fichiers de l'archive). D'autres clés (par exemple les certificats) peuvent
+  (la liste des fichiers de l'archive). D'autres clés (par exemple certificates, vos
+  certificats, ou reminders, les rappels envoyés par e-mail et ce que chacun demandait) peuvent
   apparaître si votre organisation utilise ces fonctions.
 - receipts/policy-CODE.pdf : le reçu de chaque signature de la charte.
 - receipts/consent-N.pdf et receipts/consent-N.json : le reçu de chaque décision sur votre
