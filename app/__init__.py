@@ -39,29 +39,29 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     _configure_login()
 
     from app.admin.routes import bp as admin_bp
-    from app.api.routes import bp as api_bp
+    from app.assignments.reminder_routes import bp as reminders_bp
     from app.assignments.routes import bp as assignments_bp
-    from app.auth.routes import bp as auth_bp
     from app.certificates.routes import bp as certificates_bp
+    from app.consent.admin_routes import bp as consent_admin_bp
+    from app.consent.hr_routes import bp as consent_hr_bp
     from app.consent.routes import bp as consent_bp
-    from app.consent_admin.routes import bp as consent_admin_bp
-    from app.consent_hr.routes import bp as consent_hr_bp
-    from app.hr.routes import bp as hr_bp
-    from app.hr_policy.routes import bp as hr_policy_bp
+    from app.evidence.routes import bp as verify_bp
     from app.hr_reports.routes import bp as hr_reports_bp
+    from app.integrations.api.routes import bp as api_bp
     from app.integrations.routes import bp as integrations_bp
     from app.learn.admin_routes import bp as learn_admin_bp
     from app.learn.routes import bp as learn_bp
     from app.main.routes import bp as main_bp
-    from app.me.routes import bp as me_bp
-    from app.on_behalf.routes import bp as on_behalf_bp
-    from app.policy_admin.routes import bp as policy_admin_bp
-    from app.privacy_admin.routes import bp as privacy_admin_bp
-    from app.reminders.routes import bp as reminders_bp
-    from app.sign.routes import bp as sign_bp
-    from app.sso.oidc import init_oidc
-    from app.sso.routes import bp as sso_bp
-    from app.verify.routes import bp as verify_bp
+    from app.people.auth_routes import bp as auth_bp
+    from app.people.hr_routes import bp as hr_bp
+    from app.people.oidc import init_oidc
+    from app.people.sso_routes import bp as sso_bp
+    from app.policy.admin_routes import bp as policy_admin_bp
+    from app.policy.hr_routes import bp as hr_policy_bp
+    from app.policy.paper_routes import bp as on_behalf_bp
+    from app.policy.routes import bp as sign_bp
+    from app.privacy.admin_routes import bp as privacy_admin_bp
+    from app.privacy.routes import bp as me_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -140,9 +140,9 @@ def _finish_config(app: Flask, env: str) -> None:
 
 def _refuse_invalid_content(app: Flask) -> None:
     """Production does not start on broken modules or quizzes: learners would meet errors."""
-    from app.services import content
+    from app.learn.content import catalog
 
-    loaded = content.load(app.config["CONTENT_DIR"], app.config["QUIZZES_DIR"])
+    loaded = catalog.load(app.config["CONTENT_DIR"], app.config["QUIZZES_DIR"])
     if loaded.errors:
         listing = "\n".join(f"  {error}" for error in loaded.errors)
         raise RuntimeError(f"Invalid content (run `flask content check`):\n{listing}")

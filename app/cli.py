@@ -7,22 +7,20 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from app.assignments.cli import reminders_cli
+from app.consent import texts
+from app.core import audit
+from app.core.client import ClientInfo
+from app.demo import bulk
+from app.demo import seed as demo
+from app.hr_reports import snapshots
 from app.integrations.cli import webhooks_cli
 from app.learn.cli import content_cli
 from app.models.types import utcnow
 from app.models.user import Role
-from app.reminders.cli import reminders_cli
-from app.services import (
-    accounts,
-    audit,
-    consent_texts,
-    dashboard_snapshots,
-    demo,
-    demo_bulk,
-    policy,
-    retention,
-)
-from app.services.client import ClientInfo
+from app.people import accounts
+from app.policy import versions
+from app.privacy import retention
 
 users_cli = AppGroup("users", help="Manage accounts.")
 audit_cli = AppGroup("audit", help="Check the evidence.")
@@ -36,7 +34,7 @@ dashboard_cli = AppGroup("dashboard", help="The HR dashboard's shared figures.")
 def dashboard_refresh() -> None:
     """Compute today's dashboard figures now (from cron, say at 6:00, so that nobody waits for
     them when first opening the dashboard of the day)."""
-    figures = dashboard_snapshots.recent(utcnow().date(), 0)
+    figures = snapshots.recent(utcnow().date(), 0)
     click.echo(
         f"Dashboard figures for {figures.people} people computed at "
         f"{figures.computed_at:%H:%M:%S} UTC."
@@ -84,7 +82,7 @@ def demo_command(employees: int, seed: int) -> None:
     """Load the demo organisation and accounts (running it again changes nothing)."""
     created = demo.load_demo()
     if employees:
-        generated = demo_bulk.generate(employees, seed=seed)
+        generated = bulk.generate(employees, seed=seed)
         click.echo(f"{generated} generated employee(s) added ({employees} requested).")
     click.echo(
         "Demo data ready"
@@ -115,8 +113,8 @@ def verify() -> None:
 def publish_policy(version: int) -> None:
     """Publish a version of the policy from content/policy (for scripted installs)."""
     try:
-        policy.publish(version, actor=None, client=ClientInfo.system())
-    except policy.PolicyError as exc:
+        versions.publish(version, actor=None, client=ClientInfo.system())
+    except versions.PolicyError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Published policy version {version}.")
 
@@ -125,8 +123,8 @@ def publish_policy(version: int) -> None:
 def consent_sync() -> None:
     """Import new consent purposes and text versions from content/consent."""
     try:
-        report = consent_texts.sync_from_files(actor=None, client=ClientInfo.system())
-    except consent_texts.ConsentTextError as exc:
+        report = texts.sync_from_files(actor=None, client=ClientInfo.system())
+    except texts.ConsentTextError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(
         f"{len(report.purposes_created)} purpose(s) created, "

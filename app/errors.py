@@ -50,7 +50,7 @@ def _messages() -> dict[int, tuple[str, str]]:
 
 def render_error(status: int, detail: str | None = None, minimal: bool = False):
     """Render the error page (or a JSON body for API-style clients) with the status code."""
-    from app.api.problems import is_api_request, problem
+    from app.integrations.api.problems import is_api_request, problem
 
     if is_api_request():  # the API answers RFC 9457 problem documents, whatever the error
         return problem(status, detail)

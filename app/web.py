@@ -6,9 +6,9 @@ from urllib.parse import urlsplit
 
 from flask import current_app, request, url_for
 
-from app.services import attachments
-from app.services.client import ClientInfo
-from app.services.privacy import evidence_client
+from app.core.client import ClientInfo
+from app.evidence import attachments
+from app.privacy.processing import evidence_client
 
 
 def client_info(auth_method: str = "password") -> ClientInfo:

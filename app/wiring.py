@@ -14,7 +14,7 @@ _connected = False
 
 
 def _required_modules_check(user: User) -> str | None:
-    from app.services.progress import required_modules_completed
+    from app.learn.progress import required_modules_completed
 
     if required_modules_completed(user):
         return None
@@ -22,13 +22,13 @@ def _required_modules_check(user: User) -> str | None:
 
 
 def _issue_module_certificate(sender, user: User, completion, **extra) -> None:
-    from app.services import certificates
+    from app.certificates import issuing
 
-    certificates.issue_for_module(user, completion)
+    issuing.issue_for_module(user, completion)
 
 
 def _issue_programme_certificate(sender, user: User, **extra) -> None:
-    from app.services import certificates
+    from app.certificates import issuing as certificates
 
     certificates.issue_programme_if_due(user)
 
@@ -36,7 +36,10 @@ def _issue_programme_certificate(sender, user: User, **extra) -> None:
 def _connect_certificates() -> None:
     """Certificates follow completions and signatures; their codes are verifiable publicly."""
     # certificate_documents declares the certificate logo setting when imported.
-    from app.services import certificate_documents, certificates, events, verification  # noqa: F401
+    from app.certificates import documents  # noqa: F401
+    from app.certificates import issuing as certificates
+    from app.core import events
+    from app.evidence import verification
 
     # weak=False: the receivers must live as long as the process, whatever imports them.
     events.module_completed.connect(_issue_module_certificate, weak=False)
@@ -54,9 +57,9 @@ def connect_areas() -> None:
     if _connected:
         return
     # Importing these modules registers their evidence verifiers and verification lookups.
-    from app.services import acknowledgement_checks, acknowledgements, receipts  # noqa: F401
+    from app.policy import checks, receipts, signing  # noqa: F401
 
-    acknowledgements.SIGNING_PREREQUISITES.append(_required_modules_check)
+    signing.SIGNING_PREREQUISITES.append(_required_modules_check)
     _connect_webhooks()
     _connect_certificates()
     _connect_me_page()
@@ -68,13 +71,17 @@ def _connect_webhooks() -> None:
 
     The API lists certificates through `sources.CERTIFICATE_SOURCE`, adapted here.
     """
-    from app.api import sources
-    from app.services import acknowledgements, certificates, consent, events, webhook_events
+    from app.certificates import issuing as certificates
+    from app.consent import decisions
+    from app.core import events
+    from app.integrations import webhook_events
+    from app.integrations.api import sources
+    from app.policy import signing as acknowledgements
 
     certificates.REVOKED_HOOKS.append(webhook_events.on_certificate_revoked)
     sources.CERTIFICATE_SOURCE = _certificate_records
 
-    consent.DECISION_HOOKS.append(webhook_events.on_consent_decision)
+    decisions.DECISION_HOOKS.append(webhook_events.on_consent_decision)
     acknowledgements.SIGNED_HOOKS.append(webhook_events.on_policy_signed)
     events.programme_completed.connect(webhook_events.on_programme_completed)
 
@@ -84,8 +91,8 @@ def _certificate_records(after_id: int, limit: int):
     from sqlalchemy import select
     from sqlalchemy.orm import selectinload
 
-    from app.api.sources import CertificateRecord
     from app.extensions import db
+    from app.integrations.api.sources import CertificateRecord
     from app.models.certificate import Certificate
 
     rows = db.session.scalars(
@@ -112,18 +119,19 @@ def _certificate_records(after_id: int, limit: int):
 
 def _connect_me_page() -> None:
     """Certificates and reminders received on the Me page and in the personal data export."""
-    from app.services import me, me_export
+    from app.privacy import export, me_page
 
-    me.ME_SECTIONS.append(_certificates_section)
-    me_export.EXPORT_SECTIONS.append(_certificates_export)
-    from app.services import reminders_received
+    me_page.ME_SECTIONS.append(_certificates_section)
+    export.EXPORT_SECTIONS.append(_certificates_export)
+    from app.assignments import reminders_received
 
-    me.ME_SECTIONS.append(reminders_received.me_section)
-    me_export.EXPORT_SECTIONS.append(reminders_received.export_part)
+    me_page.ME_SECTIONS.append(reminders_received.me_section)
+    export.EXPORT_SECTIONS.append(reminders_received.export_part)
 
 
 def _certificates_section(user: User, ctx):
-    from app.services import certificates, me
+    from app.certificates import issuing as certificates
+    from app.privacy import me_page as me
 
     return me.MeSection(
         "certificates", _("Certificates"), "certificates/_me.html", certificates.for_user(user)
@@ -131,7 +139,9 @@ def _certificates_section(user: User, ctx):
 
 
 def _certificates_export(user: User, ctx):
-    from app.services import certificate_documents, certificates, me_export
+    from app.certificates import documents as certificate_documents
+    from app.certificates import issuing as certificates
+    from app.privacy import export as me_export
 
     items, files = [], []
     for certificate in certificates.for_user(user):

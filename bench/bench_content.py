@@ -26,7 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app.services import content, content_validation, quiz_scoring  # noqa: E402
+from app.learn import quiz_scoring  # noqa: E402
+from app.learn.content import catalog as content  # noqa: E402
+from app.learn.content import validation  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import results_file  # noqa: E402
@@ -65,7 +67,7 @@ def parses_per_process(pages: int) -> dict:
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.services import demo
+    from app.demo import seed as demo
 
     parsed = []
     original = content.load_catalog
@@ -117,7 +119,7 @@ def main() -> int:
     modules_dir, quizzes_dir = ROOT / "content", ROOT / "quizzes"
 
     parse_us = per_call_us(
-        lambda: content_validation.load_catalog(modules_dir, quizzes_dir), 5, args.rounds
+        lambda: validation.load_catalog(modules_dir, quizzes_dir), 5, args.rounds
     )
     content._cache.clear()
     catalog = content.load(modules_dir, quizzes_dir)

@@ -28,8 +28,8 @@ from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from app import create_app  # noqa: E402
+from app.demo import bulk, seed  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.services import demo, demo_bulk  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "hr.json"
 PAGES = {
@@ -75,7 +75,7 @@ def _sign_in(client) -> None:
     token = CSRF_RE.search(client.get("/login").get_data(as_text=True)).group(1)
     response = client.post(
         "/login",
-        data={"email": "rh@example.com", "password": demo.DEMO_PASSWORD, "csrf_token": token},
+        data={"email": "rh@example.com", "password": seed.DEMO_PASSWORD, "csrf_token": token},
     )
     assert response.status_code == 302, "HR sign-in failed"
 
@@ -105,8 +105,8 @@ def measure(size: int, base_url: str | None, runs: int) -> dict:
         with app.app_context():
             upgrade()
             started = time.perf_counter()
-            demo.load_demo()
-            demo_bulk.generate(size)
+            seed.load_demo()
+            bulk.generate(size)
             result["build_seconds"] = round(time.perf_counter() - started, 1)
             db.session.remove()
             _analyze(db.engine)

@@ -228,8 +228,8 @@ from app import create_app
 from app.extensions import db
 from app.models.user import Role
 from app.services import accounts, consent_texts, policy, settings
-from app.services.acknowledgements import ALLOW_SIGNING_BEFORE_COMPLETION as ALLOW_EARLY_SIGNING
-from app.services.client import ClientInfo
+from app.policy.signing import ALLOW_SIGNING_BEFORE_COMPLETION as ALLOW_EARLY_SIGNING
+from app.core.client import ClientInfo
 from werkzeug.security import generate_password_hash
 app = create_app()
 with app.app_context():

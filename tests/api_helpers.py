@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from app.core.client import ClientInfo
+from app.integrations import tokens
 from app.models.api_token import SCOPES
-from app.services import api_tokens
-from app.services.client import ClientInfo
 
 
 def issue(admin, scopes=SCOPES, name="HR sync") -> str:
     """A new token's value, issued by this admin."""
-    return api_tokens.create(name, list(scopes), actor=admin, client=ClientInfo.system()).value
+    return tokens.create(name, list(scopes), actor=admin, client=ClientInfo.system()).value
 
 
 def bearer(token: str) -> dict[str, str]:

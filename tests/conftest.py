@@ -18,10 +18,10 @@ from flask_migrate import upgrade
 from sqlalchemy import event, inspect, text
 
 from app import create_app
+from app.core.client import ClientInfo
 from app.extensions import db
 from app.models.user import Role, User
-from app.services import accounts
-from app.services.client import ClientInfo
+from app.people import accounts
 
 PASSWORD = "correct horse battery"
 BACKEND = os.environ.get("CHARTE_TEST_DB", "sqlite")
@@ -249,6 +249,6 @@ def oidc_provider():
 @pytest.fixture
 def no_signing_prerequisites(monkeypatch):
     """Signing tests about the evidence itself: the programme gate is tested on its own."""
-    from app.services import acknowledgements
+    from app.policy import signing
 
-    monkeypatch.setattr(acknowledgements, "SIGNING_PREREQUISITES", [])
+    monkeypatch.setattr(signing, "SIGNING_PREREQUISITES", [])

@@ -6,10 +6,10 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
+from app.consent import decisions, texts
+from app.core.client import ClientInfo
 from app.extensions import db
 from app.models.consent import ConsentPurpose
-from app.services import consent, consent_texts
-from app.services.client import ClientInfo
 
 CLIENT = ClientInfo(ip="10.0.0.7", user_agent="pytest-browser")
 
@@ -28,9 +28,9 @@ def decide(
 ):
     """Record a decision through the service at an injected time."""
     p = purpose(slug)
-    text = consent_texts.current_texts(locale)[p.id]
-    return consent.record_decision(
-        consent.Decision(
+    text = texts.current_texts(locale)[p.id]
+    return decisions.record_decision(
+        decisions.Decision(
             user=user,
             purpose=p,
             medium=medium,
@@ -47,4 +47,6 @@ def decide(
 
 def state(user, slug, medium, today):
     p = purpose(slug)
-    return consent.states_for([user.id], today).get((user.id, p.id, medium), consent.NEVER_ASKED)
+    return decisions.states_for([user.id], today).get(
+        (user.id, p.id, medium), decisions.NEVER_ASKED
+    )

@@ -6,10 +6,10 @@ import csv
 import io
 from datetime import date, timedelta
 
+from app.demo import bulk, seed
 from app.extensions import db
 from app.models.types import utcnow
 from app.models.user import User
-from app.services import demo, demo_bulk
 from tests.conftest import make_user
 
 HR_EMAIL = "rh@example.com"
@@ -17,13 +17,13 @@ HR_EMAIL = "rh@example.com"
 
 def organisation(employees: int) -> None:
     """The demo accounts (policy v1, consent purposes) plus generated employees with history."""
-    demo.load_demo()
-    demo_bulk.generate(employees, seed=11)
+    seed.load_demo()
+    bulk.generate(employees, seed=11)
 
 
 def login_hr(auth) -> None:
     """Sign in as the demo HR manager."""
-    response = auth.login(HR_EMAIL, demo.DEMO_PASSWORD)
+    response = auth.login(HR_EMAIL, seed.DEMO_PASSWORD)
     assert response.status_code == 302
 
 

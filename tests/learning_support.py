@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask.testing import FlaskClient
 
-from app.services import content
+from app.learn.content import catalog
 from tests.conftest import post_form
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,7 +26,7 @@ def copy_content(target: Path) -> tuple[Path, Path]:
 
 def read_all_steps(client: FlaskClient, slug: str) -> str:
     """Press Next through every step, then 'take the quiz'; return the attempt page URL."""
-    module = content.module_or_none(slug)
+    module = catalog.module_or_none(slug)
     response = None
     for number in range(1, module.step_count + 1):
         action = "quiz" if number == module.step_count else "next"
@@ -40,7 +40,7 @@ def read_all_steps(client: FlaskClient, slug: str) -> str:
 
 def answers_for(slug: str, right: bool = True) -> dict[str, list[str]]:
     """Form fields answering every question of the module's current quiz, all right or all wrong."""
-    definition = content.module_or_none(slug).quiz.definition
+    definition = catalog.module_or_none(slug).quiz.definition
     fields = {}
     for q in definition["questions"]:
         if right:
@@ -76,7 +76,7 @@ def complete_module(client: FlaskClient, slug: str) -> None:
 
 def complete_programme(client: FlaskClient) -> list[str]:
     """Complete every required module, as a diligent learner would; return their slugs."""
-    from app.services.progress import placed_modules
+    from app.learn.progress import placed_modules
 
     slugs = [placed.module.slug for placed in placed_modules() if placed.required]
     for slug in slugs:

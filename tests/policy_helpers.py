@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
+from app.core.client import ClientInfo
 from app.models.policy import PolicyVersion
-from app.services import policy
-from app.services.client import ClientInfo
+from app.policy import versions
 from tests.conftest import PASSWORD, csrf_token
 
 
 def publish(version: int = 1) -> PolicyVersion:
     """Publish a version from content/policy as the command line would."""
-    return policy.publish(version, actor=None, client=ClientInfo.system())
+    return versions.publish(version, actor=None, client=ClientInfo.system())
 
 
 def sign_form(

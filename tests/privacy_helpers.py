@@ -8,9 +8,10 @@ import zlib
 
 from reportlab.pdfgen import canvas
 
+from app.consent import texts
+from app.core.client import ClientInfo
 from app.models.user import User
-from app.services import acknowledgements, consent_texts
-from app.services.client import ClientInfo
+from app.policy import signing
 from tests.conftest import PASSWORD
 from tests.consent_helpers import CLIENT, decide
 from tests.policy_helpers import publish
@@ -41,11 +42,11 @@ def png_bytes() -> bytes:
 
 def with_records(user: User, *, purposes: bool = True) -> None:
     """A policy signature and two consent decisions for the person."""
-    from app.services import policy
+    from app.policy import versions
 
-    if policy.current_version() is None:
+    if versions.current_version() is None:
         publish(1)
-    acknowledgements.sign(
+    signing.sign(
         user,
         version_number=1,
         locale="en",
@@ -53,8 +54,8 @@ def with_records(user: User, *, purposes: bool = True) -> None:
         password=PASSWORD,
         client=CLIENT,
     )
-    if purposes and not consent_texts.purposes():
-        consent_texts.sync_from_files(actor=None, client=ClientInfo.system())
+    if purposes and not texts.purposes():
+        texts.sync_from_files(actor=None, client=ClientInfo.system())
     decide(user, "company-website", "photo", "granted")
     decide(user, "company-website", "video", "refused")
 

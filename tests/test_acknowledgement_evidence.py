@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, text
 
+from app.core.client import ClientInfo
 from app.extensions import db
 from app.models.acknowledgement import Acknowledgement
-from app.services import acknowledgements
-from app.services.client import ClientInfo
+from app.policy import signing
 from tests.conftest import BACKEND, PASSWORD, make_user
 from tests.policy_helpers import publish
 
@@ -35,7 +35,7 @@ def signed(app, employee, other_employee):
     publish(1)
     client = ClientInfo(ip="10.0.0.7", user_agent="pytest-browser")
     for user in (employee, other_employee):
-        acknowledgements.sign(
+        signing.sign(
             user,
             version_number=1,
             locale="en",
@@ -44,7 +44,7 @@ def signed(app, employee, other_employee):
             client=client,
         )
     publish(2)
-    acknowledgements.sign(
+    signing.sign(
         employee,
         version_number=2,
         locale="fr",
@@ -159,7 +159,7 @@ def test_postgresql_trigger_refuses_update_and_delete(app, signed, sql):
 
 
 def test_deactivating_a_signer_keeps_the_evidence(app, signed, employee, admin):
-    from app.services import accounts
+    from app.people import accounts
 
     accounts.set_active(employee, False, actor=admin, client=ClientInfo.system())
     assert _verify(app).exit_code == 0
@@ -170,7 +170,7 @@ def test_many_signers_verify(app):
     publish(1)
     for n in range(5):
         user = make_user(f"p{n}@example.com", f"Person {n}")
-        acknowledgements.sign(
+        signing.sign(
             user,
             version_number=1,
             locale="en",

@@ -13,10 +13,10 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 from werkzeug.serving import make_server
 
-from app.api import sources
+from app.consent import texts
+from app.core.client import ClientInfo
+from app.integrations.api import sources
 from app.models.types import utcnow
-from app.services import consent_texts
-from app.services.client import ClientInfo
 from tests.api_helpers import bearer, issue
 
 
@@ -54,7 +54,7 @@ def live_api(app, admin, monkeypatch):
         "CERTIFICATE_SOURCE",
         lambda after, limit: [r for r in records if r.id > after][:limit],
     )
-    consent_texts.sync_from_files(actor=None, client=ClientInfo.system())
+    texts.sync_from_files(actor=None, client=ClientInfo.system())
     token = issue(admin)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -7,13 +7,13 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from app.api import sources
+from app.consent import texts
+from app.core.client import ClientInfo
 from app.extensions import db
+from app.integrations.api import sources
 from app.models.audit import AuditEvent
 from app.models.publication import PublicationCheck, PublicationCheckPerson
 from app.models.types import utcnow
-from app.services import consent_texts
-from app.services.client import ClientInfo
 from tests.api_helpers import bearer, issue
 from tests.consent_helpers import decide
 from tests.policy_helpers import publish, sign_form
@@ -21,7 +21,7 @@ from tests.policy_helpers import publish, sign_form
 
 @pytest.fixture
 def purposes(app):
-    consent_texts.sync_from_files(actor=None, client=ClientInfo.system())
+    texts.sync_from_files(actor=None, client=ClientInfo.system())
 
 
 def test_status_shows_training_policy_and_consents(

@@ -7,11 +7,11 @@ import re
 import pytest
 from sqlalchemy import select
 
+from app.core.client import ClientInfo
 from app.extensions import db
+from app.integrations import tokens
 from app.models.api_token import ApiToken
 from app.models.audit import AuditEvent
-from app.services import api_tokens
-from app.services.client import ClientInfo
 from tests.api_helpers import bearer, issue
 from tests.conftest import post_form
 
@@ -34,7 +34,7 @@ def test_admin_creates_a_token_shown_once_then_only_its_prefix(client, auth, adm
     value = re.search(r'value="(chrt_[A-Za-z0-9_\-]+)"', page).group(1)
     assert len(value) >= len("chrt_") + 27  # at least 160 random bits
     token = db.session.scalar(select(ApiToken))
-    assert token.token_sha256 == api_tokens.digest(value)
+    assert token.token_sha256 == tokens.digest(value)
     assert value not in token.prefix and token.prefix == value[:11]
     assert "api_token.created" in _actions()
     listing = client.get("/admin/api-tokens").get_data(as_text=True)
@@ -122,9 +122,9 @@ def test_rate_limit_per_token(app, client, admin):
 
 
 def test_revoking_twice_changes_nothing(admin):
-    issued = api_tokens.create("x", ["status:read"], actor=admin, client=ClientInfo.system())
-    assert api_tokens.revoke(issued.token.id, actor=admin, client=ClientInfo.system())
-    assert not api_tokens.revoke(issued.token.id, actor=admin, client=ClientInfo.system())
+    issued = tokens.create("x", ["status:read"], actor=admin, client=ClientInfo.system())
+    assert tokens.revoke(issued.token.id, actor=admin, client=ClientInfo.system())
+    assert not tokens.revoke(issued.token.id, actor=admin, client=ClientInfo.system())
     assert _actions().count("api_token.revoked") == 1
 
 

@@ -7,12 +7,13 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.assignments import due, targeting
+from app.assignments.refresher import add_months
+from app.core import settings
+from app.core.client import ClientInfo
 from app.extensions import db
 from app.models.learning import ModuleCompletion, QuizAttempt
 from app.models.user import User
-from app.services import assignment_admin, assignments, settings
-from app.services.client import ClientInfo
-from app.services.refresher import add_months
 from tests.conftest import make_user, post_form
 from tests.learning_support import complete_module, complete_programme, copy_content, edit_file
 
@@ -27,15 +28,15 @@ def app_config(tmp_path):
 
 
 def _item(user: User, key: str, today: date):
-    items = assignments.summaries([user], today)[user.id].items
+    items = due.summaries([user], today)[user.id].items
     return next((item for item in items if item.key == key), None)
 
 
 def test_a_department_assignment_reaches_members_and_people_who_join_later(app, employee, hr):
-    assignment_admin.create(SLUG, "Marketing", [], date(2026, 10, 1), actor=hr, client=SYSTEM)
+    targeting.create(SLUG, "Marketing", [], date(2026, 10, 1), actor=hr, client=SYSTEM)
     item = _item(employee, f"module:{SLUG}", date(2026, 9, 20))
     assert item.due_on == date(2026, 10, 1) and not item.done
-    assert item in assignments.summaries([employee], date(2026, 9, 25))[employee.id].due_soon
+    assert item in due.summaries([employee], date(2026, 9, 25))[employee.id].due_soon
     assert item.overdue(date(2026, 10, 2))
     newcomer = make_user("new@example.com", "Nina Nouvelle", password=None)
     newcomer.start_date = date(2026, 11, 1)  # joined after the due date: gets the usual delay
@@ -46,15 +47,13 @@ def test_a_department_assignment_reaches_members_and_people_who_join_later(app, 
 
 
 def test_an_assignment_to_selected_people_concerns_only_them(app, employee, other_employee, hr):
-    assignment_admin.create(
-        SLUG, "", [other_employee.id], date(2026, 9, 30), actor=hr, client=SYSTEM
-    )
+    targeting.create(SLUG, "", [other_employee.id], date(2026, 9, 30), actor=hr, client=SYSTEM)
     assert _item(other_employee, f"module:{SLUG}", date(2026, 9, 1)).due_on == date(2026, 9, 30)
     assert _item(employee, f"module:{SLUG}", date(2026, 9, 1)) is None
 
 
 def test_an_assigned_module_is_done_once_completed(app, client, auth, employee, hr):
-    assignment_admin.create(SLUG, "Marketing", [], date(2026, 9, 30), actor=hr, client=SYSTEM)
+    targeting.create(SLUG, "Marketing", [], date(2026, 9, 30), actor=hr, client=SYSTEM)
     auth.login(employee.email)
     complete_module(client, SLUG)
     item = _item(employee, f"module:{SLUG}", date(2026, 12, 1))
@@ -142,7 +141,7 @@ def test_take_it_again_starts_a_new_pass_without_touching_completions(client, au
 
 
 def test_learner_home_lists_due_items_with_an_overdue_badge(client, auth, employee, hr):
-    assignment_admin.create(SLUG, "", [employee.id], date(2020, 1, 1), actor=hr, client=SYSTEM)
+    targeting.create(SLUG, "", [employee.id], date(2020, 1, 1), actor=hr, client=SYSTEM)
     auth.login(employee.email)
     page = client.get("/").get_data(as_text=True)
     assert "What is due" in page and "Complete your training programme" in page
@@ -150,23 +149,19 @@ def test_learner_home_lists_due_items_with_an_overdue_badge(client, auth, employ
 
 
 def test_summary_queries_stay_bounded_with_department_assignments(app, hr, count_queries):
-    assignment_admin.create(SLUG, "Marketing", [], date(2026, 10, 1), actor=hr, client=SYSTEM)
-    assignment_admin.create(
-        "why-a-policy", "Ventes", [], date(2026, 10, 1), actor=hr, client=SYSTEM
-    )
+    targeting.create(SLUG, "Marketing", [], date(2026, 10, 1), actor=hr, client=SYSTEM)
+    targeting.create("why-a-policy", "Ventes", [], date(2026, 10, 1), actor=hr, client=SYSTEM)
     for i in range(25):
         person = make_user(
             f"p{i}@example.com", f"P {i}", department=("Marketing", "Ventes")[i % 2], password=None
         )
         if i % 3 == 0:
-            assignment_admin.create(
-                SLUG, "", [person.id], date(2026, 9, 20), actor=hr, client=SYSTEM
-            )
+            targeting.create(SLUG, "", [person.id], date(2026, 9, 20), actor=hr, client=SYSTEM)
     people = list(db.session.scalars(select(User)))
-    assignments.summaries(people[:1], date(2027, 1, 1))
+    due.summaries(people[:1], date(2027, 1, 1))
     with count_queries() as few:
-        assignments.summaries(people[:1], date(2027, 1, 1))
+        due.summaries(people[:1], date(2027, 1, 1))
     with count_queries() as many:
-        result = assignments.summaries(people, date(2027, 1, 1))
+        result = due.summaries(people, date(2027, 1, 1))
     assert many.count == few.count
     assert sum(1 for s in result.values() for i in s.items if i.key.startswith("module:")) >= 25

@@ -7,10 +7,10 @@ import threading
 import pytest
 from sqlalchemy import select, text
 
+from app.core import audit
+from app.core.client import ClientInfo
 from app.extensions import db
 from app.models.audit import AuditEvent
-from app.services import audit
-from app.services.client import ClientInfo
 from tests.conftest import BACKEND
 
 

@@ -47,8 +47,8 @@ def test_failed_sign_in_is_audited(app, auth, employee):
 
 
 def test_deactivated_user_cannot_sign_in(client, auth, employee, hr):
-    from app.services import accounts
-    from app.services.client import ClientInfo
+    from app.core.client import ClientInfo
+    from app.people import accounts
 
     accounts.set_active(employee, False, actor=hr, client=ClientInfo.system())
     response = auth.login(employee.email)
@@ -57,8 +57,8 @@ def test_deactivated_user_cannot_sign_in(client, auth, employee, hr):
 
 
 def test_deactivation_ends_existing_sessions(client, auth, employee, hr):
-    from app.services import accounts
-    from app.services.client import ClientInfo
+    from app.core.client import ClientInfo
+    from app.people import accounts
 
     auth.login(employee.email)
     assert client.get("/").status_code == 200

@@ -9,11 +9,12 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from app.certificates import documents, issuing
+from app.core import settings
+from app.core.client import ClientInfo
+from app.core.codes import format_code
 from app.extensions import db
 from app.models.certificate import Certificate
-from app.services import certificate_documents, certificates, settings
-from app.services.client import ClientInfo
-from app.services.codes import format_code
 from tests.conftest import make_user
 from tests.learning_support import complete_module
 from tests.pdf.test_pdf_documents import _decode_qr, _text
@@ -97,9 +98,7 @@ def test_my_certificates_is_empty_at_first_and_needs_sign_in(client, auth, emplo
 def test_unreadable_logo_is_ignored_with_a_warning(client, auth, employee, admin, caplog, tmp_path):
     bogus = tmp_path / "logo.png"
     bogus.write_text("not an image")
-    settings.update(
-        {certificate_documents.LOGO_PATH.key: str(bogus)}, actor=admin, client=ClientInfo.system()
-    )
+    settings.update({documents.LOGO_PATH.key: str(bogus)}, actor=admin, client=ClientInfo.system())
     certificate = _issue(client, auth, employee)
     response = client.get(f"/me/certificates/{certificate.id}.pdf")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
@@ -111,11 +110,9 @@ def test_a_readable_logo_is_printed(client, auth, employee, admin, tmp_path):
 
     logo = tmp_path / "logo.png"
     Image.new("RGB", (40, 20), (20, 60, 120)).save(logo)
-    settings.update(
-        {certificate_documents.LOGO_PATH.key: str(logo)}, actor=admin, client=ClientInfo.system()
-    )
+    settings.update({documents.LOGO_PATH.key: str(logo)}, actor=admin, client=ClientInfo.system())
     certificate = _issue(client, auth, employee)
     pdf = client.get(f"/me/certificates/{certificate.id}.pdf").data
     page = PdfReader(io.BytesIO(pdf)).pages[0]
     assert page["/Resources"].get("/XObject"), "the logo is drawn as an image"
-    assert certificates.get(certificate.id) is not None
+    assert issuing.get(certificate.id) is not None

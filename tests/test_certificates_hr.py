@@ -8,13 +8,13 @@ import zipfile
 import pytest
 from sqlalchemy import func, select
 
+from app.certificates import issuing
+from app.core.client import ClientInfo
+from app.core.codes import format_code
 from app.extensions import db
 from app.models.audit import AuditEvent
 from app.models.certificate import Certificate, CertificateRevocation
 from app.models.user import Role
-from app.services import certificates
-from app.services.client import ClientInfo
-from app.services.codes import format_code
 from tests.conftest import csrf_token, make_user, post_form
 from tests.learning_support import complete_module
 
@@ -158,9 +158,9 @@ def test_auditor_reads_and_downloads_but_cannot_revoke(client, auth, auditor, is
 def test_zip_streams_one_pdf_per_certificate_of_the_filtered_set(
     client, auth, hr, issued, monkeypatch
 ):
-    from app.services import certificate_documents
+    from app.certificates import documents
 
-    monkeypatch.setattr(certificate_documents, "EXPORT_BATCH", 1)  # several batches
+    monkeypatch.setattr(documents, "EXPORT_BATCH", 1)  # several batches
     expected = {c.code for c in issued[:2]}
     auth.login(hr.email)
     response = client.get("/hr/certificates/export.zip?department=Marketing")
@@ -204,6 +204,6 @@ def test_verify_is_still_rate_limited(client, app, issued):
 
 
 def test_revoke_service_refuses_an_empty_reason(app, issued, hr):
-    certificate = certificates.get(issued[0].id)
-    with pytest.raises(certificates.CertificateError):
-        certificates.revoke(certificate, reason=" ", actor=hr, client=ClientInfo.system())
+    certificate = issuing.get(issued[0].id)
+    with pytest.raises(issuing.CertificateError):
+        issuing.revoke(certificate, reason=" ", actor=hr, client=ClientInfo.system())

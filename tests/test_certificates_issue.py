@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select, text
 
+from app.certificates import issuing
+from app.core.codes import ALPHABET, CODE_LENGTH
 from app.extensions import db
+from app.learn.progress import placed_modules
 from app.models.audit import AuditEvent
 from app.models.certificate import Certificate
-from app.services import certificates
-from app.services.codes import ALPHABET, CODE_LENGTH
-from app.services.progress import placed_modules
 from tests.conftest import BACKEND
 from tests.learning_support import (
     answers_for,
@@ -69,7 +69,7 @@ def test_issuing_again_for_the_same_completion_is_refused(client, auth, employee
     from app.models.learning import ModuleCompletion
 
     completion = db.session.scalar(select(ModuleCompletion))
-    assert certificates.issue_for_module(employee, completion) is None
+    assert issuing.issue_for_module(employee, completion) is None
     assert len(_certificates()) == 1
 
 
@@ -110,7 +110,7 @@ def test_programme_after_signature_then_modules(client, auth, employee, no_signi
         complete_module(client, slug)
     # Signed, but one required module missing: still no programme certificate.
     assert _certificates("programme") == []
-    assert certificates.issue_programme_if_due(employee) is None
+    assert issuing.issue_programme_if_due(employee) is None
     complete_module(client, slugs[-1])
     assert len(_certificates("programme")) == 1
 
@@ -119,7 +119,7 @@ def test_programme_needs_the_current_policy_signed(client, auth, employee):
     publish(1)
     auth.login(employee.email)
     complete_programme(client)
-    assert certificates.issue_programme_if_due(employee) is None
+    assert issuing.issue_programme_if_due(employee) is None
     assert _certificates("programme") == []
 
 

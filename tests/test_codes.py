@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.services.codes import ALPHABET, CODE_LENGTH, format_code, new_code, normalise_code
+from app.core.codes import ALPHABET, CODE_LENGTH, format_code, new_code, normalise_code
 
 
 def test_codes_are_unique_and_carry_100_bits():

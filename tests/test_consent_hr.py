@@ -9,20 +9,21 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.consent import publication, texts
+from app.core.client import ClientInfo
 from app.extensions import db
 from app.models.audit import AuditEvent
 from app.models.consent import ConsentEvent
 from app.models.publication import PublicationCheck, PublicationReview
 from app.models.types import utcnow
-from app.services import accounts, consent_texts, publication
-from app.services.client import ClientInfo
+from app.people import accounts
 from tests.conftest import make_user, post_form
 from tests.consent_helpers import at, decide, purpose
 
 
 @pytest.fixture
 def purposes(app):
-    consent_texts.sync_from_files(actor=None, client=ClientInfo.system())
+    texts.sync_from_files(actor=None, client=ClientInfo.system())
 
 
 def _audited(action: str) -> int:
@@ -138,7 +139,7 @@ def test_hr_records_a_paper_decision_marked_on_behalf(client, auth, hr, employee
             "purpose_id": purpose("social-media").id,
             "medium": "video",
             "decision": "granted",
-            "text_id": consent_texts.current_texts("en")[purpose("social-media").id].id,
+            "text_id": texts.current_texts("en")[purpose("social-media").id].id,
             "user_id": employee.id,
         },
         page="/me/image",
@@ -293,4 +294,4 @@ def test_hr_cannot_open_the_admin_page(client, auth, hr, purposes):
 def test_demo_loads_the_purposes(app):
     result = app.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code == 0
-    assert len(consent_texts.purposes()) == 4
+    assert len(texts.purposes()) == 4

@@ -11,10 +11,10 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from app.consent import texts
+from app.core.client import ClientInfo
 from app.extensions import db
 from app.models.consent import ConsentEvent
-from app.services import consent_texts
-from app.services.client import ClientInfo
 from tests.conftest import post_form
 from tests.consent_helpers import decide, purpose
 
@@ -25,7 +25,7 @@ SCHEMA = json.loads(
 
 @pytest.fixture
 def purposes(app):
-    consent_texts.sync_from_files(actor=None, client=ClientInfo.system())
+    texts.sync_from_files(actor=None, client=ClientInfo.system())
 
 
 def _form(slug, medium, decision, **extra):
@@ -34,7 +34,7 @@ def _form(slug, medium, decision, **extra):
         "purpose_id": p.id,
         "medium": medium,
         "decision": decision,
-        "text_id": consent_texts.current_texts("en")[p.id].id,
+        "text_id": texts.current_texts("en")[p.id].id,
         **extra,
     }
 
@@ -100,7 +100,7 @@ def test_missing_csrf_is_refused_and_records_nothing(client, auth, employee, pur
 def test_a_changed_text_must_be_read_again(client, auth, employee, purposes):
     auth.login(employee.email)
     data = _form("social-media", "photo", "granted")
-    data["text_id"] = consent_texts.current_texts("en")[purpose("company-website").id].id
+    data["text_id"] = texts.current_texts("en")[purpose("company-website").id].id
     response = post_form(client, "/me/image/decide", data, page="/me/image", follow_redirects=True)
     assert "The consent text has changed" in response.get_data(as_text=True)
     assert _count() == 0

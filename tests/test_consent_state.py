@@ -8,11 +8,11 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select, text
 
+from app.consent import decisions, texts
+from app.core.client import ClientInfo
 from app.extensions import db
 from app.models.audit import AuditEvent
 from app.models.consent import ConsentEvent
-from app.services import consent, consent_texts
-from app.services.client import ClientInfo
 from tests.conftest import BACKEND
 from tests.consent_helpers import at, decide, purpose, state
 
@@ -21,7 +21,7 @@ D1, D2, D3 = date(2027, 1, 10), date(2027, 2, 1), date(2027, 3, 1)
 
 @pytest.fixture
 def purposes(app):
-    consent_texts.sync_from_files(actor=None, client=ClientInfo.system())
+    texts.sync_from_files(actor=None, client=ClientInfo.system())
 
 
 def _ev(id, decision, until=None, day=D1, medium="photo"):
@@ -38,21 +38,21 @@ def _ev(id, decision, until=None, day=D1, medium="photo"):
 
 def test_current_state_is_the_latest_event_and_expiry_is_computed():
     events = [_ev(1, "granted", date(2027, 6, 30)), _ev(2, "revoked", day=D2)]
-    assert consent.current_state(events, D3)[(1, 1, "photo")].status == "revoked"
+    assert decisions.current_state(events, D3)[(1, 1, "photo")].status == "revoked"
     regranted = [*events, _ev(3, "granted", date(2027, 6, 30), day=D3)]
-    now = consent.current_state(reversed(regranted), D3)[(1, 1, "photo")]
+    now = decisions.current_state(reversed(regranted), D3)[(1, 1, "photo")]
     assert now.status == "granted" and now.valid_until == date(2027, 6, 30)
     # The last valid day is still granted; the next day it is expired, with nothing written.
-    assert consent.current_state(regranted, date(2027, 6, 30))[(1, 1, "photo")].allowed
-    later = consent.current_state(regranted, date(2027, 7, 1))[(1, 1, "photo")]
+    assert decisions.current_state(regranted, date(2027, 6, 30))[(1, 1, "photo")].allowed
+    later = decisions.current_state(regranted, date(2027, 7, 1))[(1, 1, "photo")]
     assert later.status == "expired" and later.since == date(2027, 7, 1)
-    assert consent.describe(later) == "expired on 2027-07-01"
-    assert consent.current_state([], D1) == {}
-    assert consent.describe(consent.NEVER_ASKED) == "never asked"
+    assert decisions.describe(later) == "expired on 2027-07-01"
+    assert decisions.current_state([], D1) == {}
+    assert decisions.describe(decisions.NEVER_ASKED) == "never asked"
 
 
 def test_media_are_independent():
-    states = consent.current_state(
+    states = decisions.current_state(
         [_ev(1, "granted", date(2028, 1, 1)), _ev(2, "refused", medium="video")], D1
     )
     assert states[(1, 1, "photo")].allowed and states[(1, 1, "video")].status == "refused"
@@ -64,11 +64,11 @@ def test_grant_revoke_grant_history_and_state(purposes, employee):
     assert state(employee, "company-website", "photo", D1).allowed
     decide(employee, "company-website", "photo", "revoked", when=at(D2))
     revoked = state(employee, "company-website", "photo", D2)
-    assert revoked.status == "revoked" and consent.describe(revoked) == "revoked on 2027-02-01"
+    assert revoked.status == "revoked" and decisions.describe(revoked) == "revoked on 2027-02-01"
     decide(employee, "company-website", "photo", "granted", when=at(D3), until=date(2027, 12, 31))
     again = state(employee, "company-website", "photo", D3)
-    assert consent.describe(again) == "granted until 2027-12-31"
-    history = consent.history(employee.id)
+    assert decisions.describe(again) == "granted until 2027-12-31"
+    history = decisions.history(employee.id)
     assert [e.decision for e in history] == ["granted", "revoked", "granted"]
     assert state(employee, "company-website", "video", D3).status == "never"
     actions = db.session.scalars(
@@ -93,9 +93,9 @@ def test_expiry_by_injected_date(purposes, employee):
 
 
 def test_end_date_must_not_exceed_the_admin_duration(purposes, employee):
-    with pytest.raises(consent.ConsentError):
+    with pytest.raises(decisions.ConsentError):
         decide(employee, "social-media", "photo", "granted", when=at(D1), until=date(2031, 1, 1))
-    with pytest.raises(consent.ConsentError):
+    with pytest.raises(decisions.ConsentError):
         decide(employee, "social-media", "photo", "granted", when=at(D1), until=date(2026, 1, 1))
     assert db.session.scalar(select(func.count()).select_from(ConsentEvent)) == 0
 
@@ -111,7 +111,7 @@ def test_same_decision_twice_records_nothing_new(purposes, employee):
 
 
 def test_hr_records_only_on_behalf_with_a_paper_reference(purposes, employee, hr):
-    with pytest.raises(consent.ConsentError, match="paper form reference"):
+    with pytest.raises(decisions.ConsentError, match="paper form reference"):
         decide(employee, "advertising-print", "photo", "granted", actor=hr, when=at(D1))
     event = decide(
         employee, "advertising-print", "photo", "granted", actor=hr, when=at(D1), paper="PF-12"
@@ -123,11 +123,11 @@ def test_hr_records_only_on_behalf_with_a_paper_reference(purposes, employee, hr
 
 
 def test_a_person_who_left_cannot_be_granted_but_can_withdraw(purposes, employee, hr):
-    from app.services import accounts
+    from app.people import accounts
 
     decide(employee, "company-website", "photo", "granted", when=at(D1))
     accounts.set_active(employee, False, actor=hr, client=ClientInfo.system())
-    with pytest.raises(consent.ConsentError, match="left"):
+    with pytest.raises(decisions.ConsentError, match="left"):
         decide(employee, "company-website", "video", "granted", actor=hr, when=at(D2), paper="P1")
     assert decide(
         employee, "company-website", "photo", "revoked", actor=hr, when=at(D2), paper="P2"
@@ -160,7 +160,7 @@ def test_audit_verify_passes_and_detects_a_tampered_consent_event(app, purposes,
     ],
 )
 def test_postgresql_refuses_changes_to_consent_evidence(purposes, employee, hr, sql):
-    from app.services import publication
+    from app.consent import publication
 
     decide(employee, "company-website", "photo", "refused", when=at(D1))
     publication.run_check(
@@ -179,24 +179,24 @@ def test_postgresql_refuses_changes_to_consent_evidence(purposes, employee, hr, 
 
 
 def test_sync_is_idempotent_and_refuses_a_changed_text_without_new_version(app, purposes, tmp_path):
-    report = consent_texts.sync_from_files(actor=None)
+    report = texts.sync_from_files(actor=None)
     assert report.texts_added == [] and report.conflicts == []
-    assert len(consent_texts.purposes()) == 4
-    source = consent_texts.content_dir() / "social-media.en.md"
+    assert len(texts.purposes()) == 4
+    source = texts.content_dir() / "social-media.en.md"
     (tmp_path / "consent").mkdir()
     (tmp_path / "consent" / "social-media.en.md").write_text(
         source.read_text().replace("Any questions?", "Questions?")
     )
     app.config["CONTENT_DIR"] = str(tmp_path)
-    report = consent_texts.sync_from_files(actor=None)
+    report = texts.sync_from_files(actor=None)
     assert report.conflicts == ["social-media.en.md (version 1)"]
     (tmp_path / "consent" / "social-media.en.md").write_text(
         source.read_text()
         .replace("Any questions?", "Questions?")
         .replace("version: 1", "version: 2")
     )
-    report = consent_texts.sync_from_files(actor=None)
+    report = texts.sync_from_files(actor=None)
     assert report.texts_added == ["social-media v2 en"]
-    assert consent_texts.current_texts("en")[purpose("social-media").id].version == 2
+    assert texts.current_texts("en")[purpose("social-media").id].version == 2
     # French has no version 2 yet: French readers keep seeing version 1.
-    assert consent_texts.current_texts("fr")[purpose("social-media").id].version == 1
+    assert texts.current_texts("fr")[purpose("social-media").id].version == 1

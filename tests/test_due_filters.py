@@ -16,21 +16,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from app.assignments import due, due_sql, refresher, reminders
+from app.core import settings
+from app.core.client import ClientInfo
 from app.extensions import db
+from app.hr_reports import dashboard, employee_list
+from app.learn.content import catalog
 from app.models.assignment import Assignment, AssignmentTarget, ModuleVersionSeen
 from app.models.learning import ModuleCompletion, QuizAttempt, QuizSnapshot
 from app.models.user import User
-from app.services import (
-    assignments,
-    content,
-    due_filters,
-    employee_list,
-    hr_dashboard,
-    refresher,
-    reminders,
-    settings,
-)
-from app.services.client import ClientInfo
 from tests.hr_support import organisation, today
 
 DEPARTMENTS = ["Marketing", "Ventes", "Direction", ""]
@@ -40,7 +34,7 @@ DAYS = (*range(-25, 30), 400)  # every boundary of the random dates below, and f
 def _randomise(seed: int) -> None:
     rng = random.Random(seed)
     people = list(db.session.scalars(select(User).order_by(User.id)))
-    slugs = [m.slug for m in content.catalog().modules]
+    slugs = [m.slug for m in catalog.catalog().modules]
     base = today()
     for user in people:
         user.department = rng.choice(DEPARTMENTS)
@@ -51,7 +45,7 @@ def _randomise(seed: int) -> None:
             user.start_date = base + timedelta(days=rng.randint(-60, 25))
         if rng.random() < 0.25:
             _old_completion(user, rng.choice(slugs), rng)
-    for module in content.catalog().modules:
+    for module in catalog.catalog().modules:
         first_seen = base + timedelta(days=rng.randint(-30, 5))
         db.session.add(
             ModuleVersionSeen(
@@ -119,7 +113,7 @@ def _refresher(months: int) -> None:
 
 def _python(day):
     people = list(db.session.scalars(select(User).order_by(User.id)))
-    return people, assignments.summaries(people, day)
+    return people, due.summaries(people, day)
 
 
 def _ids(condition) -> set[int]:
@@ -133,7 +127,7 @@ def test_sql_conditions_match_the_python_rules(app, seed, months):
     _refresher(months)
     for offset in DAYS:
         day = today() + timedelta(days=offset)
-        conds = due_filters.conditions(day)
+        conds = due_sql.conditions(day)
         people, summaries = _python(day)
         candidates = _ids(conds.refresher) if conds.refresher is not None else set()
         overdue, due_soon = _ids(conds.overdue), _ids(conds.due_soon)
@@ -158,8 +152,8 @@ def test_the_list_filter_and_the_dashboard_count_what_the_rules_say(app, months)
     for offset in (-3, 0, 9, 400):
         day = today() + timedelta(days=offset)
         people, summaries = _python(day)
-        for which in (due_filters.OVERDUE, due_filters.DUE_SOON):
-            expected = {u.id for u in people if due_filters.matches(summaries[u.id], which)}
+        for which in (due_sql.OVERDUE, due_sql.DUE_SOON):
+            expected = {u.id for u in people if due_sql.matches(summaries[u.id], which)}
             flt = employee_list.ListFilter(due=which)
             listed = set(
                 db.session.scalars(employee_list.filtered(flt, day).with_only_columns(User.id))
@@ -179,7 +173,7 @@ def test_the_list_filter_and_the_dashboard_count_what_the_rules_say(app, months)
             for u in people
             if u.active and u.department == people[0].department and summaries[u.id].overdue
         }, offset
-        figures = hr_dashboard.dashboard(day)
+        figures = dashboard.dashboard(day)
         active = [u for u in people if u.active]
         assert figures.overdue == sum(bool(summaries[u.id].overdue) for u in active)
         assert figures.due_soon == sum(bool(summaries[u.id].due_soon) for u in active)

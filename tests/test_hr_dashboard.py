@@ -8,9 +8,9 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from app.extensions import db
+from app.hr_reports import charts, dashboard, snapshots
 from app.models.dashboard import DashboardSnapshot
 from app.models.types import utcnow
-from app.services import charts, dashboard_snapshots, hr_dashboard
 from tests.consent_helpers import decide
 from tests.hr_support import login_hr, organisation, person, today
 from tests.policy_helpers import publish
@@ -18,14 +18,14 @@ from tests.policy_helpers import publish
 
 def test_dashboard_counts_match_the_records(client, auth, hr, app):
     publish(1)
-    from app.services import consent_texts
+    from app.consent import texts
 
-    consent_texts.sync_from_files(actor=None)
+    texts.sync_from_files(actor=None)
     hr.start_date = today()
     late = person("late@example.com", "Lina Late", department="Ventes", started_days_ago=40)
     person("soon@example.com", "Sam Soon", department="Ventes", started_days_ago=10)
     decide(late, "company-website", "photo", "granted", until=today() + timedelta(days=5))
-    figures = hr_dashboard.dashboard(today())
+    figures = dashboard.dashboard(today())
     assert figures.people == 3
     assert figures.overdue == 1
     assert figures.due_soon == 1
@@ -56,9 +56,9 @@ def test_dashboard_queries_do_not_grow_with_people(client, auth, app, count_quer
     db.session.commit()
     with count_queries() as small:
         client.get("/hr")
-    from app.services import demo_bulk
+    from app.demo import bulk
 
-    demo_bulk.generate(60, seed=11)
+    bulk.generate(60, seed=11)
     db.session.commit()
     with count_queries() as large:
         client.get("/hr")
@@ -94,11 +94,11 @@ def test_signatures_are_counted_per_week_from_monday(client, auth, app):
 
     from app.models.acknowledgement import Acknowledgement
     from app.models.user import User
-    from app.services import policy
+    from app.policy import versions
 
     organisation(40)
-    figures = hr_dashboard.dashboard(today())
-    current = policy.current_version()
+    figures = dashboard.dashboard(today())
+    current = versions.current_version()
     signed = db.session.scalar(
         select(func.count())
         .select_from(Acknowledgement)
@@ -118,7 +118,7 @@ def test_recent_figures_are_reused_stamped_and_refreshed_on_demand(client, auth,
     app.config["HR_DASHBOARD_MAX_AGE_SECONDS"] = 60
     first = client.get("/hr").get_data(as_text=True)
     assert "Figures as of" in first and "Refresh now" in first
-    people = hr_dashboard.dashboard(today()).people
+    people = dashboard.dashboard(today()).people
     assert f"of {people} people" in first
     person("new@example.com", "Nora Nouvelle", department="Ventes", started_days_ago=1)
     assert f"of {people} people" in client.get("/hr").get_data(as_text=True)  # within a minute
@@ -132,9 +132,9 @@ def test_recent_figures_are_reused_stamped_and_refreshed_on_demand(client, auth,
 def test_stored_figures_read_back_exactly(app):
     publish(1)
     organisation(40)
-    figures = hr_dashboard.dashboard(today())
-    text = dashboard_snapshots.to_json(figures)
-    assert dashboard_snapshots.from_json(text, figures.computed_at) == figures
+    figures = dashboard.dashboard(today())
+    text = snapshots.to_json(figures)
+    assert snapshots.from_json(text, figures.computed_at) == figures
 
 
 def _age_snapshot(minutes: int, claimed_minutes_ago: int | None = None) -> None:
@@ -150,19 +150,19 @@ def _age_snapshot(minutes: int, claimed_minutes_ago: int | None = None) -> None:
 
 def test_old_figures_are_shown_while_one_worker_recomputes_them(app):
     organisation(10)
-    first = dashboard_snapshots.recent(today(), 60)
+    first = snapshots.recent(today(), 60)
     person("new@example.com", "Nora Nouvelle", department="Ventes", started_days_ago=1)
     _age_snapshot(minutes=5)
     tasks = []
-    stale = dashboard_snapshots.recent(today(), 60, background=tasks.append)
+    stale = snapshots.recent(today(), 60, background=tasks.append)
     assert stale.people == first.people  # nobody waits for the new figures
     assert len(tasks) == 1
     # Other workers asking meanwhile see the same figures and start no second refresh.
-    assert dashboard_snapshots.recent(today(), 60, background=tasks.append).people == first.people
+    assert snapshots.recent(today(), 60, background=tasks.append).people == first.people
     assert len(tasks) == 1
     tasks[0]()  # the refresh, as the background thread runs it (its own session)
     db.session.expire_all()
-    fresh = dashboard_snapshots.recent(today(), 60, background=tasks.append)
+    fresh = snapshots.recent(today(), 60, background=tasks.append)
     assert fresh.people == first.people + 1
     assert len(tasks) == 1
     assert db.session.get(DashboardSnapshot, today()).refresh_claimed_at is None
@@ -170,41 +170,41 @@ def test_old_figures_are_shown_while_one_worker_recomputes_them(app):
 
 def test_a_refresh_left_unfinished_is_claimed_again_after_a_while(app):
     organisation(5)
-    dashboard_snapshots.recent(today(), 60)
+    snapshots.recent(today(), 60)
     tasks = []
     _age_snapshot(minutes=5, claimed_minutes_ago=1)  # a worker is on it
-    dashboard_snapshots.recent(today(), 60, background=tasks.append)
+    snapshots.recent(today(), 60, background=tasks.append)
     assert tasks == []
     _age_snapshot(minutes=5, claimed_minutes_ago=10)  # that worker died
-    dashboard_snapshots.recent(today(), 60, background=tasks.append)
+    snapshots.recent(today(), 60, background=tasks.append)
     assert len(tasks) == 1
 
 
 def test_a_failed_refresh_keeps_the_old_figures(app, monkeypatch, caplog):
     organisation(5)
-    first = dashboard_snapshots.recent(today(), 60)
+    first = snapshots.recent(today(), 60)
     _age_snapshot(minutes=5)
     tasks = []
-    dashboard_snapshots.recent(today(), 60, background=tasks.append)
+    snapshots.recent(today(), 60, background=tasks.append)
 
     def broken(day):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(dashboard_snapshots, "dashboard", broken)
+    monkeypatch.setattr(snapshots, "dashboard", broken)
     tasks[0]()
     assert "refreshing the HR dashboard failed" in caplog.text
     db.session.expire_all()
-    assert dashboard_snapshots.recent(today(), 60, background=tasks.append).people == first.people
+    assert snapshots.recent(today(), 60, background=tasks.append).people == first.people
 
 
 def test_yesterdays_figures_are_never_shown_today(app):
     organisation(5)
     yesterday = today() - timedelta(days=1)
-    dashboard_snapshots.recent(yesterday, 60)
+    snapshots.recent(yesterday, 60)
     person("new@example.com", "Nora Nouvelle", department="Ventes", started_days_ago=1)
     tasks = []
-    figures = dashboard_snapshots.recent(today(), 60, background=tasks.append)
-    assert figures.people == hr_dashboard.dashboard(today()).people and tasks == []
+    figures = snapshots.recent(today(), 60, background=tasks.append)
+    assert figures.people == dashboard.dashboard(today()).people and tasks == []
     assert db.session.get(DashboardSnapshot, yesterday) is None  # forgotten
 
 
@@ -212,9 +212,9 @@ def test_cron_computes_the_days_figures_before_anyone_looks(app):
     organisation(5)
     result = app.test_cli_runner().invoke(args=["dashboard", "refresh"])
     assert result.exit_code == 0, result.output
-    people = hr_dashboard.dashboard(today()).people
+    people = dashboard.dashboard(today()).people
     assert f"for {people} people" in result.output
     tasks = []
-    shown = dashboard_snapshots.recent(today(), 3600, background=tasks.append)
+    shown = snapshots.recent(today(), 3600, background=tasks.append)
     assert shown.people == people and tasks == []  # stored, fresh: nothing to compute
-    assert dashboard_snapshots.latest_computed_at() == shown.computed_at
+    assert snapshots.latest_computed_at() == shown.computed_at

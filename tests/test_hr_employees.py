@@ -7,7 +7,7 @@ import re
 import pytest
 
 from app.extensions import db
-from app.services import employee_list
+from app.hr_reports import employee_list
 from tests.consent_helpers import decide
 from tests.hr_support import login_hr, organisation, person, today
 from tests.policy_helpers import publish
@@ -23,11 +23,11 @@ def names(response) -> list[str]:
 def team(app, hr):
     """Four people: two late in Marketing and Ventes, one on time, one finished nothing yet."""
     publish(1)
-    from app.services import consent_texts
+    from app.consent import texts
 
     hr.start_date = today()  # HR joined today: nothing of theirs is late
 
-    consent_texts.sync_from_files(actor=None)
+    texts.sync_from_files(actor=None)
     return {
         "late_marketing": person(
             "anna@example.com", "Anna Late", department="Marketing", started_days_ago=40
@@ -139,9 +139,9 @@ def test_list_query_count_does_not_grow_with_people(client, auth, app, count_que
     db.session.commit()  # both measured requests start from a fresh transaction
     with count_queries() as small:
         assert client.get(url).status_code == 200
-    from app.services import demo_bulk
+    from app.demo import bulk
 
-    demo_bulk.generate(60, seed=11)
+    bulk.generate(60, seed=11)
     db.session.commit()
     with count_queries() as large:
         assert client.get(url).status_code == 200

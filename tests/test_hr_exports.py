@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models.audit import AuditEvent
 from app.models.user import Role
-from app.services import directory
+from app.people import directory
 from tests.conftest import make_user
 from tests.hr_support import login_hr, organisation, person, rows
 
@@ -84,7 +84,7 @@ def test_auditor_may_export_communications_may_not(client, auth, employee):
 
 def test_export_never_holds_everyone_in_memory(app, monkeypatch):
     """The employee export reads people in batches: with a batch of 10, 35 people take 4."""
-    from app.services import employee_list, people_status
+    from app.hr_reports import employee_list, people_status
     from tests.hr_support import today
 
     organisation(35)

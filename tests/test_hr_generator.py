@@ -40,13 +40,13 @@ def test_demo_employees_build_history_that_verifies(app):
 
 
 def test_generated_people_can_sign_in(client, auth, app):
-    from app.services import demo, demo_bulk
+    from app.demo import bulk, seed
 
-    demo.load_demo()
-    demo_bulk.generate(3)
+    seed.load_demo()
+    bulk.generate(3)
     email = db.session.scalar(
         select(User.email)
         .where(User.email.like("person%"), User.password_hash.is_not(None), User.active.is_(True))
         .limit(1)
     )
-    assert auth.login(email, demo.DEMO_PASSWORD).status_code == 302
+    assert auth.login(email, seed.DEMO_PASSWORD).status_code == 302

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from app.core.client import ClientInfo
 from app.extensions import db
-from app.services import acknowledgements
-from app.services.client import ClientInfo
+from app.policy import signing
 from tests.conftest import PASSWORD, make_user
 from tests.policy_helpers import publish
 
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.usefixtures("no_signing_prerequisites")
 
 
 def _sign(user, version):
-    acknowledgements.sign(
+    signing.sign(
         user,
         version_number=version,
         locale="en",
@@ -97,11 +97,11 @@ def test_query_count_does_not_grow_with_people(client, auth, people, count_queri
 
 
 def test_pagination(client, auth, people, app):
-    from app.services import policy_status
+    from app.policy import status
 
     for n in range(3):
         make_user(f"page{n}@example.com", f"Zed {n}", password=None)
-    result = policy_status.overview(policy_status.StatusFilter(page=2), per_page=4)
+    result = status.overview(status.StatusFilter(page=2), per_page=4)
     assert result.total == 6 and result.pages == 2 and len(result.items) == 2
     auth.login(people[2].email)
     html = client.get("/hr/policy?page=99").get_data(as_text=True)

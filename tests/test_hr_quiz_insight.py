@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from app.services import content, quiz_insight
+from app.hr_reports import quiz_insight
+from app.learn.content import catalog
 from tests.conftest import make_user
 from tests.learning_support import answers_for, read_all_steps, submit
 
@@ -12,7 +13,7 @@ SLUG = "why-a-policy"
 def _answer(client, auth, user, wrong: set[str], then_right: bool = False) -> None:
     auth.login(user.email)
     fields = answers_for(SLUG)
-    definition = content.module_or_none(SLUG).quiz.definition
+    definition = catalog.module_or_none(SLUG).quiz.definition
     for q in definition["questions"]:
         if q["id"] in wrong:
             fields[f"q-{q['id']}"] = [c["id"] for c in q["choices"] if c["id"] not in q["correct"]][
@@ -25,7 +26,7 @@ def _answer(client, auth, user, wrong: set[str], then_right: bool = False) -> No
 
 
 def test_most_missed_first_counting_first_attempts_only(client, auth, app, hr):
-    questions = [q["id"] for q in content.module_or_none(SLUG).quiz.definition["questions"]]
+    questions = [q["id"] for q in catalog.module_or_none(SLUG).quiz.definition["questions"]]
     first, second = questions[0], questions[1]
     people = [make_user(f"p{i}@example.com", f"Person {i}") for i in range(4)]
     # Everyone misses `first`; half miss `second`; the retries (all right) must not count.
@@ -42,7 +43,7 @@ def test_most_missed_first_counting_first_attempts_only(client, auth, app, hr):
 
     auth.login(hr.email)
     body = client.get("/hr/quiz-insight").get_data(as_text=True)
-    prompt = content.module_or_none(SLUG).quiz.definition["questions"][0]["prompt"]
+    prompt = catalog.module_or_none(SLUG).quiz.definition["questions"][0]["prompt"]
     assert prompt["en"] in body
     french = {q.question_id: q.prompt for q in quiz_insight.insight("fr")}
     assert french[first] == prompt["fr"]

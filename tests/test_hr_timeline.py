@@ -7,9 +7,9 @@ import re
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.hr_reports import timeline
 from app.models.learning import QuizAttempt
 from app.models.user import Role, User
-from app.services import timeline
 from tests.conftest import make_user
 from tests.consent_helpers import decide
 from tests.hr_support import login_hr, organisation
@@ -21,9 +21,9 @@ def test_timeline_shows_every_kind_of_record_newest_first(
     client, auth, hr, employee, no_signing_prerequisites
 ):
     publish(1)
-    from app.services import consent_texts
+    from app.consent import texts
 
-    consent_texts.sync_from_files(actor=None)
+    texts.sync_from_files(actor=None)
     auth.login(employee.email)
     attempt = read_all_steps(client, "why-a-policy")
     submit(client, attempt, answers_for("why-a-policy", right=False))

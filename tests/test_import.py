@@ -7,10 +7,10 @@ import io
 import pytest
 from sqlalchemy import func, select
 
+from app.core.client import ClientInfo
 from app.extensions import db
 from app.models.user import User
-from app.services import importer
-from app.services.client import ClientInfo
+from app.people import importer
 from tests.conftest import post_form
 
 HEADER = "email,full_name,department,job_title,start_date,locale,role\n"

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models.user import User
-from app.services import accounts
+from app.people import accounts
 from tests.conftest import csrf_token, post_form
 
 LINK_RE = re.compile(r'value="(http://localhost/invitation/[^"]+)"')

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from app.core import events
 from app.extensions import db
+from app.learn import progress
 from app.models.audit import AuditEvent
 from app.models.learning import ModulePlacement
-from app.services import events, progress
 from tests.conftest import make_user, post_form
 from tests.learning_support import answers_for, copy_content, edit_file, read_all_steps, submit
 

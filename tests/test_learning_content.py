@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from app import create_app
-from app.services import content
-from app.services.content_validation import load_catalog
+from app.learn.content import catalog as content
+from app.learn.content.validation import load_catalog
 from tests.learning_support import ROOT, copy_content
 
 SLUG = "why-a-policy"

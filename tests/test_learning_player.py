@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.learn.content import catalog
 from app.models.audit import AuditEvent
 from app.models.learning import ModuleCompletion, ModuleProgress, QuizAttempt
-from app.services import content
 from tests.conftest import post_form
 from tests.learning_support import (
     TOKEN_RE,
@@ -59,7 +59,7 @@ def test_steps_are_recorded_and_the_learner_resumes_where_they_left_off(client, 
     assert "In progress" in client.get("/").get_data(as_text=True)
     row = db.session.scalar(select(ModuleProgress))
     assert row.steps_seen == [0, 1]
-    assert row.content_hash == content.module_or_none(SLUG).content_hash
+    assert row.content_hash == catalog.module_or_none(SLUG).content_hash
 
 
 def test_previous_goes_back_without_losing_what_was_seen(client, auth, employee):
@@ -87,7 +87,7 @@ def test_quiz_page_never_contains_the_answers(client, auth, employee):
     auth.login(employee.email)
     url = read_all_steps(client, SLUG)
     page = client.get(url).get_data(as_text=True)
-    definition = content.module_or_none(SLUG).quiz.definition
+    definition = catalog.module_or_none(SLUG).quiz.definition
     for marker in ("correct", "is-right", "Explanation", "explanation"):
         assert marker not in page.replace("csrf_token", "")
     for q in definition["questions"]:
@@ -106,7 +106,7 @@ def test_each_attempt_gets_its_own_recorded_shuffle(client, auth, employee):
         attempt = db.session.scalars(select(QuizAttempt).order_by(QuizAttempt.id.desc())).first()
         orders.add(tuple(attempt.question_order))
         assert sorted(attempt.question_order) == sorted(
-            q["id"] for q in content.module_or_none(SLUG).quiz.definition["questions"]
+            q["id"] for q in catalog.module_or_none(SLUG).quiz.definition["questions"]
         )
     assert len(orders) > 1  # 7! orders: four equal shuffles in a row would be a broken shuffle
     assert _count(QuizAttempt) == 4
@@ -205,7 +205,7 @@ def test_attempt_is_scored_against_the_quiz_it_started_with(app, client, auth, e
     # The quiz file changes meanwhile: the first question's right answer is now another choice.
     path = app.config["QUIZZES_DIR"] + f"/{SLUG}.yaml"
     edit_file(path, "correct: [b]", "correct: [a]")
-    assert content.module_or_none(SLUG).quiz.definition["questions"][0]["correct"] == ["a"]
+    assert catalog.module_or_none(SLUG).quiz.definition["questions"][0]["correct"] == ["a"]
     submit(client, url, original, token=token)
     attempt = db.session.scalar(select(QuizAttempt))
     assert attempt.percent == 100 and attempt.passed

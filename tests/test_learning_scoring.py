@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.services.quiz_scoring import percent_of, question_score, score_quiz
+from app.learn.quiz_scoring import percent_of, question_score, score_quiz
 
 CHOICES = ["a", "b", "c", "d", "e"]
 

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from app.extensions import db
 from app.models.audit import AuditEvent
-from app.services import me_export
+from app.privacy import export
 from tests.conftest import post_form
 from tests.privacy_helpers import reminded, with_records
 
@@ -92,11 +92,11 @@ def test_export_needs_sign_in(client):
 
 def test_export_sections_are_pluggable(client, auth, employee, monkeypatch):
     def certificates(user, ctx):
-        return me_export.ExportPart(
+        return export.ExportPart(
             "certificates", [{"code": "X"}], [("certificates/x.pdf", b"%PDF-")]
         )
 
-    monkeypatch.setattr(me_export, "EXPORT_SECTIONS", [*me_export.EXPORT_SECTIONS, certificates])
+    monkeypatch.setattr(export, "EXPORT_SECTIONS", [*export.EXPORT_SECTIONS, certificates])
     auth.login(employee.email)
     archive = _export(client)
     document = json.loads(archive.read("charte-export.json"))

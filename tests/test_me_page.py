@@ -129,12 +129,12 @@ def test_password_change_without_csrf_is_refused(client, auth, employee):
 
 
 def test_me_sections_are_pluggable(client, auth, employee, monkeypatch):
-    from app.services import me
+    from app.privacy import me_page
 
     def certificates(user, ctx):
-        return me.MeSection("certificates", "My certificates", "me/_signatures.html", [])
+        return me_page.MeSection("certificates", "My certificates", "me/_signatures.html", [])
 
-    monkeypatch.setattr(me, "ME_SECTIONS", [*me.ME_SECTIONS, certificates])
+    monkeypatch.setattr(me_page, "ME_SECTIONS", [*me_page.ME_SECTIONS, certificates])
     auth.login(employee.email)
     page = client.get("/me").get_data(as_text=True)
     assert 'id="section-certificates">My certificates</h2>' in page
@@ -143,12 +143,12 @@ def test_me_sections_are_pluggable(client, auth, employee, monkeypatch):
 def test_paper_signature_is_labelled_for_hr(client, auth, hr, employee):
     import io
 
-    from app.services import policy
+    from app.policy import versions
     from tests.conftest import csrf_token
     from tests.policy_helpers import publish
     from tests.privacy_helpers import pdf_bytes
 
-    if policy.current_version() is None:
+    if versions.current_version() is None:
         publish(1)
     auth.login(hr.email)
     url = f"/hr/people/{employee.id}/paper-signature"

@@ -6,11 +6,11 @@ import json
 
 import pytest
 
+from app.consent import texts
+from app.core.client import ClientInfo
 from app.extensions import db
 from app.models.audit import AuditEvent
 from app.models.types import utcnow
-from app.services import consent_texts
-from app.services.client import ClientInfo
 from tests.conftest import post_form
 from tests.consent_helpers import decide, state
 
@@ -19,7 +19,7 @@ URL = "/hr/employees/{id}/deactivate"
 
 @pytest.fixture
 def granted(employee):
-    consent_texts.sync_from_files(actor=None, client=ClientInfo.system())
+    texts.sync_from_files(actor=None, client=ClientInfo.system())
     decide(employee, "company-website", "photo", "granted")
     decide(employee, "social-media", "video", "granted")
     decide(employee, "company-website", "video", "refused")

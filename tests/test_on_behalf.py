@@ -7,12 +7,14 @@ import io
 import pytest
 from pypdf import PdfReader
 
+from app.consent import texts
+from app.core import audit
+from app.core.client import ClientInfo
+from app.evidence import attachments
 from app.extensions import db
 from app.models.acknowledgement import Acknowledgement
 from app.models.consent import ConsentEvent
 from app.models.privacy import EvidenceAttachment
-from app.services import attachments, audit, consent_texts
-from app.services.client import ClientInfo
 from tests.conftest import csrf_token
 from tests.consent_helpers import purpose
 from tests.policy_helpers import publish
@@ -141,7 +143,7 @@ def test_an_altered_scan_is_detected(client, auth, hr, employee, published):
 
 
 def test_consent_on_behalf_keeps_its_scan(client, auth, hr, employee):
-    consent_texts.sync_from_files(actor=None, client=ClientInfo.system())
+    texts.sync_from_files(actor=None, client=ClientInfo.system())
     website_id = purpose("company-website").id
     auth.login(hr.email)
     url = f"/hr/consent/people/{employee.id}"

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models.audit import AuditEvent
 from app.models.policy import PolicyText, PolicyVersion
-from app.services import policy
+from app.policy import versions
 from tests.conftest import post_form
 from tests.policy_helpers import publish
 
@@ -104,7 +104,7 @@ def test_stored_texts_outlive_changes_to_the_files(app, tmp_path):
     digest = stored.sha256
     path = content / "policy" / "v1.en.md"
     path.write_text(path.read_text() + "\nA sentence added later.\n")
-    assert policy.read_source(1, "en").sha256 != digest
+    assert versions.read_source(1, "en").sha256 != digest
     db.session.expire_all()
     assert db.session.get(PolicyText, stored.id).sha256 == digest
     assert "added later" not in db.session.get(PolicyText, stored.id).html
@@ -117,11 +117,11 @@ def test_unknown_variables_and_bad_headers_are_refused(app, tmp_path):
     app.config["CONTENT_DIR"] = str(tmp_path)
     (tmp_path / "policy" / "v1.en.md").write_text("---\nversion: 1\ntitle: T\n---\n{{ nope }}\n")
     (tmp_path / "policy" / "v1.fr.md").write_text("no header\n")
-    with pytest.raises(policy.PolicyError, match="unknown variable"):
-        policy.read_source(1, "en")
-    with pytest.raises(policy.PolicyError, match="header"):
-        policy.read_source(1, "fr")
-    with pytest.raises(policy.PolicyError):
+    with pytest.raises(versions.PolicyError, match="unknown variable"):
+        versions.read_source(1, "en")
+    with pytest.raises(versions.PolicyError, match="header"):
+        versions.read_source(1, "fr")
+    with pytest.raises(versions.PolicyError):
         publish(1)
     assert db.session.scalar(select(func.count()).select_from(PolicyVersion)) == 0
 
@@ -132,5 +132,5 @@ def test_rendered_text_is_sanitised(app, tmp_path):
     (tmp_path / "policy" / "v1.en.md").write_text(
         "---\nversion: 1\ntitle: T\n---\n## A\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1))\n"
     )
-    html = policy.read_source(1, "en").html
+    html = versions.read_source(1, "en").html
     assert "<script" not in html and 'href="javascript' not in html and "<h2>A</h2>" in html

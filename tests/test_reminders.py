@@ -9,11 +9,11 @@ import pytest
 from flask.cli import ScriptInfo
 from sqlalchemy import func, select
 
+from app.assignments.cli import reminders_cli
 from app.extensions import db
 from app.models.audit import AuditEvent
 from app.models.reminder import ReminderSent
 from app.models.user import Role
-from app.reminders.cli import reminders_cli
 from tests.conftest import make_user, post_form
 
 BASE = "https://charte.example.org"

@@ -8,14 +8,17 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from app.core import audit, settings
+from app.core.client import ClientInfo
+from app.evidence import personal
 from app.extensions import db
 from app.models.acknowledgement import Acknowledgement
 from app.models.audit import AuditEvent
 from app.models.consent import ConsentEvent
 from app.models.privacy import RetentionPurge
 from app.models.user import User
-from app.services import accounts, audit, personal, privacy, settings
-from app.services.client import ClientInfo
+from app.people import accounts
+from app.privacy import processing
 from tests.conftest import BACKEND
 from tests.policy_helpers import publish, sign_form
 from tests.privacy_helpers import with_records
@@ -54,7 +57,7 @@ def test_network_details_are_not_stored_when_turned_off(
     client, auth, employee, admin, no_signing_prerequisites
 ):
     settings.update(
-        {privacy.STORE_NETWORK_DETAILS.key: False}, actor=admin, client=ClientInfo.system()
+        {processing.STORE_NETWORK_DETAILS.key: False}, actor=admin, client=ClientInfo.system()
     )
     publish(1)
     auth.login(employee.email)

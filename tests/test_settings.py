@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.core import settings
 from app.extensions import db
 from app.models.audit import AuditEvent
-from app.services import settings
 from tests.conftest import post_form
 
 

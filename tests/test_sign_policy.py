@@ -7,12 +7,13 @@ import hmac
 import pytest
 from sqlalchemy import func, select
 
+from app.core import settings
+from app.core.client import ClientInfo
 from app.extensions import db
 from app.models.acknowledgement import Acknowledgement
 from app.models.audit import AuditEvent
 from app.models.policy import PolicyText
-from app.services import acknowledgements, settings
-from app.services.client import ClientInfo
+from app.policy import signing
 from tests.policy_helpers import publish, sign_form
 
 pytestmark = pytest.mark.usefixtures("no_signing_prerequisites")
@@ -54,7 +55,7 @@ def test_signing_records_the_evidence(client, auth, employee, v1):
     assert ack.typed_name == "Élodie Employée"
     assert ack.ip == "127.0.0.1" and ack.auth_method == "password"
     assert ack.signed_at.tzinfo is not None
-    assert hmac.compare_digest(ack.mac, acknowledgements.compute_mac(ack, 1))
+    assert hmac.compare_digest(ack.mac, signing.compute_mac(ack, 1))
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "policy.signed"))
     assert event.subject_id == employee.id and event.target_id == str(ack.id)
     page = client.get(response.location).get_data(as_text=True)
@@ -77,7 +78,7 @@ def test_name_matches_ignoring_case_accents_and_spaces(client, auth, employee, v
     ],
 )
 def test_normalise_name(typed, expected):
-    assert acknowledgements.normalise_name(typed) == expected
+    assert signing.normalise_name(typed) == expected
 
 
 @pytest.mark.parametrize(
@@ -150,9 +151,9 @@ def modules_prerequisite(app):
     def check(user):
         return "Complete the required modules first."
 
-    acknowledgements.SIGNING_PREREQUISITES.append(check)
+    signing.SIGNING_PREREQUISITES.append(check)
     yield check
-    acknowledgements.SIGNING_PREREQUISITES.remove(check)
+    signing.SIGNING_PREREQUISITES.remove(check)
 
 
 def test_prerequisites_block_signing(client, auth, employee, v1, modules_prerequisite):
@@ -169,7 +170,7 @@ def test_the_admin_may_allow_signing_before_completion(
     client, auth, employee, admin, v1, modules_prerequisite
 ):
     settings.update(
-        {acknowledgements.ALLOW_SIGNING_BEFORE_COMPLETION.key: True},
+        {signing.ALLOW_SIGNING_BEFORE_COMPLETION.key: True},
         actor=admin,
         client=ClientInfo.system(),
     )

@@ -8,9 +8,9 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from app.core.codes import format_code
 from app.extensions import db
 from app.models.acknowledgement import Acknowledgement
-from app.services.codes import format_code
 from tests.policy_helpers import publish, sign_form
 
 pytestmark = pytest.mark.usefixtures("no_signing_prerequisites")

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from app import create_app
+from app.core import settings
+from app.core.client import ClientInfo
 from app.extensions import db
 from app.models.audit import AuditEvent
-from app.services import settings
-from app.services.client import ClientInfo
 from tests.conftest import PASSWORD, csrf_token
 from tests.oidc_provider import charte_config
 

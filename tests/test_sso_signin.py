@@ -10,11 +10,12 @@ import requests
 from joserfc.jwk import RSAKey
 from sqlalchemy import func, select
 
+from app.core import settings
+from app.core.client import ClientInfo
 from app.extensions import db
 from app.models.audit import AuditEvent
 from app.models.user import Role, User
-from app.services import accounts, settings
-from app.services.client import ClientInfo
+from app.people import accounts
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, charte_config
 
 SECRET = "provider password"

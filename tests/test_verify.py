@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select, text
 
+from app.core.client import ClientInfo
+from app.core.codes import format_code
+from app.evidence import verification
 from app.extensions import db
 from app.models.acknowledgement import Acknowledgement
-from app.services import acknowledgements, verification
-from app.services.client import ClientInfo
-from app.services.codes import format_code
+from app.policy import signing
 from tests.conftest import BACKEND, PASSWORD
 from tests.policy_helpers import publish
 
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.usefixtures("no_signing_prerequisites")
 @pytest.fixture
 def receipt_code(app, employee) -> str:
     publish(1)
-    result = acknowledgements.sign(
+    result = signing.sign(
         employee,
         version_number=1,
         locale="en",

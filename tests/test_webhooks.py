@@ -14,11 +14,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.consent import texts
+from app.core.client import ClientInfo
 from app.extensions import db
+from app.integrations import delivery, webhooks
 from app.models.audit import AuditEvent
 from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from app.services import consent_texts, webhook_delivery, webhooks
-from app.services.client import ClientInfo
 from tests.conftest import post_form
 from tests.consent_helpers import decide
 from tests.webhook_receiver import Receiver
@@ -40,7 +41,7 @@ def receiver():
 
 @pytest.fixture
 def purposes(app):
-    consent_texts.sync_from_files(actor=None, client=ClientInfo.system())
+    texts.sync_from_files(actor=None, client=ClientInfo.system())
 
 
 def _register(admin, url, events=("consent.granted", "consent.revoked")):
@@ -91,7 +92,7 @@ def test_consent_decisions_write_the_outbox_in_their_transaction(admin, employee
 
 
 def test_a_failed_decision_leaves_no_event(admin, employee, purposes, monkeypatch):
-    from app.services import audit
+    from app.core import audit
 
     _register(admin, "https://hooks.example.com/a")
 
@@ -108,7 +109,7 @@ def test_a_failed_decision_leaves_no_event(admin, employee, purposes, monkeypatc
 def test_delivery_is_signed_and_verified_by_a_real_receiver(admin, employee, purposes, receiver):
     _endpoint, secret = _register(admin, receiver.url)
     decide(employee, "social-media", "video", "granted", when=T0)
-    report = webhook_delivery.deliver_due(now=T0)
+    report = delivery.deliver_due(now=T0)
     assert report.delivered == 1
     headers, body = receiver.received[0]
     timestamp, mac = re.fullmatch(
@@ -121,7 +122,7 @@ def test_delivery_is_signed_and_verified_by_a_real_receiver(admin, employee, pur
         and json.loads(body)["type"] == "consent.granted"
     )
     assert _deliveries()[0].status == "delivered"
-    assert webhook_delivery.deliver_due(now=T0 + timedelta(hours=1)).delivered == 0  # sent once
+    assert delivery.deliver_due(now=T0 + timedelta(hours=1)).delivered == 0  # sent once
 
 
 def test_retry_with_backoff_when_the_receiver_fails_then_recovers(
@@ -130,21 +131,19 @@ def test_retry_with_backoff_when_the_receiver_fails_then_recovers(
     receiver.answers = [500]
     _register(admin, receiver.url)
     decide(employee, "social-media", "photo", "granted", when=T0)
-    first = webhook_delivery.deliver_due(now=T0)
+    first = delivery.deliver_due(now=T0)
     assert first.retrying == 1
     row = _deliveries()[0]
     assert row.status == "pending" and row.last_status_code == 500
-    assert row.next_attempt_at == T0 + webhook_delivery.backoff(1)
-    assert (
-        webhook_delivery.deliver_due(now=T0 + timedelta(seconds=10)).delivered == 0
-    )  # not yet due
-    second = webhook_delivery.deliver_due(now=row.next_attempt_at)
+    assert row.next_attempt_at == T0 + delivery.backoff(1)
+    assert delivery.deliver_due(now=T0 + timedelta(seconds=10)).delivered == 0  # not yet due
+    second = delivery.deliver_due(now=row.next_attempt_at)
     assert second.delivered == 1 and len(receiver.received) == 2
     attempts = db.session.scalars(
         select(WebhookAttempt.status_code).order_by(WebhookAttempt.id)
     ).all()
     assert attempts == [500, 200]
-    assert webhook_delivery.backoff(3) == 4 * webhook_delivery.backoff(1)
+    assert delivery.backoff(3) == 4 * delivery.backoff(1)
 
 
 def test_the_outbox_keeps_events_while_the_receiver_is_down(
@@ -153,13 +152,13 @@ def test_the_outbox_keeps_events_while_the_receiver_is_down(
     _register(admin, "http://127.0.0.1:9/unreachable")  # nothing listens on the discard port
     decide(employee, "social-media", "photo", "granted", when=T0)
     now = T0
-    for _attempt in range(webhook_delivery.MAX_ATTEMPTS - 1):
-        assert webhook_delivery.deliver_due(now=now).retrying == 1
+    for _attempt in range(delivery.MAX_ATTEMPTS - 1):
+        assert delivery.deliver_due(now=now).retrying == 1
         now = _deliveries()[0].next_attempt_at
         assert _deliveries()[0].status == "pending" and _deliveries()[0].last_error
-    assert webhook_delivery.deliver_due(now=now).failed == 1
+    assert delivery.deliver_due(now=now).failed == 1
     row = _deliveries()[0]
-    assert row.status == "failed" and row.attempts == webhook_delivery.MAX_ATTEMPTS
+    assert row.status == "failed" and row.attempts == delivery.MAX_ATTEMPTS
     auth.login(admin.email)
     page = client.get("/admin/webhooks").get_data(as_text=True)
     assert "Failed" in page and "127.0.0.1:9/unreachable" in page
@@ -175,7 +174,7 @@ def test_two_concurrent_workers_deliver_each_event_once(app, admin, employee, pu
     def work(name):
         try:
             with app.app_context():
-                while webhook_delivery.deliver_due(now=T0, worker=name, limit=3).delivered:
+                while delivery.deliver_due(now=T0, worker=name, limit=3).delivered:
                     pass
                 db.session.remove()
         except Exception as exc:  # noqa: BLE001 - reported below

@@ -8,11 +8,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.certificates import issuing
+from app.core.client import ClientInfo
 from app.extensions import db
+from app.integrations import webhooks
 from app.models.certificate import Certificate
 from app.models.webhook import WebhookDelivery
-from app.services import certificates, webhooks
-from app.services.client import ClientInfo
 from tests.api_helpers import bearer, issue
 from tests.learning_support import complete_module
 
@@ -46,8 +47,8 @@ def test_revoking_a_certificate_queues_a_signed_webhook(app, admin, hr, certific
     webhooks.register(
         "http://127.0.0.1:9/hook", ["certificate.revoked"], actor=admin, client=ClientInfo.system()
     )
-    reloaded = certificates.get(certificate.id)  # the commit above expired the fixture's copy
-    certificates.revoke(reloaded, reason="Issued by mistake", actor=hr, client=ClientInfo.system())
+    reloaded = issuing.get(certificate.id)  # the commit above expired the fixture's copy
+    issuing.revoke(reloaded, reason="Issued by mistake", actor=hr, client=ClientInfo.system())
     delivery = db.session.scalar(select(WebhookDelivery))
     assert delivery.event_type == "certificate.revoked"
     assert json.loads(delivery.body)["data"]["certificate"]["code"] == reloaded.code

@@ -9,11 +9,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from app.core import settings
 from app.extensions import db
 from app.models.user import Role, User
+from app.people import roles as roles_service
 from app.permissions import role_labels, role_required
-from app.services import roles as roles_service
-from app.services import settings
 from app.web import client_info
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -6,10 +6,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.assignments import targeting
 from app.assignments.forms import AssignmentForm
+from app.learn.content import catalog
 from app.models.user import Role
+from app.people import directory
 from app.permissions import HR_READERS, role_required
-from app.services import assignment_admin, content, directory
 from app.web import client_info
 
 bp = Blueprint("assignments", __name__, url_prefix="/hr/assignments")
@@ -19,13 +21,13 @@ def _form() -> tuple[AssignmentForm, list, str]:
     form = AssignmentForm()
     locale = getattr(current_user, "locale", "fr")
     form.module.choices = [
-        (m.slug, content.fill(m.text(locale).title, {})) for m in content.catalog().modules
+        (m.slug, catalog.fill(m.text(locale).title, {})) for m in catalog.catalog().modules
     ]
     form.department.choices = [("", _("No department: the people ticked below"))] + [
         (d, d) for d in directory.departments()
     ]
     q = request.args.get("q", "")[:100]
-    people = assignment_admin.search_people(q)
+    people = targeting.search_people(q)
     form.people.choices = [(p.id, f"{p.full_name} <{p.email}>") for p in people]
     return form, people, q
 
@@ -37,7 +39,7 @@ def _page(form: AssignmentForm, q: str, status: int = 200):
             "assignments/index.html",
             form=form,
             q=q,
-            rows=assignment_admin.overview(),
+            rows=targeting.overview(),
             titles=titles,
         ),
         status,
@@ -60,7 +62,7 @@ def create():
     if not form.validate_on_submit():
         return _page(form, q, 400)
     try:
-        assignment_admin.create(
+        targeting.create(
             form.module.data,
             form.department.data,
             list(form.people.data or []),
@@ -68,7 +70,7 @@ def create():
             actor=current_user,
             client=client_info(),
         )
-    except assignment_admin.AssignmentError:
+    except targeting.AssignmentError:
         flash(_("This assignment could not be made: check the module and the people."), "error")
         return _page(form, q, 400)
     flash(_("Module assigned."), "success")

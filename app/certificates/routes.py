@@ -17,18 +17,14 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.certificates import documents, issuing, register
 from app.certificates.forms import RevokeForm
+from app.core.codes import format_code
 from app.database import writes_on_get
+from app.learn import progress
 from app.models.user import Role
+from app.people import directory
 from app.permissions import HR_READERS, owned_or_404, role_required
-from app.services import (
-    certificate_documents,
-    certificate_register,
-    certificates,
-    directory,
-    progress,
-)
-from app.services.codes import format_code
 from app.web import client_info, verification_url
 
 bp = Blueprint("certificates", __name__)
@@ -36,8 +32,8 @@ bp.add_app_template_global(HR_READERS, "certificate_reader_roles")
 
 
 def _pdf_response(certificate) -> Response:
-    pdf = certificate_documents.render(certificate, verification_url(certificate.code))
-    name = certificate_documents.filename(certificate)
+    pdf = documents.render(certificate, verification_url(certificate.code))
+    name = documents.filename(certificate)
     return Response(
         pdf,
         mimetype="application/pdf",
@@ -59,7 +55,7 @@ def mine():
     """My certificates with their codes and download links."""
     return render_template(
         "certificates/mine.html",
-        items=certificates.for_user(current_user),
+        items=issuing.for_user(current_user),
         format_code=format_code,
     )
 
@@ -68,7 +64,7 @@ def mine():
 @login_required
 def my_pdf(cert_id: int):
     """One of my certificates as PDF; anyone else's answers 404."""
-    certificate = certificates.get(cert_id)
+    certificate = issuing.get(cert_id)
     owned_or_404(certificate, certificate.user_id if certificate else None)
     return _pdf_response(certificate)
 
@@ -77,10 +73,10 @@ def my_pdf(cert_id: int):
 @role_required(*HR_READERS)
 def hr_list():
     """Every certificate, with search, filters, pagination and the ZIP export of the set."""
-    flt = certificate_register.CertificateFilter.from_args(request.args)
+    flt = register.CertificateFilter.from_args(request.args)
     return render_template(
         "certificates/hr_list.html",
-        result=certificate_register.listing(flt),
+        result=register.listing(flt),
         flt=flt,
         departments=directory.departments(),
         modules=_module_choices(),
@@ -93,10 +89,10 @@ def hr_list():
 @role_required(*HR_READERS)
 def hr_export():
     """The filtered certificates as one ZIP, streamed one PDF at a time (audited)."""
-    flt = certificate_register.CertificateFilter.from_args(request.args)
-    ids = certificate_register.start_export(flt, actor=current_user, client=client_info())
+    flt = register.CertificateFilter.from_args(request.args)
+    ids = register.start_export(flt, actor=current_user, client=client_info())
     return Response(
-        stream_with_context(certificate_documents.zip_stream(ids, verification_url)),
+        stream_with_context(documents.zip_stream(ids, verification_url)),
         mimetype="application/zip",
         headers={
             "Content-Disposition": 'attachment; filename="certificates.zip"',
@@ -109,7 +105,7 @@ def hr_export():
 @role_required(*HR_READERS)
 def hr_detail(cert_id: int):
     """One certificate: what it says, its status, and (for HR) the revocation form."""
-    certificate = certificates.get(cert_id) or abort(404)
+    certificate = issuing.get(cert_id) or abort(404)
     return render_template(
         "certificates/hr_detail.html",
         certificate=certificate,
@@ -123,21 +119,21 @@ def hr_detail(cert_id: int):
 @role_required(*HR_READERS)
 def hr_pdf(cert_id: int):
     """Any employee's certificate as PDF."""
-    return _pdf_response(certificates.get(cert_id) or abort(404))
+    return _pdf_response(issuing.get(cert_id) or abort(404))
 
 
 @bp.route("/hr/certificates/<int:cert_id>/revoke", methods=["POST"])
 @role_required(Role.HR)
 def revoke(cert_id: int):
     """Revoke with a reason; the verification page then says revoked."""
-    certificate = certificates.get(cert_id) or abort(404)
+    certificate = issuing.get(cert_id) or abort(404)
     form = RevokeForm()
     if form.validate_on_submit():
         try:
-            certificates.revoke(
+            issuing.revoke(
                 certificate, reason=form.reason.data, actor=current_user, client=client_info()
             )
-        except certificates.CertificateError as exc:
+        except issuing.CertificateError as exc:
             flash(str(exc), "error")
         else:
             flash(_("The certificate is revoked."), "success")

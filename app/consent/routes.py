@@ -9,27 +9,21 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.consent import decisions, evidence, pages, receipts, texts
 from app.consent.forms import DecisionForm
+from app.core import codes
 from app.extensions import db
 from app.models.consent import ConsentPurpose, ConsentText
 from app.models.types import utcnow
 from app.models.user import User
 from app.permissions import owned_or_404
-from app.services import (
-    codes,
-    consent,
-    consent_evidence,
-    consent_pages,
-    consent_receipts,
-    consent_texts,
-)
 from app.web import client_info
 
 bp = Blueprint("consent", __name__)
 
-bp.add_app_template_filter(consent.describe, "consent_state")
-bp.add_app_template_filter(consent.medium_label, "medium_label")
-bp.add_app_template_filter(consent.decision_label, "decision_label")
+bp.add_app_template_filter(decisions.describe, "consent_state")
+bp.add_app_template_filter(decisions.medium_label, "medium_label")
+bp.add_app_template_filter(decisions.decision_label, "decision_label")
 
 
 @bp.route("/me/image")
@@ -39,7 +33,7 @@ def my_image():
     today = utcnow().date()
     return render_template(
         "consent/my_image.html",
-        view=consent_pages.overview(current_user, str(get_locale()), today),
+        view=pages.overview(current_user, str(get_locale()), today),
         view_today=today.isoformat(),
     )
 
@@ -62,26 +56,26 @@ def apply_decision(
     if purpose is None or text is None:
         abort(404)
     try:
-        event = consent.record_decision(
-            consent.Decision(
+        event = decisions.record_decision(
+            decisions.Decision(
                 user=person,
                 purpose=purpose,
                 medium=medium,
                 decision=decision,
                 text=text,
-                valid_until=valid_until if decision == consent.GRANTED else None,
+                valid_until=valid_until if decision == decisions.GRANTED else None,
                 paper_reference=paper_reference,
                 scan=scan,
             ),
             actor=actor,
             client=client_info(),
         )
-    except consent.ConsentError as exc:
+    except decisions.ConsentError as exc:
         return str(exc)
-    title, medium = text.title, consent.medium_label(medium).lower()
+    title, medium = text.title, decisions.medium_label(medium).lower()
     if event is None:
         flash(_("Nothing changed: this decision was already recorded."), "info")
-    elif event.decision == consent.GRANTED:
+    elif event.decision == decisions.GRANTED:
         flash(
             _(
                 "Consent recorded for “%(purpose)s” (%(medium)s) until %(date)s.",
@@ -91,7 +85,7 @@ def apply_decision(
             ),
             "success",
         )
-    elif event.decision == consent.REFUSED:
+    elif event.decision == decisions.REFUSED:
         flash(
             _("Refusal recorded for “%(purpose)s” (%(medium)s).", purpose=title, medium=medium),
             "success",
@@ -133,12 +127,12 @@ def decide():
 
 
 def _own_event(event_id: int):
-    event = consent.event_for_user(event_id)
+    event = decisions.event_for_user(event_id)
     return owned_or_404(event, event.user_id if event else None)
 
 
 def _title(event) -> str:
-    titles = consent_texts.titles(str(get_locale()))
+    titles = texts.titles(str(get_locale()))
     return titles.get(event.purpose_id, event.text.title)
 
 
@@ -147,7 +141,7 @@ def _title(event) -> str:
 def receipt_pdf(event_id: int):
     """The PDF receipt of one of the person's own decisions."""
     event = _own_event(event_id)
-    pdf = consent_receipts.pdf_receipt(
+    pdf = receipts.pdf_receipt(
         event,
         _title(event),
         locale=str(get_locale()),
@@ -165,7 +159,7 @@ def receipt_pdf(event_id: int):
 def receipt_json(event_id: int):
     """The machine-readable consent receipt of one of the person's own decisions."""
     event = _own_event(event_id)
-    receipt = consent_receipts.json_receipt(
+    receipt = receipts.json_receipt(
         event,
         _title(event),
         withdrawal_url=url_for("consent.my_image", _external=True),
@@ -180,13 +174,13 @@ def receipt_json(event_id: int):
 def verify(code: str):
     """Public: is this consent receipt genuine? Shows what the receipt itself shows."""
     canonical = codes.normalise_code(code)
-    event = consent.event_by_code(canonical) if canonical else None
+    event = decisions.event_by_code(canonical) if canonical else None
     if event is None:
         abort(404)
     return render_template(
         "consent/verify.html",
         event=event,
-        genuine=consent_evidence.intact(event),
+        genuine=evidence.intact(event),
         title=_title(event),
         code=codes.format_code(event.code),
     )

@@ -6,17 +6,11 @@ from flask import Blueprint, current_app, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
 
+from app.consent import decisions, texts
 from app.database import writes_on_get
+from app.hr_reports import charts, exports, quiz_insight, snapshots
 from app.models.types import utcnow
 from app.permissions import HR_READERS, role_required
-from app.services import (
-    charts,
-    consent,
-    consent_texts,
-    dashboard_snapshots,
-    hr_exports,
-    quiz_insight,
-)
 from app.web import client_info, csv_download
 
 bp = Blueprint("hr_reports", __name__, url_prefix="/hr")
@@ -28,14 +22,14 @@ bp.add_app_template_global(HR_READERS, "hr_reader_roles")
 @role_required(*HR_READERS)
 def dashboard():
     """Completion, signatures, consent coverage and deadlines at a glance, with charts."""
-    figures = dashboard_snapshots.recent(
+    figures = snapshots.recent(
         utcnow().date(),
         current_app.config["HR_DASHBOARD_MAX_AGE_SECONDS"],
         refresh=request.args.get("refresh") == "1",
     )
-    titles = consent_texts.titles(str(get_locale()))
+    titles = texts.titles(str(get_locale()))
     coverage_labels = [
-        f"{titles.get(c.purpose_id, c.purpose_id)} — {consent.medium_label(c.medium)}"
+        f"{titles.get(c.purpose_id, c.purpose_id)} — {decisions.medium_label(c.medium)}"
         for c in figures.consent
     ]
     return render_template(
@@ -54,7 +48,7 @@ def dashboard():
             ]
         ),
         coverage_labels=coverage_labels,
-        state_labels=hr_exports.consent_state_labels(),
+        state_labels=exports.consent_state_labels(),
         chart=charts,
     )
 
@@ -73,7 +67,7 @@ def quiz_insight_page():
 @role_required(*HR_READERS)
 def signatures_csv():
     """Every signed acknowledgement as CSV (streamed, audited)."""
-    lines = hr_exports.signature_lines(
+    lines = exports.signature_lines(
         bom=request.args.get("bom") == "1", actor=current_user, client=client_info()
     )
     return csv_download(lines, "signatures.csv")
@@ -84,7 +78,7 @@ def signatures_csv():
 @role_required(*HR_READERS)
 def consent_events_csv():
     """Every image-consent event as CSV (streamed, audited)."""
-    lines = hr_exports.consent_event_lines(
+    lines = exports.consent_event_lines(
         bom=request.args.get("bom") == "1", actor=current_user, client=client_info()
     )
     return csv_download(lines, "consent-events.csv")

@@ -7,7 +7,7 @@ import time
 import click
 from flask.cli import AppGroup
 
-from app.services import webhook_delivery
+from app.integrations import delivery
 
 webhooks_cli = AppGroup("webhooks", help="Send webhook deliveries.")
 
@@ -17,9 +17,9 @@ webhooks_cli = AppGroup("webhooks", help="Send webhook deliveries.")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between passes.")
 def deliver(once: bool, interval: float) -> None:
     """Send what is due, retrying failures with backoff; runs until stopped unless --once."""
-    worker = webhook_delivery.worker_name()
+    worker = delivery.worker_name()
     while True:
-        report = webhook_delivery.deliver_due(worker=worker)
+        report = delivery.deliver_due(worker=worker)
         if once or report.delivered or report.retrying or report.failed:
             click.echo(
                 f"delivered {report.delivered}, retrying {report.retrying}, failed {report.failed}"

@@ -7,21 +7,21 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from app.integrations import tokens, webhooks
 from app.integrations.forms import TokenForm, WebhookForm
 from app.models.user import Role
 from app.permissions import role_required
-from app.services import api_tokens, webhooks
 from app.web import client_info
 
 bp = Blueprint("integrations", __name__, url_prefix="/admin")
 
 
-def _tokens_page(form: TokenForm, issued: api_tokens.IssuedToken | None = None, status=200):
+def _tokens_page(form: TokenForm, issued: tokens.IssuedToken | None = None, status=200):
     return render_template(
         "integrations/api_tokens.html",
         form=form,
         issued=issued,
-        tokens=api_tokens.all_tokens(),
+        tokens=tokens.all_tokens(),
         action_form=FlaskForm(),
     ), status
 
@@ -33,10 +33,10 @@ def api_tokens_page():
     form = TokenForm()
     if form.validate_on_submit():
         try:
-            issued = api_tokens.create(
+            issued = tokens.create(
                 form.name.data, form.scopes.data, actor=current_user, client=client_info()
             )
-        except api_tokens.TokenError as exc:
+        except tokens.TokenError as exc:
             flash(str(exc), "error")
         else:
             # Rendered, not redirected: the value must never sit in a session or a URL.
@@ -50,7 +50,7 @@ def revoke_token(token_id: int):
     """Revoke a token: it stops working at once."""
     if not FlaskForm().validate_on_submit():
         abort(400)
-    if api_tokens.revoke(token_id, actor=current_user, client=client_info()):
+    if tokens.revoke(token_id, actor=current_user, client=client_info()):
         flash(_("The token was revoked."), "success")
     return redirect(url_for("integrations.api_tokens_page"))
 

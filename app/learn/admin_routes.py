@@ -8,9 +8,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from app.learn import module_admin, progress
 from app.models.user import Role
 from app.permissions import HR_READERS, role_required
-from app.services import module_admin, progress
 from app.web import client_info
 
 bp = Blueprint("learn_admin", __name__, url_prefix="/admin/modules")

@@ -8,13 +8,13 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from app.services import content
+from app.learn.content import catalog
 
 content_cli = AppGroup("content", help="Check and list the modules and quizzes.")
 
 
-def _load() -> content.Catalog:
-    return content.load(current_app.config["CONTENT_DIR"], current_app.config["QUIZZES_DIR"])
+def _load() -> catalog.Catalog:
+    return catalog.load(current_app.config["CONTENT_DIR"], current_app.config["QUIZZES_DIR"])
 
 
 @content_cli.command("check")

@@ -20,12 +20,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
+from app.core import settings
 from app.extensions import db
+from app.learn import player
+from app.learn.content import catalog
+from app.learn.content.catalog import ContentInvalid
+from app.learn.quiz_pages import questions_for
 from app.models.learning import QuizAttempt
 from app.permissions import owned_or_404
-from app.services import content, learning, settings
-from app.services.content import ContentInvalid
-from app.services.quiz_pages import questions_for
 from app.web import client_info
 
 bp = Blueprint("learn", __name__, url_prefix="/learn")
@@ -33,8 +35,8 @@ bp = Blueprint("learn", __name__, url_prefix="/learn")
 IMAGE_MAX_AGE = 365 * 24 * 3600  # image URLs carry a content hash, so they never go stale
 
 
-def _module_or_404(slug: str) -> content.Module:
-    module = content.module_or_none(slug)
+def _module_or_404(slug: str) -> catalog.Module:
+    module = catalog.module_or_none(slug)
     if module is None:
         abort(404)
     return module
@@ -47,7 +49,7 @@ def _locale() -> str:
 @bp.app_template_filter("org")
 def fill_organisation(text: str) -> str:
     """Template filter: fill a content text's {{ variables }} with the organisation's values."""
-    return content.fill(text or "", settings.organisation_variables())
+    return catalog.fill(text or "", settings.organisation_variables())
 
 
 @bp.app_errorhandler(ContentInvalid)
@@ -62,7 +64,7 @@ def content_invalid(exc: ContentInvalid):
 def module(slug: str):
     """Resume the module where the learner left off, on whichever device."""
     found = _module_or_404(slug)
-    at = learning.position(current_user, found)
+    at = player.position(current_user, found)
     return redirect(url_for("learn.step", slug=slug, number=at.index + 1))
 
 
@@ -75,9 +77,9 @@ def step(slug: str, number: int):
         abort(404)
     text = found.text(_locale())
     this = text.steps[number - 1]
-    at = learning.position(current_user, found)
-    body = content.render_markdown(
-        this.body, settings.organisation_variables(), content.catalog().images
+    at = player.position(current_user, found)
+    body = catalog.render_markdown(
+        this.body, settings.organisation_variables(), catalog.catalog().images
     )
     return render_template(
         "learn/step.html",
@@ -100,17 +102,17 @@ def step_move(slug: str, number: int):
         abort(404)
     action = request.form.get("action", "next")
     target = number - 2 if action == "prev" else number
-    at = learning.record_step(current_user, found, number - 1, target)
+    at = player.record_step(current_user, found, number - 1, target)
     if action == "quiz" or (action == "next" and number == found.step_count):
         return _start_quiz(found, at.all_seen)
     return redirect(url_for("learn.step", slug=slug, number=at.index + 1))
 
 
-def _start_quiz(found: content.Module, all_seen: bool):
+def _start_quiz(found: catalog.Module, all_seen: bool):
     if not all_seen:
         flash(_("Read every step of the module before taking its quiz."), "warning")
         return redirect(url_for("learn.module", slug=found.slug))
-    attempt = learning.start_attempt(current_user, found)
+    attempt = player.start_attempt(current_user, found)
     return redirect(url_for("learn.attempt", attempt_id=attempt.id))
 
 
@@ -119,7 +121,7 @@ def _start_quiz(found: content.Module, all_seen: bool):
 def again(slug: str):
     """Go through a module again from its first step (its completion stays recorded)."""
     found = _module_or_404(slug)
-    learning.start_again(current_user, found)
+    player.start_again(current_user, found)
     return redirect(url_for("learn.step", slug=slug, number=1))
 
 
@@ -128,12 +130,12 @@ def again(slug: str):
 def start_quiz(slug: str):
     """Open the quiz (a retake gets a fresh shuffle)."""
     found = _module_or_404(slug)
-    return _start_quiz(found, learning.position(current_user, found).all_seen)
+    return _start_quiz(found, player.position(current_user, found).all_seen)
 
 
 def _attempt_page(attempt: QuizAttempt, selected: dict[str, list[str]] | None = None):
-    snapshot = learning.snapshot_of(attempt)
-    found = content.catalog().get(attempt.module_slug)
+    snapshot = player.snapshot_of(attempt)
+    found = catalog.catalog().get(attempt.module_slug)
     variables = settings.organisation_variables()
     questions = questions_for(attempt, snapshot.definition, _locale(), variables)
     title = found.text(_locale()).title if found else attempt.module_slug
@@ -142,7 +144,7 @@ def _attempt_page(attempt: QuizAttempt, selected: dict[str, list[str]] | None = 
         template,
         attempt=attempt,
         module=found,
-        module_title=content.fill(title, variables),
+        module_title=catalog.fill(title, variables),
         questions=questions,
         pass_mark=snapshot.definition["pass_mark"],
         selected=selected or {},
@@ -168,14 +170,14 @@ def submit(attempt_id: int):
     if found.submitted:
         flash(_("This quiz was already submitted; here is the recorded result."), "info")
         return redirect(url_for("learn.attempt", attempt_id=found.id))
-    definition = learning.snapshot_of(found).definition
+    definition = player.snapshot_of(found).definition
     answers = {q["id"]: request.form.getlist(f"q-{q['id']}") for q in definition["questions"]}
     if not all(answers.values()):
         flash(_("Answer every question before submitting."), "error")
         return _attempt_page(found, selected=answers), 400
-    module = content.catalog().get(found.module_slug)
+    module = catalog.catalog().get(found.module_slug)
     try:
-        learning.submit_attempt(
+        player.submit_attempt(
             current_user,
             found,
             request.form.get("attempt_token", ""),
@@ -183,7 +185,7 @@ def submit(attempt_id: int):
             module,
             client_info(),
         )
-    except learning.LearningError:
+    except player.LearningError:
         abort(400)
     return redirect(url_for("learn.attempt", attempt_id=found.id))
 

@@ -15,10 +15,13 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
-from app.consent_hr.routes import CONSENT_VIEWER_ROLES
+from app.assignments import due as assignments
+from app.assignments import due_labels, reminders
+from app.consent import publication
+from app.consent.hr_routes import CONSENT_VIEWER_ROLES
 from app.extensions import csrf, db
+from app.learn import progress
 from app.models.types import utcnow
-from app.services import assignments, due_items, progress, publication, reminders
 from app.web import safe_next
 
 bp = Blueprint("main", __name__)
@@ -37,8 +40,8 @@ def home():
     summary = assignments.summaries([current_user], today)[current_user.id]
     due = [
         {
-            "label": due_items.label(item.key, current_user.locale),
-            "target": due_items.target(item.key),
+            "label": due_labels.label(item.key, current_user.locale),
+            "target": due_labels.target(item.key),
             "due_on": item.due_on,
             "overdue": item.overdue(today),
         }

@@ -7,15 +7,15 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from app.services import consent_texts
-from app.services.client import ClientInfo
+from app.consent import texts
+from app.core.client import ClientInfo
 from tests.browser.conftest import sign_in
 from tests.conftest import PASSWORD
 
 
 @pytest.fixture
 def purposes(app):
-    consent_texts.sync_from_files(actor=None, client=ClientInfo.system())
+    texts.sync_from_files(actor=None, client=ClientInfo.system())
 
 
 WEBSITE = "Company website, Photo"

@@ -12,9 +12,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from app.demo import seed
 from app.extensions import db
 from app.models.user import User
-from app.services import demo
 from tests.browser.conftest import sign_in
 from tests.hr_support import HR_EMAIL, organisation
 
@@ -32,7 +32,7 @@ def test_hr_filters_overdue_people_reminds_exports_and_opens_a_timeline(
     page, server_url, app, check_page, smtp_server
 ):
     organisation(40)
-    sign_in(page, server_url, HR_EMAIL, demo.DEMO_PASSWORD)
+    sign_in(page, server_url, HR_EMAIL, seed.DEMO_PASSWORD)
     page.get_by_role("button", name="EN").click()  # the demo HR manager reads French by default
     page.get_by_role("link", name="Dashboard").first.click()
     expect(page.get_by_role("heading", name="Dashboard", exact=True)).to_be_visible()
@@ -92,7 +92,7 @@ def test_hr_filters_overdue_people_reminds_exports_and_opens_a_timeline(
 def test_dashboard_and_list_fit_a_phone(page, server_url, app):
     organisation(10)
     page.set_viewport_size({"width": 360, "height": 740})
-    sign_in(page, server_url, HR_EMAIL, demo.DEMO_PASSWORD)
+    sign_in(page, server_url, HR_EMAIL, seed.DEMO_PASSWORD)
     page.get_by_role("button", name="EN").click()
     for path in ("/hr", "/hr/employees", "/hr/quiz-insight"):
         page.goto(server_url + path)

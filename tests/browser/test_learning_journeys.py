@@ -6,13 +6,13 @@ import re
 
 from playwright.sync_api import expect
 
-from app.services import content
+from app.learn.content import catalog
 from tests.browser.conftest import sign_in
 from tests.conftest import PASSWORD
 
 
 def _read_module(page, slug: str, check_page=None) -> None:
-    module = content.module_or_none(slug)
+    module = catalog.module_or_none(slug)
     for number in range(1, module.step_count + 1):
         expect(page.get_by_text(f"Step {number} of {module.step_count}")).to_be_visible()
         if check_page and number == 2:
@@ -24,7 +24,7 @@ def _read_module(page, slug: str, check_page=None) -> None:
 
 
 def _answer(page, slug: str, right: bool) -> None:
-    definition = content.module_or_none(slug).quiz.definition
+    definition = catalog.module_or_none(slug).quiz.definition
     for q in definition["questions"]:
         ids = [c["id"] for c in q["choices"]]
         wanted = q["correct"] if right else [c for c in ids if c not in q["correct"]][:1]

@@ -7,8 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from app.services import acknowledgements
-from app.services.client import ClientInfo
+from app.core.client import ClientInfo
+from app.policy import signing
 from tests.browser.conftest import sign_in
 from tests.conftest import PASSWORD
 from tests.policy_helpers import publish
@@ -25,9 +25,9 @@ def prerequisite_met(app):
         seen.append(user.id)
         return None
 
-    acknowledgements.SIGNING_PREREQUISITES.append(modules_done)
+    signing.SIGNING_PREREQUISITES.append(modules_done)
     yield seen
-    acknowledgements.SIGNING_PREREQUISITES.remove(modules_done)
+    signing.SIGNING_PREREQUISITES.remove(modules_done)
 
 
 def test_employee_signs_downloads_the_receipt_and_verifies_it(
@@ -81,7 +81,7 @@ def test_admin_publishes_a_new_version_and_the_employee_sees_what_changed(
     page, server_url, admin, employee, check_page
 ):
     publish(1)
-    acknowledgements.sign(
+    signing.sign(
         employee,
         version_number=1,
         locale="en",

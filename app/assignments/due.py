@@ -1,0 +1,187 @@
+"""What each person must do and by when: due dates, overdue and due-soon items.
+
+The required programme is due `assignments.programme_due_days` days after a person's start date;
+the current policy version is due the same number of days after the later of the start date and
+the version's publication (a new version gives everyone a new deadline). HR assignments add a
+module ("module:<slug>") with HR's due date; a new material version of a module someone completed
+gives them that module again, due N days after the version was first seen; the optional
+refresher ("refresher") makes the programme due again some months after it was completed.
+Everything is computed from the records with an explicit `today`, so no job has to run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.assignments import refresher
+from app.core import settings
+from app.extensions import db
+from app.learn import module_versions, progress
+from app.learn.content import catalog as content
+from app.models.acknowledgement import Acknowledgement
+from app.models.assignment import Assignment, AssignmentTarget
+from app.models.learning import ModuleCompletion
+from app.models.user import User
+from app.policy import versions
+
+DUE_SOON_DAYS = 7
+PROGRAMME_DUE_DAYS = settings.register(
+    settings.SettingSpec(
+        "assignments.programme_due_days",
+        "int",
+        14,
+        _l("Days to complete the programme and sign the policy"),
+        _l("Assignments"),
+        _l("Counted from the start date (or, for a new policy version, from its publication)."),
+        minimum=1,
+        maximum=365,
+    )
+)
+
+
+@dataclass(frozen=True)
+class DueItem:
+    """One thing a person must do, with its deadline."""
+
+    key: str  # "programme", "policy", "module:<slug>" or "refresher"
+    due_on: date
+    done: bool
+
+    def overdue(self, today: date) -> bool:
+        return not self.done and self.due_on < today
+
+    def due_soon(self, today: date) -> bool:
+        return not self.done and today <= self.due_on <= today + timedelta(days=DUE_SOON_DAYS)
+
+
+@dataclass(frozen=True)
+class AssignmentSummary:
+    """A person's due items seen from `today`."""
+
+    items: tuple[DueItem, ...]
+    today: date
+
+    @property
+    def overdue(self) -> list[DueItem]:
+        return [item for item in self.items if item.overdue(self.today)]
+
+    @property
+    def due_soon(self) -> list[DueItem]:
+        return [item for item in self.items if item.due_soon(self.today)]
+
+    @property
+    def next_due(self) -> date | None:
+        pending = [item.due_on for item in self.items if not item.done]
+        return min(pending) if pending else None
+
+
+def _start(user: User) -> date:
+    return user.start_date or user.created_at.date()
+
+
+def _assigned(users: list[User]) -> dict[int, list[tuple[Assignment, bool]]]:
+    """Per user id: (assignment, by department?) for assignments naming them or their department."""
+    departments = {u.department for u in users if u.department}
+    by_department: dict[str, list[Assignment]] = {}
+    if departments:
+        for row in db.session.scalars(
+            select(Assignment).where(Assignment.department.in_(sorted(departments)))
+        ):
+            by_department.setdefault(row.department, []).append(row)
+    result: dict[int, list[tuple[Assignment, bool]]] = {
+        u.id: [(a, True) for a in by_department.get(u.department, [])] for u in users
+    }
+    ids = [u.id for u in users]
+    for start in range(0, len(ids), 500):
+        rows = db.session.execute(
+            select(AssignmentTarget.user_id, Assignment)
+            .join(Assignment, Assignment.id == AssignmentTarget.assignment_id)
+            .where(AssignmentTarget.user_id.in_(ids[start : start + 500]))
+        )
+        for user_id, row in rows:
+            result[user_id].append((row, False))
+    return result
+
+
+def _module_items(
+    user: User,
+    mine: list[ModuleCompletion],
+    assigned: list[tuple[Assignment, bool]],
+    seen: dict[tuple[str, int], date],
+    days: timedelta,
+) -> list[DueItem]:
+    """Assigned modules and modules updated since the person completed them, one item each."""
+    catalog = {m.slug: m.material_version for m in content.catalog().modules}
+    current = {c.module_slug for c in mine if catalog.get(c.module_slug) == c.material_version}
+    due: dict[str, date] = {}
+
+    def add(slug: str, day: date) -> None:
+        due[slug] = min(day, due.get(slug, day))
+
+    for completion in mine:
+        version = catalog.get(completion.module_slug)
+        if version is not None and completion.material_version < version:
+            add(completion.module_slug, seen[(completion.module_slug, version)] + days)
+    for assignment, by_department in assigned:
+        if assignment.module_slug in catalog:
+            # Someone who joins the department later still gets the usual time to do it.
+            day = (
+                max(assignment.due_on, _start(user) + days) if by_department else assignment.due_on
+            )
+            add(assignment.module_slug, day)
+    return [
+        DueItem(f"module:{slug}", day, slug in current)
+        for slug, day in sorted(due.items(), key=lambda pair: (pair[1], pair[0]))
+    ]
+
+
+def summaries(
+    users: list[User],
+    today: date,
+    programme: dict[int, progress.ProgrammeStatus] | None = None,
+) -> dict[int, AssignmentSummary]:
+    """Due items for many people in a bounded number of queries (whatever their number);
+    `programme` is their `progress.programme_status` when the caller already has it."""
+    days = timedelta(days=settings.get(PROGRAMME_DUE_DAYS))
+    if programme is None:
+        programme = progress.programme_status(users)
+    required = [p.module for p in progress.placed_modules() if p.required]
+    completions = progress.completions_by_user(u.id for u in users)
+    seen = module_versions.first_seen(today)
+    assigned = _assigned(users)
+    refreshers = refresher.refreshers(users, programme, required, today, days)
+    current = versions.current_version()
+    signed: set[int] = set()
+    if current is not None:
+        ids = [user.id for user in users]
+        for start in range(0, len(ids), 500):
+            signed.update(
+                db.session.scalars(
+                    select(Acknowledgement.user_id).where(
+                        Acknowledgement.policy_version_id == current.id,
+                        Acknowledgement.user_id.in_(ids[start : start + 500]),
+                    )
+                )
+            )
+    result: dict[int, AssignmentSummary] = {}
+    for user in users:
+        mine = completions.get(user.id, [])
+        ever = {c.module_slug for c in mine}
+        # Once completed, the programme stays done: an updated module is its own item below.
+        finished = (
+            programme[user.id].done or bool(required) and all(m.slug in ever for m in required)
+        )
+        items = [DueItem("programme", _start(user) + days, finished)]
+        if current is not None:
+            published = current.published_at.date()
+            items.append(DueItem("policy", max(_start(user), published) + days, user.id in signed))
+        items.extend(_module_items(user, mine, assigned[user.id], seen, days))
+        if user.id in refreshers:
+            _opens, due_on, done = refreshers[user.id]
+            items.append(DueItem("refresher", due_on, done))
+        result[user.id] = AssignmentSummary(tuple(items), today)
+    return result

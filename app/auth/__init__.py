@@ -1,1 +1,0 @@
-"""Sign-in, sign-out, invitations and password resets."""

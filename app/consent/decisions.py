@@ -1,0 +1,315 @@
+"""Image-use consent decisions: record them (append-only) and derive the current state."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import joinedload
+
+from app.consent.evidence import event_mac, personal_fields
+from app.core import audit, codes
+from app.core.client import ClientInfo
+from app.evidence import attachments, personal
+from app.extensions import db
+from app.models.consent import ConsentEvent, ConsentPurpose, ConsentText
+from app.models.types import utcnow
+from app.models.user import User
+
+GRANTED, REFUSED, REVOKED, EXPIRED, NEVER = "granted", "refused", "revoked", "expired", "never"
+STATES = (GRANTED, REFUSED, REVOKED, EXPIRED, NEVER)
+
+
+class ConsentError(ValueError):
+    """A decision cannot be recorded; the message says why."""
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    """Where one person stands for one purpose and medium, derived from their latest event."""
+
+    status: str
+    event: Any = None  # the latest ConsentEvent, None when never asked
+
+    @property
+    def allowed(self) -> bool:
+        """True when the image may be used today."""
+        return self.status == GRANTED
+
+    @property
+    def valid_until(self) -> date | None:
+        return self.event.valid_until if self.event is not None else None
+
+    @property
+    def since(self) -> date | None:
+        """The day the state began (decision day, or the first day after a grant ended)."""
+        if self.event is None:
+            return None
+        if self.status == EXPIRED:
+            return date.fromordinal(self.event.valid_until.toordinal() + 1)
+        return self.event.recorded_at.date()
+
+
+NEVER_ASKED = ConsentState(NEVER)
+
+
+def state_of(event: Any, today: date) -> ConsentState:
+    """The state one latest event means on a given day ("expired" is derived, never stored)."""
+    if event is None:
+        return NEVER_ASKED
+    if event.decision == GRANTED and event.valid_until is not None and event.valid_until < today:
+        return ConsentState(EXPIRED, event)
+    return ConsentState(event.decision, event)
+
+
+def current_state(events: Iterable[Any], today: date) -> dict[tuple[int, int, str], ConsentState]:
+    """Current state per (user, purpose, medium): the latest event (append order) wins."""
+    latest: dict[tuple[int, int, str], Any] = {}
+    for event in sorted(events, key=lambda e: e.id):
+        latest[(event.user_id, event.purpose_id, event.medium)] = event
+    return {key: state_of(event, today) for key, event in latest.items()}
+
+
+def add_months(start: date, months: int) -> date:
+    """The same day `months` later (clamped to the month's last day)."""
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+# Called after each recorded decision (previous state, new event); publication reviews register.
+DECISION_LISTENERS: list[Callable[[ConsentState, ConsentEvent], None]] = []
+# Called with the same arguments inside the decision's transaction, before the commit, for
+# whatever must be saved with it or not at all (the webhook outbox).
+DECISION_HOOKS: list[Callable[[ConsentState, ConsentEvent], None]] = []
+
+
+def latest_events_query(user_ids: Iterable[int] | None = None) -> Select:
+    """The latest event of each (user, purpose, medium), optionally for some users only."""
+    newest = select(func.max(ConsentEvent.id)).group_by(
+        ConsentEvent.user_id, ConsentEvent.purpose_id, ConsentEvent.medium
+    )
+    if user_ids is not None:
+        newest = newest.where(ConsentEvent.user_id.in_(list(user_ids)))
+    return select(ConsentEvent).where(ConsentEvent.id.in_(newest.scalar_subquery()))
+
+
+def states_for(user_ids: Iterable[int], today: date) -> dict[tuple[int, int, str], ConsentState]:
+    """Current states of these users (one query)."""
+    ids = list(user_ids)
+    if not ids:
+        return {}
+    return current_state(db.session.scalars(latest_events_query(ids)), today)
+
+
+def history(user_id: int) -> list[ConsentEvent]:
+    """Every event of one person, newest first, with who recorded it (one query)."""
+    return list(
+        db.session.scalars(
+            select(ConsentEvent)
+            .where(ConsentEvent.user_id == user_id)
+            .options(joinedload(ConsentEvent.recorded_by))
+            .order_by(ConsentEvent.id.desc())
+        )
+    )
+
+
+def event_for_user(event_id: int) -> ConsentEvent | None:
+    """One event with everything a receipt prints, or None."""
+    return db.session.scalar(
+        select(ConsentEvent)
+        .where(ConsentEvent.id == event_id)
+        .options(
+            joinedload(ConsentEvent.user),
+            joinedload(ConsentEvent.recorded_by),
+            joinedload(ConsentEvent.purpose),
+            joinedload(ConsentEvent.text),
+        )
+    )
+
+
+def event_by_code(code: str) -> ConsentEvent | None:
+    """The event a verification code names, or None."""
+    return db.session.scalar(
+        select(ConsentEvent)
+        .where(ConsentEvent.code == code)
+        .options(
+            joinedload(ConsentEvent.user),
+            joinedload(ConsentEvent.purpose),
+            joinedload(ConsentEvent.text),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a person (or HR from a paper form) decided."""
+
+    user: User
+    purpose: ConsentPurpose
+    medium: str
+    decision: str
+    text: ConsentText
+    valid_until: date | None = None
+    paper_reference: str = ""
+    scan: Any = None  # an attachments.Upload: the scanned paper form (on-behalf decisions only)
+
+
+def max_until(purpose: ConsentPurpose, today: date) -> date:
+    """The latest end date a grant may have: today plus the purpose's default duration."""
+    return add_months(today, purpose.default_duration_months)
+
+
+def _check(d: Decision, actor: User, today: date, latest_text_id: int | None) -> date | None:
+    if d.decision not in (GRANTED, REFUSED, REVOKED):
+        raise ConsentError(_("Unknown decision."))
+    if d.medium not in d.purpose.media_list:
+        raise ConsentError(_("This purpose does not cover this medium."))
+    if d.text.purpose_id != d.purpose.id or d.text.id != latest_text_id:
+        raise ConsentError(
+            _("The consent text has changed since the page was shown. Read it again and decide.")
+        )
+    if actor.id != d.user.id and not d.paper_reference.strip():
+        raise ConsentError(_("The paper form reference is required."))
+    if d.decision != GRANTED:
+        return None
+    if not d.purpose.active:
+        raise ConsentError(_("This purpose is no longer in use."))
+    if not d.user.active:
+        raise ConsentError(_("This person has left: their consent cannot be extended."))
+    longest = max_until(d.purpose, today)
+    until = d.valid_until or longest
+    if until < today or until > longest:
+        raise ConsentError(
+            _(
+                "Choose an end date between today and %(date)s.",
+                date=longest.isoformat(),
+            )
+        )
+    return until
+
+
+def record_decision(
+    d: Decision, *, actor: User, client: ClientInfo, now: datetime | None = None
+) -> ConsentEvent | None:
+    """Record one decision; None when it changes nothing (the same decision resubmitted).
+
+    When the actor is not the person, the event is always marked as recorded on their behalf,
+    with the paper form's reference: nobody can record a decision as if the person made it.
+    """
+    now = (now or utcnow()).astimezone(UTC)
+    today = now.date()
+    latest_text_id = db.session.scalar(
+        select(ConsentText.id)
+        .where(ConsentText.purpose_id == d.purpose.id, ConsentText.locale == d.text.locale)
+        .order_by(ConsentText.version.desc())
+        .limit(1)
+    )
+    until = _check(d, actor, today, latest_text_id)
+    previous = state_of(
+        db.session.scalar(
+            select(ConsentEvent)
+            .where(
+                ConsentEvent.user_id == d.user.id,
+                ConsentEvent.purpose_id == d.purpose.id,
+                ConsentEvent.medium == d.medium,
+            )
+            .order_by(ConsentEvent.id.desc())
+            .limit(1)
+        ),
+        today,
+    )
+    if _changes_nothing(previous, d, until):
+        return None
+    on_behalf = actor.id != d.user.id
+    event = ConsentEvent(
+        user_id=d.user.id,
+        purpose_id=d.purpose.id,
+        medium=d.medium,
+        decision=d.decision,
+        text_id=d.text.id,
+        text_version=d.text.version,
+        text_locale=d.text.locale,
+        text_sha256=d.text.sha256,
+        valid_from=today,
+        valid_until=until,
+        recorded_at=now,
+        ip=client.ip,
+        user_agent=(client.user_agent or "")[:512] or None,
+        recorded_by_id=actor.id,
+        on_behalf=on_behalf,
+        paper_reference=d.paper_reference.strip()[:200] if on_behalf else None,
+        code=codes.new_code(),
+    )
+    if on_behalf and d.scan is not None:
+        event.attachment_id = attachments.store(d.scan, person=d.user, actor=actor, now=now).id
+    personal.seal(event, personal_fields(event))
+    event.mac = event_mac(event)
+    db.session.add(event)
+    db.session.flush()
+    audit.record(
+        f"consent.{d.decision}",
+        actor=actor,
+        subject=d.user,
+        target_type="consent_event",
+        target_id=event.id,
+        details={
+            "purpose": d.purpose.slug,
+            "medium": d.medium,
+            "valid_until": until.isoformat() if until else None,
+            "text_version": d.text.version,
+            "text_sha256": d.text.sha256,
+            "on_behalf": on_behalf,
+            "paper_reference": event.paper_reference,
+            "attachment_sha256": d.scan.sha256 if on_behalf and d.scan is not None else None,
+            "mac": event.mac,
+        },
+        client=client,
+    )
+    for hook in DECISION_HOOKS:
+        hook(previous, event)
+    db.session.commit()
+    for listener in DECISION_LISTENERS:
+        listener(previous, event)
+    return event
+
+
+def _changes_nothing(previous: ConsentState, d: Decision, until: date | None) -> bool:
+    if d.decision == REVOKED:
+        # Only a valid grant can be withdrawn; anything else already means "no".
+        return previous.status != GRANTED
+    if previous.status != d.decision:
+        return False
+    if d.decision == REFUSED:
+        return True
+    return previous.event.valid_until == until and previous.event.text_sha256 == d.text.sha256
+
+
+def describe(state: ConsentState) -> str:
+    """The state in words: "granted until DATE", "revoked on DATE", "never asked"…"""
+    if state.status == GRANTED:
+        return _("granted until %(date)s", date=state.valid_until.isoformat())
+    if state.status == REFUSED:
+        return _("refused on %(date)s", date=state.since.isoformat())
+    if state.status == REVOKED:
+        return _("revoked on %(date)s", date=state.since.isoformat())
+    if state.status == EXPIRED:
+        return _("expired on %(date)s", date=state.since.isoformat())
+    return _("never asked")
+
+
+def medium_label(medium: str) -> str:
+    """ "photo" or "video" in the reader's language."""
+    return _("Photo") if medium == "photo" else _("Video")
+
+
+def decision_label(decision: str) -> str:
+    """A recorded decision in the reader's language."""
+    return {GRANTED: _("Granted"), REFUSED: _("Refused"), REVOKED: _("Revoked")}.get(
+        decision, decision
+    )

@@ -1,1 +1,0 @@
-"""HR's consent pages: register, decisions recorded from paper, publication checks, reviews."""

@@ -1,0 +1,1 @@
+"""Shared services with no domain knowledge: hooks, audit log, settings, codes, mail, paging."""

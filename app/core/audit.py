@@ -1,0 +1,181 @@
+"""Append to and verify the hash-chained audit log."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select, text
+
+from app.core.client import ClientInfo
+from app.extensions import db
+from app.models.audit import GENESIS_HASH, AuditEvent
+from app.models.types import utcnow
+from app.models.user import User
+
+# Any constant works; it names the advisory lock that serialises appends on PostgreSQL.
+_CHAIN_LOCK_ID = 0x43484152
+
+
+def canonical_json(value: Any) -> str:
+    """Serialise deterministically (sorted keys, no spaces, UTF-8) for hashing."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def evidence_key(purpose: str) -> bytes:
+    """Derive a purpose-specific MAC key from SECRET_KEY, so one leaked MAC reveals nothing else."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, f"charte:{purpose}".encode(), hashlib.sha256).digest()
+
+
+def pii_digest(salt: str, ip: str | None, user_agent: str | None) -> str:
+    """Digest of the personal fields, salted so that a blanked value cannot be guessed back."""
+    payload = canonical_json({"ip": ip, "user_agent": user_agent})
+    return hashlib.sha256(f"{salt}:{payload}".encode()).hexdigest()
+
+
+def entry_hash(event: AuditEvent) -> str:
+    """The keyed hash of one entry, covering its content and its predecessor's hash."""
+    payload = canonical_json(
+        {
+            "seq": event.seq,
+            "created_at": event.created_at.isoformat(),
+            "actor_id": event.actor_id,
+            "subject_id": event.subject_id,
+            "action": event.action,
+            "target_type": event.target_type,
+            "target_id": event.target_id,
+            "details": event.details,
+            "pii_digest": event.pii_digest,
+            "prev_hash": event.prev_hash,
+        }
+    )
+    return hmac.new(evidence_key("audit-chain"), payload.encode(), hashlib.sha256).hexdigest()
+
+
+def _lock_chain() -> None:
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_ID})
+
+
+def record(
+    action: str,
+    *,
+    actor: User | None,
+    subject: User | None = None,
+    target_type: str = "",
+    target_id: str | int = "",
+    details: dict[str, Any] | None = None,
+    client: ClientInfo | None = None,
+) -> AuditEvent:
+    """Append one event to the chain inside the caller's transaction (the caller commits).
+
+    The chain head is locked until commit on PostgreSQL, so concurrent writers queue instead of
+    forking; on SQLite the database's single writer lock does the same.
+    """
+    client = client or ClientInfo.system()
+    _lock_chain()
+    db.session.flush()
+    head = db.session.execute(
+        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    salt = secrets.token_hex(16)
+    event = AuditEvent(
+        seq=(head.seq + 1) if head else 1,
+        created_at=utcnow(),
+        actor_id=actor.id if actor else None,
+        subject_id=subject.id if subject else None,
+        action=action,
+        target_type=target_type,
+        target_id=str(target_id),
+        details=canonical_json(details or {}),
+        ip=client.ip,
+        user_agent=(client.user_agent or "")[:512] or None,
+        pii_salt=salt,
+        prev_hash=head.hash if head else GENESIS_HASH,
+    )
+    event.pii_digest = pii_digest(salt, event.ip, event.user_agent)
+    event.hash = entry_hash(event)
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+@dataclass
+class VerificationReport:
+    """What `flask audit verify` found."""
+
+    checked: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _iter_events(batch: int = 2000) -> Iterator[AuditEvent]:
+    last_seq = 0
+    while True:
+        rows = db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.seq > last_seq)
+            .order_by(AuditEvent.seq)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return
+        yield from rows
+        last_seq = rows[-1].seq
+        db.session.expunge_all()
+
+
+def verify_chain(report: VerificationReport) -> None:
+    """Recompute every entry's hash and link; note the first broken entry and stop there."""
+    expected_prev = GENESIS_HASH
+    expected_seq = 1
+    count = 0
+    for event in _iter_events():
+        count += 1
+        where = f"audit entry seq={event.seq} (id={event.id}, action={event.action})"
+        if event.seq != expected_seq:
+            report.problems.append(
+                f"{where}: expected seq {expected_seq}; a row was removed or inserted"
+            )
+            break
+        if event.prev_hash != expected_prev:
+            report.problems.append(
+                f"{where}: previous-hash link broken (row removed, inserted or reordered)"
+            )
+            break
+        if (event.ip is not None or event.user_agent is not None) and pii_digest(
+            event.pii_salt, event.ip, event.user_agent
+        ) != event.pii_digest:
+            report.problems.append(f"{where}: ip or user agent altered")
+            break
+        if not hmac.compare_digest(entry_hash(event), event.hash):
+            report.problems.append(f"{where}: content altered (hash mismatch)")
+            break
+        expected_prev = event.hash
+        expected_seq += 1
+    report.checked["audit entries"] = count
+    total = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    if report.ok and total != count:
+        report.problems.append(f"audit log holds {total} rows but the chain links only {count}")
+
+
+# Other evidence tables register a verifier here (e.g. acknowledgement MACs).
+EVIDENCE_VERIFIERS: list[Callable[[VerificationReport], None]] = [verify_chain]
+
+
+def verify_all() -> VerificationReport:
+    """Run every registered evidence verifier."""
+    report = VerificationReport()
+    for verifier in EVIDENCE_VERIFIERS:
+        verifier(report)
+    return report

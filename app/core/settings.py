@@ -1,0 +1,204 @@
+"""Typed instance settings: each area declares its own, the admin page lists them all.
+
+Declare a setting next to the code that uses it:
+
+    ALLOW_EARLY = settings.register(settings.SettingSpec(
+        key="signing.allow_before_completion", kind="bool", default=False,
+        label=_l("Allow signing before the required modules are completed"), section=_l("Policy")))
+
+and read it with `settings.get(ALLOW_EARLY)` (one query per request for all settings, cached on g).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, g, has_app_context
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.core import audit
+from app.core.client import ClientInfo
+from app.extensions import db
+from app.models.setting import Setting
+from app.models.user import User
+
+KINDS = {"text", "textarea", "bool", "int", "email", "list"}
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    """A setting's key, type, default and how the admin page presents it."""
+
+    key: str
+    kind: str
+    default: Any
+    label: Any
+    section: Any
+    help: Any = ""
+    minimum: int | None = None
+    maximum: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown setting kind {self.kind}")
+
+
+REGISTRY: dict[str, SettingSpec] = {}
+
+
+def register(spec: SettingSpec) -> SettingSpec:
+    """Declare a setting (idempotent for the same key)."""
+    REGISTRY[spec.key] = spec
+    return spec
+
+
+class SettingError(ValueError):
+    """A value the admin typed is not acceptable; the message says why."""
+
+
+def _stored() -> dict[str, Any]:
+    cache = g.get("_charte_settings") if has_app_context() else None
+    if cache is None:
+        cache = {
+            key: json.loads(value)
+            for key, value in db.session.execute(select(Setting.key, Setting.value))
+        }
+        if has_app_context():
+            g._charte_settings = cache
+    return cache
+
+
+def get(spec: SettingSpec) -> Any:
+    """The current value of a setting, or its default (a callable default is called)."""
+    stored = _stored()
+    if spec.key in stored:
+        return stored[spec.key]
+    return spec.default() if callable(spec.default) else spec.default
+
+
+def organisation_variables() -> dict[str, str]:
+    """The values that module and policy texts may use as {{ variables }}."""
+    return {
+        "organisation_name": get(ORGANISATION_NAME),
+        "communications_contact": get(COMMUNICATIONS_CONTACT),
+        "escalation_email": get(ESCALATION_EMAIL),
+        "official_accounts": ", ".join(get(OFFICIAL_ACCOUNTS)),
+        "approved_platforms": ", ".join(get(APPROVED_PLATFORMS)),
+    }
+
+
+def parse(spec: SettingSpec, raw: str | None) -> Any:
+    """Turn what the admin typed into a value of the setting's kind, or raise SettingError."""
+    raw = (raw or "").strip()
+    if spec.kind == "bool":
+        return raw in {"1", "true", "on", "yes", "y"}
+    if spec.kind == "int":
+        try:
+            number = int(raw)
+        except ValueError as exc:
+            raise SettingError(_l("“%(label)s” must be a whole number.", label=spec.label)) from exc
+        if (spec.minimum is not None and number < spec.minimum) or (
+            spec.maximum is not None and number > spec.maximum
+        ):
+            raise SettingError(
+                _l(
+                    "“%(label)s” must be between %(lo)s and %(hi)s.",
+                    label=spec.label,
+                    lo=spec.minimum,
+                    hi=spec.maximum,
+                )
+            )
+        return number
+    if spec.kind == "list":
+        return [item.strip() for item in raw.replace("\r", "").split("\n") if item.strip()]
+    if spec.kind == "email" and raw and ("@" not in raw or " " in raw):
+        raise SettingError(_l("“%(label)s” must be an email address.", label=spec.label))
+    if len(raw) > 2000:
+        raise SettingError(_l("“%(label)s” is too long.", label=spec.label))
+    return raw
+
+
+def update(values: dict[str, Any], *, actor: User, client: ClientInfo) -> list[str]:
+    """Store changed values (already parsed) and audit each change; return the changed keys."""
+    changed = []
+    current = _stored()
+    for key, value in values.items():
+        spec = REGISTRY[key]
+        before = current[key] if key in current else get(spec)
+        if before == value:
+            continue
+        row = db.session.get(Setting, key)
+        if row is None:
+            row = Setting(key=key, value="null")
+            db.session.add(row)
+        row.value = json.dumps(value, ensure_ascii=False)
+        row.updated_by_id = actor.id
+        audit.record(
+            "settings.changed",
+            actor=actor,
+            target_type="setting",
+            target_id=key,
+            details={"from": before, "to": value},
+            client=client,
+        )
+        changed.append(key)
+    db.session.commit()
+    if has_app_context():
+        g.pop("_charte_settings", None)
+    return changed
+
+
+ORGANISATION = _l("Organisation")
+ORGANISATION_NAME = register(
+    SettingSpec(
+        "organisation.name",
+        "text",
+        lambda: current_app.config["CHARTE_ORGANISATION_NAME"],
+        _l("Organisation name"),
+        ORGANISATION,
+        _l("Shown in the modules, the policy, certificates and receipts."),
+    )
+)
+COMMUNICATIONS_CONTACT = register(
+    SettingSpec(
+        "organisation.communications_contact",
+        "text",
+        "l’équipe communication (communication@example.com)",
+        _l("Communications contact"),
+        ORGANISATION,
+        _l("Who employees ask before speaking about the organisation online."),
+    )
+)
+ESCALATION_EMAIL = register(
+    SettingSpec(
+        "organisation.escalation_email",
+        "email",
+        "alerte@example.com",
+        _l("Escalation address"),
+        ORGANISATION,
+        _l("Where employees report a crisis, a threat or a leak."),
+    )
+)
+OFFICIAL_ACCOUNTS = register(
+    SettingSpec(
+        "organisation.official_accounts",
+        "list",
+        ["LinkedIn : Charte Demo SA", "Instagram : @chartedemo"],
+        _l("Official accounts"),
+        ORGANISATION,
+        _l("One per line."),
+    )
+)
+APPROVED_PLATFORMS = register(
+    SettingSpec(
+        "organisation.approved_platforms",
+        "list",
+        ["LinkedIn", "Instagram", "YouTube"],
+        _l("Approved platforms"),
+        ORGANISATION,
+        _l("One per line."),
+    )
+)

@@ -1,0 +1,1 @@
+"""Demo data: the small seeded organisation and the large generated one."""

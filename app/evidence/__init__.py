@@ -1,0 +1,1 @@
+"""Tamper evidence shared by every record: seals, personal-data digests, attachments, /verify."""

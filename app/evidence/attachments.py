@@ -1,0 +1,188 @@
+"""Scanned paper forms: checked by content (PDF, PNG, JPEG), size-limited, sealed, stored in the database."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import undefer
+
+from app.core import audit
+from app.extensions import db
+from app.models.privacy import EvidenceAttachment
+from app.models.types import utcnow
+from app.models.user import User
+
+PDF, PNG, JPEG = "application/pdf", "image/png", "image/jpeg"
+EXTENSIONS = {"pdf": PDF, "png": PNG, "jpg": JPEG, "jpeg": JPEG}
+SUFFIX = {PDF: "pdf", PNG: "png", JPEG: "jpg"}
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+class AttachmentError(ValueError):
+    """The file was refused; the message says why."""
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A checked file, ready to be stored with the record it supports."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def max_bytes() -> int:
+    """The largest scan accepted (ATTACHMENT_MAX_BYTES, 5 MB by default)."""
+    return int(current_app.config.get("ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024))
+
+
+def _looks_like_pdf(data: bytes) -> bool:
+    if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-2048:]:
+        return False
+    try:
+        from pypdf import PdfReader
+    except ImportError:  # pypdf is a test extra; the magic bytes and trailer suffice in the app
+        return True
+    try:
+        return len(PdfReader(io.BytesIO(data), strict=False).pages) > 0
+    except Exception:  # noqa: BLE001 - any parse failure means "not a usable PDF"
+        return False
+
+
+def _looks_like_png(data: bytes) -> bool:
+    return (
+        data.startswith(PNG_SIGNATURE)
+        and data[12:16] == b"IHDR"
+        and data.rstrip(b"\x00").endswith(b"IEND\xaeB`\x82")
+    )
+
+
+def _looks_like_jpeg(data: bytes) -> bool:
+    return data.startswith(b"\xff\xd8\xff") and data.rstrip(b"\x00\r\n ").endswith(b"\xff\xd9")
+
+
+def detect(data: bytes) -> str | None:
+    """The real type of a file, read from its content, or None when it is none of ours."""
+    if _looks_like_pdf(data):
+        return PDF
+    if _looks_like_png(data):
+        return PNG
+    if _looks_like_jpeg(data):
+        return JPEG
+    return None
+
+
+def check(data: bytes, filename: str) -> Upload:
+    """Accept a scan only when its content is a PDF, PNG or JPEG matching its extension."""
+    if not data:
+        raise AttachmentError(_("The file is empty."))
+    if len(data) > max_bytes():
+        raise AttachmentError(
+            _("The file is too large (at most %(mb)s MB).", mb=round(max_bytes() / 1048576, 1))
+        )
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    claimed = EXTENSIONS.get(extension)
+    actual = detect(data)
+    if claimed is None or actual is None:
+        raise AttachmentError(_("Only PDF, PNG or JPEG scans are accepted."))
+    if claimed != actual:
+        raise AttachmentError(
+            _(
+                "The file's content does not match its name: it is not a .%(ext)s file.",
+                ext=extension,
+            )
+        )
+    safe = "".join(ch for ch in filename if ch.isalnum() or ch in "._- ")[:120].strip() or "scan"
+    return Upload(filename=safe, content_type=actual, data=data)
+
+
+def _mac(row: EvidenceAttachment) -> str:
+    payload = audit.canonical_json(
+        {
+            "user_id": row.user_id,
+            "uploaded_by_id": row.uploaded_by_id,
+            "uploaded_at": row.uploaded_at.astimezone(UTC).isoformat(),
+            "filename": row.filename,
+            "content_type": row.content_type,
+            "size": row.size,
+            "sha256": row.sha256,
+        }
+    )
+    key = audit.evidence_key("attachment")
+    return hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
+
+
+def store(
+    upload: Upload, *, person: User, actor: User, now: datetime | None = None
+) -> EvidenceAttachment:
+    """Add the scan to the caller's transaction (the record it supports audits its SHA-256)."""
+    row = EvidenceAttachment(
+        user_id=person.id,
+        uploaded_by_id=actor.id,
+        uploaded_at=now or utcnow(),
+        filename=upload.filename,
+        content_type=upload.content_type,
+        size=len(upload.data),
+        sha256=upload.sha256,
+        data=upload.data,
+    )
+    row.mac = _mac(row)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def for_download(attachment_id: int, viewer: User) -> EvidenceAttachment | None:
+    """The scan with its bytes, for HR or the person it concerns; None for anyone else."""
+    row = db.session.scalar(
+        select(EvidenceAttachment)
+        .where(EvidenceAttachment.id == attachment_id)
+        .options(undefer(EvidenceAttachment.data))
+    )
+    if row is None or (row.user_id != viewer.id and not viewer.is_hr):
+        return None
+    return row
+
+
+def download_name(row: EvidenceAttachment) -> str:
+    """A file name that says what the file is and keeps its real type."""
+    return f"paper-form-{row.id}.{SUFFIX[row.content_type]}"
+
+
+def verify_attachments(report: audit.VerificationReport, batch: int = 100) -> None:
+    """`flask audit verify`: every scan still has the bytes and the fields it was sealed with."""
+    last_id, count = 0, 0
+    while True:
+        rows = db.session.scalars(
+            select(EvidenceAttachment)
+            .where(EvidenceAttachment.id > last_id)
+            .order_by(EvidenceAttachment.id)
+            .limit(batch)
+            .options(undefer(EvidenceAttachment.data))
+        ).all()
+        if not rows:
+            break
+        for row in rows:
+            count += 1
+            if hashlib.sha256(row.data).hexdigest() != row.sha256:
+                report.problems.append(f"attachment id={row.id}: file altered (SHA-256 mismatch)")
+            elif not hmac.compare_digest(_mac(row), row.mac):
+                report.problems.append(f"attachment id={row.id}: content altered (MAC mismatch)")
+        last_id = rows[-1].id
+        db.session.expunge_all()
+    report.checked["attachments"] = count
+
+
+if verify_attachments not in audit.EVIDENCE_VERIFIERS:
+    audit.EVIDENCE_VERIFIERS.append(verify_attachments)

@@ -1,0 +1,63 @@
+"""Public verification page: anyone holding a code learns whether the document is genuine."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+
+from app.core.codes import format_code, normalise_code
+from app.evidence import verification
+from app.extensions import limiter
+from app.policy import receipts  # noqa: F401 - receipts registers its lookup
+
+bp = Blueprint("verify", __name__, url_prefix="/verify")
+
+
+def _limit() -> str:
+    return current_app.config.get("VERIFY_RATE_LIMIT", "30 per minute")
+
+
+def _wants_json() -> bool:
+    if request.args.get("format") == "json":
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+@bp.route("")
+@limiter.limit(_limit)
+def form():
+    """A field to type a code; submitting it opens the code's page."""
+    raw = request.args.get("code", "").strip()
+    if raw:
+        code = normalise_code(raw)
+        return redirect(url_for("verify.check", code=code or raw[:64]))
+    return render_template("verify/form.html")
+
+
+@bp.route("/<code>")
+@limiter.limit(_limit)
+def check(code: str):
+    """Genuine (with holder, document and date) or unknown: nothing else about the person."""
+    result = verification.verify(code)
+    canonical = normalise_code(code)
+    if _wants_json():
+        if result is None:
+            return jsonify({"status": "unknown"}), 404
+        return jsonify(
+            {
+                "status": result.status,
+                "kind": result.kind,
+                "code": format_code(canonical),
+                "holder_name": result.holder_name,
+                "title": result.title,
+                "issued_at": result.issued_at.isoformat(),
+                "details": result.details,
+                "revoked_at": result.revoked_at.isoformat() if result.revoked_at else None,
+            }
+        )
+    return render_template(
+        "verify/result.html",
+        result=result,
+        code=format_code(canonical) if canonical else code[:64],
+        kind_label=verification.KIND_LABELS.get(result.kind, result.kind) if result else "",
+    ), (200 if result else 404)

@@ -1,1 +1,0 @@
-"""HR pages: employees, invitations, CSV import, deactivation."""

@@ -1,1 +1,0 @@
-"""HR overview of who signed which version of the policy."""

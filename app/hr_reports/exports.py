@@ -1,0 +1,231 @@
+"""CSV exports for HR and auditors: the filtered employee list, every signature, every consent event.
+
+Each export is audited (and committed) before its first line, then streamed: rows come from the
+database in batches (`yield_per`), so 50,000 people never sit in memory at once. Every cell
+goes through `directory.csv_cell`, which neutralises spreadsheet formulas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from app.consent import decisions
+from app.core import audit
+from app.core.client import ClientInfo
+from app.extensions import db
+from app.hr_reports import employee_list
+from app.models.acknowledgement import Acknowledgement
+from app.models.consent import ConsentEvent, ConsentPurpose
+from app.models.policy import PolicyVersion
+from app.models.user import User
+from app.people.directory import csv_line
+
+BATCH = 1000
+BOM = "\ufeff"
+
+
+def policy_state_labels() -> dict[str, str]:
+    """A policy status in the reader's language."""
+    return {
+        "current": _("Current version signed"),
+        "outdated": _("Older version signed"),
+        "never": _("Never signed"),
+        "unpublished": _("No policy published"),
+    }
+
+
+def consent_state_labels() -> dict[str, str]:
+    """A consent state in the reader's language."""
+    return {
+        decisions.GRANTED: _("Granted"),
+        decisions.REFUSED: _("Refused"),
+        decisions.REVOKED: _("Revoked"),
+        decisions.EXPIRED: _("Expired"),
+        decisions.NEVER: _("Never asked"),
+    }
+
+
+def account_state(user: User) -> str:
+    """Active, invited (no password yet) or deactivated, in the reader's language."""
+    if not user.active:
+        return _("Deactivated")
+    return _("Active") if user.password_hash else _("Invited")
+
+
+def _iso(value: date | datetime | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def _yes(flag: bool) -> str:
+    return _("yes") if flag else _("no")
+
+
+def _audited(name: str, details: dict, actor: User, client: ClientInfo) -> None:
+    audit.record(
+        f"export.{name}", actor=actor, target_type="export", details=details, client=client
+    )
+    db.session.commit()
+
+
+def employee_lines(
+    flt: employee_list.ListFilter, today: date, *, bom: bool, actor: User, client: ClientInfo
+) -> Iterator[str]:
+    """Audit the export of the filtered list, then return its CSV lines (a generator)."""
+    _audited("employees", {"filter": flt.args(), "bom": bom}, actor, client)
+    labels = policy_state_labels()
+
+    def lines() -> Iterator[str]:
+        header = [
+            _("Name"),
+            _("Email"),
+            _("Department"),
+            _("Job title"),
+            _("Account"),
+            _("Modules completed"),
+            _("Modules required"),
+            _("Overdue"),
+            _("Due this week"),
+            _("Next due date"),
+            _("Policy"),
+            _("Purposes granted"),
+            _("Purposes asked"),
+            _("Last activity"),
+        ]
+        yield (BOM if bom else "") + csv_line(header)
+        yes_no = {True: _yes(True), False: _yes(False)}  # translated once, not twice a row
+        for status in employee_list.export_statuses(flt, today):
+            user = status.user
+            yield csv_line(
+                [
+                    user.full_name,
+                    user.email,
+                    user.department,
+                    user.job_title,
+                    account_state(user),
+                    status.programme.completed,
+                    status.programme.required,
+                    yes_no[status.overdue],
+                    yes_no[status.due_soon],
+                    _iso(status.due.next_due),
+                    labels.get(status.policy_state, status.policy_state),
+                    status.consent_granted,
+                    status.consent_purposes,
+                    _iso(status.last_activity),
+                ]
+            )
+
+    return lines()
+
+
+def signature_lines(*, bom: bool, actor: User, client: ClientInfo) -> Iterator[str]:
+    """Audit the export, then return every acknowledgement as CSV lines (oldest first)."""
+    _audited("signatures", {"bom": bom}, actor, client)
+    query = (
+        select(
+            Acknowledgement.code,
+            User.email,
+            User.full_name,
+            User.department,
+            PolicyVersion.version,
+            Acknowledgement.locale,
+            Acknowledgement.typed_name,
+            Acknowledgement.signed_at,
+            Acknowledgement.auth_method,
+            Acknowledgement.text_sha256,
+            Acknowledgement.mac,
+        )
+        .join(User, User.id == Acknowledgement.user_id)
+        .join(PolicyVersion, PolicyVersion.id == Acknowledgement.policy_version_id)
+        .order_by(Acknowledgement.id)
+        .execution_options(yield_per=BATCH)
+    )
+
+    def lines() -> Iterator[str]:
+        header = [
+            _("Code"),
+            _("Email"),
+            _("Name"),
+            _("Department"),
+            _("Policy version"),
+            _("Language"),
+            _("Typed name"),
+            _("Signed at (UTC)"),
+            _("Sign-in method"),
+            _("Text SHA-256"),
+            _("MAC"),
+        ]
+        yield (BOM if bom else "") + csv_line(header)
+        for row in db.session.execute(query):
+            values = list(row)
+            values[7] = _iso(values[7])
+            yield csv_line(values)
+
+    return lines()
+
+
+def consent_event_lines(*, bom: bool, actor: User, client: ClientInfo) -> Iterator[str]:
+    """Audit the export, then return every consent event as CSV lines (in recording order)."""
+    _audited("consent_events", {"bom": bom}, actor, client)
+    recorder = aliased(User)
+    query = (
+        select(
+            ConsentEvent.code,
+            User.email,
+            User.full_name,
+            User.department,
+            ConsentPurpose.slug,
+            ConsentEvent.medium,
+            ConsentEvent.decision,
+            ConsentEvent.valid_from,
+            ConsentEvent.valid_until,
+            ConsentEvent.recorded_at,
+            ConsentEvent.on_behalf,
+            ConsentEvent.paper_reference,
+            recorder.email,
+            ConsentEvent.text_version,
+            ConsentEvent.text_locale,
+            ConsentEvent.text_sha256,
+            ConsentEvent.mac,
+        )
+        .join(User, User.id == ConsentEvent.user_id)
+        .join(ConsentPurpose, ConsentPurpose.id == ConsentEvent.purpose_id)
+        .outerjoin(recorder, recorder.id == ConsentEvent.recorded_by_id)
+        .order_by(ConsentEvent.id)
+        .execution_options(yield_per=BATCH)
+    )
+
+    def lines() -> Iterator[str]:
+        header = [
+            _("Code"),
+            _("Email"),
+            _("Name"),
+            _("Department"),
+            _("Purpose"),
+            _("Medium"),
+            _("Decision"),
+            _("Valid from"),
+            _("Valid until"),
+            _("Recorded at (UTC)"),
+            _("Recorded from a paper form"),
+            _("Paper form reference"),
+            _("Recorded by"),
+            _("Text version"),
+            _("Text language"),
+            _("Text SHA-256"),
+            _("MAC"),
+        ]
+        yield (BOM if bom else "") + csv_line(header)
+        for row in db.session.execute(query):
+            values = list(row)
+            values[5] = decisions.medium_label(values[5])
+            values[6] = decisions.decision_label(values[6])
+            values[7], values[8], values[9] = (_iso(v) for v in values[7:10])
+            values[10] = _yes(bool(values[10]))
+            yield csv_line(values)
+
+    return lines()

@@ -1,0 +1,238 @@
+"""Employees kept in step with an HR system: idempotent upserts by email or external id.
+
+A batch is validated whole, then written with bulk statements in one transaction: any bad row
+and nothing is written, with every problem listed by the row's index.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, insert, select, update
+
+from app.core import audit
+from app.core.client import ClientInfo
+from app.extensions import db
+from app.models.types import utcnow
+from app.models.user import Role, User, new_session_token
+
+MAX_BATCH = 10_000
+EXTERNAL_ID_RE = re.compile(r"^[A-Za-z0-9._:\-]{1,100}$")
+FIELDS = ("email", "external_id", "full_name", "department", "job_title", "start_date", "locale")
+_LIMITS = {"full_name": 200, "department": 120, "job_title": 120}
+_CHUNK = 900  # stay under SQLite's bound-parameter limit
+
+
+@dataclass
+class UpsertResult:
+    """What a batch did, or every reason it did nothing."""
+
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    outcomes: list[dict[str, Any]] = field(default_factory=list)  # index, email, result
+
+    def count(self, result: str) -> int:
+        return sum(1 for o in self.outcomes if o["result"] == result)
+
+
+def find(key: str) -> User | None:
+    """The employee an API path names: an email (it has an @) or the HR system's external id."""
+    key = key.strip()
+    if "@" in key:
+        return db.session.scalar(select(User).where(func.lower(User.email) == key.lower()))
+    return db.session.scalar(select(User).where(User.external_id == key))
+
+
+def _error(index: int, name: str | None, message: str) -> dict[str, Any]:
+    return {"index": index, "field": name, "message": message}
+
+
+def _clean(index: int, item: Any, errors: list[dict[str, Any]]) -> dict[str, Any] | None:
+    if not isinstance(item, dict):
+        errors.append(_error(index, None, _("Each employee must be a JSON object.")))
+        return None
+    before = len(errors)
+    unknown = sorted(set(item) - set(FIELDS))
+    if unknown:
+        errors.append(_error(index, unknown[0], _("Unknown field.")))
+    row: dict[str, Any] = {}
+    try:
+        raw = item.get("email")
+        if not isinstance(raw, str):
+            raise EmailNotValidError("not a string")
+        row["email"] = validate_email(raw.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        errors.append(_error(index, "email", _("A valid email address is required.")))
+    external = item.get("external_id")
+    if external is not None and (
+        not isinstance(external, str) or not EXTERNAL_ID_RE.match(external)
+    ):
+        errors.append(
+            _error(index, "external_id", _("Use 1 to 100 letters, digits, dots, dashes or colons."))
+        )
+    row["external_id"] = external
+    for name, limit in _LIMITS.items():
+        value = item.get(name, "")
+        if not isinstance(value, str) or len(value.strip()) > limit:
+            errors.append(_error(index, name, _("At most %(n)d characters.", n=limit)))
+            continue
+        row[name] = " ".join(value.split())
+    if "full_name" in row and not row["full_name"]:
+        errors.append(_error(index, "full_name", _("The full name is required.")))
+    start = item.get("start_date")
+    try:
+        row["start_date"] = date.fromisoformat(start) if start is not None else None
+    except (TypeError, ValueError):
+        errors.append(_error(index, "start_date", _("Expected a date as YYYY-MM-DD.")))
+    locale = item.get("locale") or current_app.config["CHARTE_DEFAULT_LOCALE"]
+    if locale not in current_app.config["CHARTE_LOCALES"]:
+        errors.append(_error(index, "locale", _("Expected fr or en.")))
+    row["locale"] = locale
+    return row if len(errors) == before else None
+
+
+def _existing(rows: list[dict[str, Any]]) -> tuple[dict[str, dict], dict[str, dict]]:
+    """Current users matching the rows' emails or external ids, keyed both ways."""
+    columns = (User.id, User.email, User.external_id, *(getattr(User, n) for n in FIELDS[2:]))
+    emails = [r["email"] for r in rows]
+    externals = [r["external_id"] for r in rows if r["external_id"]]
+    by_email: dict[str, dict] = {}
+    by_external: dict[str, dict] = {}
+    for values, column in ((emails, User.email), (externals, User.external_id)):
+        for start in range(0, len(values), _CHUNK):
+            chunk = values[start : start + _CHUNK]
+            for found in db.session.execute(select(*columns).where(column.in_(chunk))):
+                current = dict(found._mapping)
+                by_email[current["email"].lower()] = current
+                if current["external_id"]:
+                    by_external[current["external_id"]] = current
+    return by_email, by_external
+
+
+def _match(index, row, by_email, by_external, errors) -> dict | None:
+    owner = by_email.get(row["email"])
+    keyed = by_external.get(row["external_id"]) if row["external_id"] else None
+    if keyed is not None and owner is not None and owner["id"] != keyed["id"]:
+        errors.append(_error(index, "email", _("This email belongs to another employee.")))
+        return None
+    current = keyed or owner
+    if (
+        current is not None
+        and row["external_id"]
+        and current["external_id"]
+        and current["external_id"] != row["external_id"]
+    ):
+        errors.append(
+            _error(index, "external_id", _("This employee already has another external id."))
+        )
+        return None
+    return current
+
+
+def upsert(items: list[Any], *, actor: User, client: ClientInfo, source: str) -> UpsertResult:
+    """Create or update every employee, or none: one transaction, bulk statements."""
+    result = UpsertResult()
+    if not isinstance(items, list) or not items or len(items) > MAX_BATCH:
+        result.errors.append(_error(0, None, _("Send between 1 and %(n)d employees.", n=MAX_BATCH)))
+        return result
+    rows: list[tuple[int, dict[str, Any]]] = []
+    seen_email: dict[str, int] = {}
+    seen_external: dict[str, int] = {}
+    for index, item in enumerate(items):
+        row = _clean(index, item, result.errors)
+        if row is None:
+            continue
+        for key, seen, name in (
+            (row["email"], seen_email, "email"),
+            (row["external_id"], seen_external, "external_id"),
+        ):
+            if key and key in seen:
+                result.errors.append(
+                    _error(index, name, _("Same as the employee at index %(i)d.", i=seen[key]))
+                )
+            elif key:
+                seen[key] = index
+        rows.append((index, row))
+    if result.errors:
+        return result
+    by_email, by_external = _existing([r for _i, r in rows])
+    now = utcnow()
+    to_create, to_update = [], []
+    for index, row in rows:
+        current = _match(index, row, by_email, by_external, result.errors)
+        if current is None:
+            to_create.append(
+                {
+                    **row,
+                    "role": Role.EMPLOYEE.value,
+                    "active": True,
+                    "session_token": new_session_token(),
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            outcome = "created"
+        else:
+            if row["external_id"] is None:
+                row["external_id"] = current["external_id"]  # absent means "keep"
+            changed = any(current.get(k) != v for k, v in row.items())
+            if changed:
+                to_update.append({"id": current["id"], **row, "updated_at": now})
+            outcome = "updated" if changed else "unchanged"
+        result.outcomes.append({"index": index, "email": row["email"], "result": outcome})
+    if result.errors:
+        result.outcomes.clear()
+        return result
+    if to_create:
+        db.session.execute(insert(User), to_create)
+    if to_update:  # one executemany: every row sets the same columns
+        db.session.execute(update(User), to_update)
+    audit.record(
+        "users.upserted",
+        actor=actor,
+        target_type="api_token",
+        target_id=source,
+        details={
+            "created": result.count("created"),
+            "updated": result.count("updated"),
+            "unchanged": result.count("unchanged"),
+        },
+        client=client,
+    )
+    db.session.commit()
+    return result
+
+
+def by_emails(emails: list[str]) -> dict[str, User]:
+    """Users by lower-cased email (bounded queries)."""
+    found: dict[str, User] = {}
+    for start in range(0, len(emails), _CHUNK):
+        chunk = [e.lower() for e in emails[start : start + _CHUNK]]
+        for user in db.session.scalars(select(User).where(func.lower(User.email).in_(chunk))):
+            found[user.email.lower()] = user
+    return found
+
+
+def resolve(keys: list[str]) -> tuple[list[User], list[str]]:
+    """People named by email or external id, and the keys that named nobody."""
+    emails = [k.strip().lower() for k in keys if "@" in k]
+    externals = [k.strip() for k in keys if "@" not in k]
+    found = by_emails(emails)
+    for start in range(0, len(externals), _CHUNK):
+        chunk = externals[start : start + _CHUNK]
+        for user in db.session.scalars(select(User).where(User.external_id.in_(chunk))):
+            found[user.external_id] = user
+    people, unknown, ids = [], [], set()
+    for key in keys:
+        user = found.get(key.strip().lower() if "@" in key else key.strip())
+        if user is None:
+            unknown.append(key)
+        elif user.id not in ids:
+            ids.add(user.id)
+            people.append(user)
+    return people, unknown

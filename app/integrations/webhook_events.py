@@ -1,0 +1,86 @@
+"""What each webhook event says, built from the records of the areas that cause them.
+
+app/wiring.py subscribes these to the areas' hooks; every payload names the employee the same
+way (id, email, external id) and uses ISO 8601 UTC dates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.extensions import db
+from app.integrations import webhooks
+from app.integrations.employee_status import iso
+from app.models.acknowledgement import Acknowledgement
+from app.models.consent import ConsentEvent, ConsentPurpose
+from app.models.policy import PolicyVersion
+from app.models.user import User
+
+
+def employee_ref(user: User) -> dict[str, Any]:
+    """How a payload names a person."""
+    return {"id": user.id, "email": user.email, "external_id": user.external_id}
+
+
+def on_consent_decision(previous: Any, event: ConsentEvent) -> None:
+    """consent.granted / consent.revoked, in the decision's transaction (before its commit)."""
+    if event.decision not in ("granted", "revoked"):
+        return
+    purpose = db.session.get(ConsentPurpose, event.purpose_id)
+    webhooks.emit(
+        f"consent.{event.decision}",
+        {
+            "employee": employee_ref(db.session.get(User, event.user_id)),
+            "purpose": purpose.slug,
+            "medium": event.medium,
+            "valid_until": iso(event.valid_until),
+            "recorded_at": iso(event.recorded_at),
+            "on_behalf": event.on_behalf,
+            "code": event.code,
+        },
+        now=event.recorded_at,
+    )
+
+
+def on_policy_signed(ack: Acknowledgement) -> None:
+    """policy.signed, in the signature's transaction (before its commit)."""
+    version = db.session.get(PolicyVersion, ack.policy_version_id)
+    webhooks.emit(
+        "policy.signed",
+        {
+            "employee": employee_ref(db.session.get(User, ack.user_id)),
+            "version": version.version,
+            "locale": ack.locale,
+            "signed_at": iso(ack.signed_at),
+            "code": ack.code,
+        },
+        now=ack.signed_at,
+    )
+
+
+def on_programme_completed(sender: Any, *, user: User, completed_at: Any = None, **_: Any) -> None:
+    """programme.completed: the signal comes after the completion's commit, so the outbox row
+    gets its own small transaction (a crash in between would lose this one event)."""
+    webhooks.emit(
+        "programme.completed",
+        {"employee": employee_ref(user), "completed_at": iso(completed_at)},
+    )
+    db.session.commit()
+
+
+def on_certificate_revoked(certificate: Any, revocation: Any) -> None:
+    """certificate.revoked, in the revocation's transaction (before its commit)."""
+    holder = db.session.get(User, certificate.user_id)
+    webhooks.emit(
+        "certificate.revoked",
+        {
+            "certificate": {
+                "id": certificate.id,
+                "code": certificate.code,
+                "kind": certificate.kind,
+                "module": certificate.module_slug,
+            },
+            "employee": employee_ref(holder),
+            "revoked_at": revocation.revoked_at.isoformat(),
+        },
+    )

@@ -1,0 +1,156 @@
+"""Webhooks: endpoints the admin registers, and `emit`, which writes the outbox in the caller's
+transaction so that an event is sent if and only if what it reports was committed.
+
+Areas that own an event call `webhooks.emit(event_type, payload)` before their commit (see
+app/wiring.py); `flask webhooks deliver` sends the rows later (app/services/webhook_delivery.py).
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import insert, select
+from sqlalchemy.orm import joinedload
+
+from app.core import audit
+from app.core.audit import canonical_json
+from app.core.client import ClientInfo
+from app.extensions import db
+from app.models.types import utcnow
+from app.models.user import User
+from app.models.webhook import EVENTS, PENDING, WebhookDelivery, WebhookEndpoint
+
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+RECENT_DELIVERIES = 50
+
+
+class WebhookError(ValueError):
+    """The endpoint cannot be registered; the message says why."""
+
+
+def check_url(url: str) -> str:
+    """Accept https:// addresses (and http:// on loopback when the config allows it, for tests)."""
+    url = url.strip()
+    parts = urlsplit(url)
+    if not parts.hostname or len(url) > 500:
+        raise WebhookError(_("Enter a full address, starting with https://."))
+    if parts.scheme == "https":
+        return url
+    allow_loopback = current_app.config.get("WEBHOOKS_ALLOW_HTTP_LOOPBACK")
+    if parts.scheme == "http" and allow_loopback and parts.hostname in LOOPBACK_HOSTS:
+        return url
+    raise WebhookError(_("The address must start with https://."))
+
+
+def register(
+    url: str, events: list[str], *, actor: User, client: ClientInfo
+) -> tuple[WebhookEndpoint, str]:
+    """Register an endpoint; returns it with its signing secret (shown to the admin once)."""
+    url = check_url(url)
+    chosen = [e for e in EVENTS if e in set(events)]
+    if not chosen or len(chosen) != len(set(events)):
+        raise WebhookError(_("Choose at least one event."))
+    secret = "whsec_" + secrets.token_urlsafe(32)
+    endpoint = WebhookEndpoint(
+        url=url, events=" ".join(chosen), secret=secret, created_by_id=actor.id
+    )
+    db.session.add(endpoint)
+    db.session.flush()
+    audit.record(
+        "webhook.registered",
+        actor=actor,
+        target_type="webhook_endpoint",
+        target_id=endpoint.id,
+        details={"url": url, "events": chosen},
+        client=client,
+    )
+    db.session.commit()
+    return endpoint, secret
+
+
+def disable(endpoint_id: int, *, actor: User, client: ClientInfo) -> bool:
+    """Stop sending to an endpoint (its past deliveries stay listed); False if nothing to do."""
+    endpoint = db.session.get(WebhookEndpoint, endpoint_id)
+    if endpoint is None or endpoint.disabled_at is not None:
+        return False
+    endpoint.disabled_at = utcnow()
+    audit.record(
+        "webhook.disabled",
+        actor=actor,
+        target_type="webhook_endpoint",
+        target_id=endpoint.id,
+        details={"url": endpoint.url},
+        client=client,
+    )
+    db.session.commit()
+    return True
+
+
+def endpoints() -> list[WebhookEndpoint]:
+    """Every endpoint, newest first."""
+    return list(db.session.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.id.desc())))
+
+
+def recent_deliveries(limit: int = RECENT_DELIVERIES) -> list[WebhookDelivery]:
+    """The latest deliveries with their endpoint (one query)."""
+    return list(
+        db.session.scalars(
+            select(WebhookDelivery)
+            .options(joinedload(WebhookDelivery.endpoint))
+            .order_by(WebhookDelivery.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def emit(event_type: str, payload: dict[str, Any], now: datetime | None = None) -> int:
+    """Queue an event for every endpoint subscribed to it, in the caller's transaction.
+
+    The caller commits (so the event leaves only if its cause is saved); nothing is sent here,
+    so the request that caused the event never waits for a receiver. Returns the rows written.
+    """
+    if event_type not in EVENTS:
+        raise ValueError(f"unknown webhook event {event_type}")
+    now = now or utcnow()
+    targets = [
+        endpoint_id
+        for endpoint_id, events in db.session.execute(
+            select(WebhookEndpoint.id, WebhookEndpoint.events).where(
+                WebhookEndpoint.disabled_at.is_(None)
+            )
+        )
+        if event_type in events.split()
+    ]
+    if not targets:
+        return 0
+    event_id = str(uuid.uuid4())
+    body = canonical_json(
+        {"id": event_id, "type": event_type, "created_at": _iso(now), "data": payload}
+    )
+    db.session.execute(
+        insert(WebhookDelivery),
+        [
+            {
+                "endpoint_id": endpoint_id,
+                "event_id": event_id,
+                "event_type": event_type,
+                "body": body,
+                "created_at": now,
+                "status": PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+            }
+            for endpoint_id in targets
+        ],
+    )
+    return len(targets)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")

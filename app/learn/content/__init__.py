@@ -1,0 +1,1 @@
+"""The shipped content catalogue: modules (Markdown) and quizzes (YAML), loaded and checked."""

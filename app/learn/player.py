@@ -1,0 +1,301 @@
+"""The module player's rules: steps seen, resume point, quiz attempts, scoring and completion."""
+
+from __future__ import annotations
+
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.core import audit, events
+from app.core.client import ClientInfo
+from app.extensions import db
+from app.learn import progress
+from app.learn.content.types import Module
+from app.learn.quiz_scoring import score_quiz
+from app.models.learning import ModuleCompletion, ModuleProgress, QuizAttempt, QuizSnapshot
+from app.models.types import utcnow
+from app.models.user import User
+
+
+class LearningError(Exception):
+    """A step the learner cannot take yet (e.g. the quiz before the last step)."""
+
+
+@dataclass(frozen=True)
+class StepPosition:
+    """What the player needs to draw a step: where the learner is and what they have seen."""
+
+    index: int
+    seen: frozenset[int]
+    all_seen: bool
+
+
+def _progress(user: User, module: Module) -> ModuleProgress | None:
+    return db.session.scalar(
+        select(ModuleProgress).where(
+            ModuleProgress.user_id == user.id, ModuleProgress.module_slug == module.slug
+        )
+    )
+
+
+def _is_current(row: ModuleProgress | None, module: Module) -> bool:
+    return row is not None and row.material_version == module.material_version
+
+
+def _all_seen(seen: set[int] | frozenset[int], module: Module) -> bool:
+    return set(range(module.step_count)) <= set(seen)
+
+
+def position(user: User, module: Module) -> StepPosition:
+    """Where to resume: the saved step at this material version, else the first step."""
+    row = _progress(user, module)
+    if not _is_current(row, module):
+        return StepPosition(0, frozenset(), False)
+    seen = frozenset(i for i in row.steps_seen if 0 <= i < module.step_count)
+    index = min(max(row.current_step, 0), module.step_count - 1)
+    return StepPosition(index, seen, _all_seen(seen, module))
+
+
+def record_step(
+    user: User, module: Module, seen_index: int, go_to: int, now: datetime | None = None
+) -> StepPosition:
+    """Note that step `seen_index` was read and that the learner moves to `go_to` (commits)."""
+    now = now or utcnow()
+    row = _progress(user, module)
+    if row is None:
+        row = ModuleProgress(user_id=user.id, module_slug=module.slug, started_at=now)
+        db.session.add(row)
+    if not _is_current(row, module):
+        # A new material version starts the module over; the old completion stays as it was.
+        row.material_version = module.material_version
+        row.steps_seen = []
+        row.started_at = now
+        row.steps_completed_at = None
+    seen = set(row.steps_seen or [])
+    if 0 <= seen_index < module.step_count:
+        seen.add(seen_index)
+    row.steps_seen = sorted(seen)  # a new list, so the JSON column is marked changed
+    row.current_step = min(max(go_to, 0), module.step_count - 1)
+    row.content_hash = module.content_hash
+    row.updated_at = now
+    if row.steps_completed_at is None and _all_seen(seen, module):
+        row.steps_completed_at = now
+    db.session.commit()
+    return StepPosition(row.current_step, frozenset(seen), _all_seen(seen, module))
+
+
+def start_again(user: User, module: Module, now: datetime | None = None) -> None:
+    """Start a new pass through a module: steps unread again, past completions untouched."""
+    now = now or utcnow()
+    row = _progress(user, module)
+    if row is None or not _is_current(row, module):
+        return
+    row.steps_seen = []
+    row.current_step = 0
+    row.started_at = now
+    row.updated_at = now
+    row.steps_completed_at = None
+    db.session.commit()
+
+
+def _snapshot(module: Module, now: datetime) -> QuizSnapshot:
+    quiz = module.quiz
+    found = db.session.get(QuizSnapshot, quiz.content_hash)
+    if found:
+        return found
+    snapshot = QuizSnapshot(
+        content_hash=quiz.content_hash,
+        module_slug=module.slug,
+        material_version=quiz.material_version,
+        definition=quiz.definition,
+        created_at=now,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(snapshot)
+    except IntegrityError:  # another request stored the same version first: same content
+        return db.session.get(QuizSnapshot, quiz.content_hash)
+    return snapshot
+
+
+def start_attempt(
+    user: User, module: Module, rng: random.Random | None = None, now: datetime | None = None
+) -> QuizAttempt:
+    """The learner's open attempt at the current quiz, or a new one with a fresh shuffle."""
+    now = now or utcnow()
+    if not position(user, module).all_seen:
+        raise LearningError("steps not all seen")
+    snapshot = _snapshot(module, now)
+    open_attempt = db.session.scalar(
+        select(QuizAttempt).where(
+            QuizAttempt.user_id == user.id,
+            QuizAttempt.module_slug == module.slug,
+            QuizAttempt.quiz_hash == snapshot.content_hash,
+            QuizAttempt.submitted_at.is_(None),
+        )
+    )
+    if open_attempt:
+        db.session.commit()
+        return open_attempt
+    rng = rng or random.SystemRandom()
+    questions = snapshot.definition["questions"]
+    order = [q["id"] for q in questions]
+    rng.shuffle(order)
+    choices = {}
+    for question in questions:
+        ids = [c["id"] for c in question["choices"]]
+        if question["type"] != "true_false":  # "true" before "false" reads naturally
+            rng.shuffle(ids)
+        choices[question["id"]] = ids
+    attempt = QuizAttempt(
+        token=secrets.token_urlsafe(32),
+        user_id=user.id,
+        module_slug=module.slug,
+        quiz_hash=snapshot.content_hash,
+        material_version=module.material_version,
+        question_order=order,
+        choice_order=choices,
+        max_score=len(questions),
+        started_at=now,
+    )
+    db.session.add(attempt)
+    db.session.commit()
+    return attempt
+
+
+def snapshot_of(attempt: QuizAttempt) -> QuizSnapshot:
+    """The quiz definition the attempt was started with."""
+    return db.session.get(QuizSnapshot, attempt.quiz_hash)
+
+
+def submit_attempt(
+    user: User,
+    attempt: QuizAttempt,
+    token: str,
+    answers: dict[str, list[str]],
+    module: Module | None,
+    client: ClientInfo,
+    now: datetime | None = None,
+) -> bool:
+    """Score and record the attempt once; False when it was already submitted (nothing changes)."""
+    now = now or utcnow()
+    if not secrets.compare_digest(token or "", attempt.token):
+        raise LearningError("attempt token mismatch")
+    if attempt.submitted:
+        return False
+    definition = snapshot_of(attempt).definition
+    valid = {q["id"]: {c["id"] for c in q["choices"]} for q in definition["questions"]}
+    kept = {qid: sorted(set(answers.get(qid, [])) & ids) for qid, ids in valid.items()}
+    result = score_quiz(definition["questions"], kept, definition["pass_mark"])
+    # The conditional update is the idempotency guard: of two concurrent submissions of the
+    # same attempt (double click, two tabs) exactly one finds submitted_at still empty.
+    claimed = db.session.execute(
+        update(QuizAttempt)
+        .where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
+        .values(
+            answers=kept,
+            score=result.total,
+            percent=result.percent,
+            passed=result.passed,
+            submitted_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        db.session.refresh(attempt)
+        return False
+    audit.record(
+        "quiz.submitted",
+        actor=user,
+        subject=user,
+        target_type="quiz_attempt",
+        target_id=attempt.id,
+        details={
+            "module": attempt.module_slug,
+            "quiz_hash": attempt.quiz_hash,
+            "material_version": attempt.material_version,
+            "score": result.total,
+            "max_score": result.max_score,
+            "percent": result.percent,
+            "passed": result.passed,
+        },
+        client=client,
+    )
+    completion = None
+    if result.passed and module is not None:
+        completion = _complete(user, attempt, module, result.percent, client, now)
+    db.session.commit()
+    db.session.refresh(attempt)
+    if completion is not None:
+        _announce(user, completion, module)
+    return True
+
+
+def _complete(
+    user: User,
+    attempt: QuizAttempt,
+    module: Module,
+    percent: int,
+    client: ClientInfo,
+    now: datetime,
+) -> ModuleCompletion | None:
+    row = _progress(user, module)
+    if row is None or row.material_version != attempt.material_version:
+        return None
+    if not _all_seen(set(row.steps_seen), module):
+        return None
+    exists = db.session.scalar(
+        select(ModuleCompletion.id).where(
+            ModuleCompletion.user_id == user.id,
+            ModuleCompletion.module_slug == module.slug,
+            ModuleCompletion.material_version == attempt.material_version,
+        )
+    )
+    if exists:
+        return None
+    completion = ModuleCompletion(
+        user_id=user.id,
+        module_slug=module.slug,
+        material_version=attempt.material_version,
+        content_hash=row.content_hash,
+        score=percent,
+        attempt_id=attempt.id,
+        completed_at=now,
+    )
+    db.session.add(completion)
+    db.session.flush()
+    audit.record(
+        "module.completed",
+        actor=user,
+        subject=user,
+        target_type="module_completion",
+        target_id=completion.id,
+        details={
+            "module": module.slug,
+            "material_version": completion.material_version,
+            "content_hash": completion.content_hash,
+            "score": percent,
+            "attempt_id": attempt.id,
+        },
+        client=client,
+    )
+    return completion
+
+
+def _announce(user: User, completion: ModuleCompletion, module: Module) -> None:
+    app = current_app._get_current_object()
+    events.module_completed.send(app, user=user, completion=completion)
+    placed = {p.module.slug: p for p in progress.placed_modules()}
+    item = placed.get(module.slug)
+    if item and item.required and completion.material_version == module.material_version:
+        status = progress.programme_status([user])[user.id]
+        if status.done:
+            events.programme_completed.send(
+                app, user=user, completion=completion, completed_at=status.completed_at
+            )

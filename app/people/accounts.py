@@ -1,0 +1,283 @@
+"""Accounts: creation, sign-in, invitations, password changes, deactivation."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.core import audit
+from app.core.client import ClientInfo
+from app.core.mail import mail_configured, send_mail
+from app.extensions import db
+from app.models.types import utcnow
+from app.models.user import Role, User, new_session_token
+
+log = logging.getLogger(__name__)
+
+MIN_PASSWORD_LENGTH = 10
+INVITATION = "invitation"
+PASSWORD_RESET = "password-reset"  # noqa: S105 - a token purpose, not a password
+# Compared against when the email is unknown, so a failed sign-in takes the same time either way.
+_DUMMY_HASH = generate_password_hash("charte-timing-equaliser", method="scrypt")
+
+
+class AccountError(ValueError):
+    """A rule about accounts was broken; the message is shown to the user."""
+
+
+class PasswordSignInRefused(AccountError):
+    """The password was right, but this account must sign in another way (single sign-on)."""
+
+
+def normalise_email(raw: str) -> str:
+    """Validate an address and return it lower-cased (emails are unique case-insensitively)."""
+    try:
+        result = validate_email(raw.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise AccountError(_("“%(email)s” is not a valid email address.", email=raw)) from exc
+    return result.normalized.lower()
+
+
+def find_by_email(email: str) -> User | None:
+    """Return the user with this email, ignoring case."""
+    return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+def check_new_password(password: str, confirm: str, user: User) -> None:
+    """Refuse passwords that are short, mismatched or equal to the email."""
+    if password != confirm:
+        raise AccountError(_("The two passwords do not match."))
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(
+            _("Choose a password of at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
+        )
+    if password.strip().lower() == user.email.lower():
+        raise AccountError(_("Your password must not be your email address."))
+
+
+@dataclass(frozen=True)
+class NewUser:
+    """The fields HR or a script gives to create an account."""
+
+    email: str
+    full_name: str
+    role: Role = Role.EMPLOYEE
+    department: str = ""
+    job_title: str = ""
+    start_date: date | None = None
+    locale: str = "fr"
+
+
+def create_user(
+    data: NewUser,
+    *,
+    actor: User | None,
+    client: ClientInfo | None = None,
+    password: str | None = None,
+) -> User:
+    """Create an account (without password unless given: the person sets it from an invitation)."""
+    email = normalise_email(data.email)
+    if find_by_email(email):
+        raise AccountError(_("An account with the email %(email)s already exists.", email=email))
+    if not data.full_name.strip():
+        raise AccountError(_("The full name is required."))
+    user = User(
+        email=email,
+        full_name=data.full_name.strip(),
+        role=data.role.value,
+        department=data.department.strip(),
+        job_title=data.job_title.strip(),
+        start_date=data.start_date,
+        locale=data.locale if data.locale in current_app.config["CHARTE_LOCALES"] else "fr",
+    )
+    if password is not None:
+        user.password_hash = generate_password_hash(password, method="scrypt")
+    db.session.add(user)
+    db.session.flush()
+    audit.record(
+        "user.created",
+        actor=actor,
+        subject=user,
+        target_type="user",
+        target_id=user.id,
+        details={"role": user.role, "department": user.department},
+        client=client,
+    )
+    db.session.commit()
+    return user
+
+
+def authenticate(
+    email: str,
+    password: str,
+    client: ClientInfo,
+    allowed: Callable[[User], bool] | None = None,
+) -> User | None:
+    """Return the active user for these credentials, or None; every attempt is audited.
+
+    `allowed` may refuse a password sign-in for some accounts (PasswordSignInRefused); it is
+    asked only after the password matched, so the refusal reveals nothing to someone guessing.
+    """
+    user = find_by_email(email) if email else None
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not user.check_password(password) or not user.active:
+        audit.record(
+            "auth.sign_in_failed",
+            actor=None,
+            subject=user,
+            target_type="user",
+            target_id=user.id,
+            client=client,
+        )
+        db.session.commit()
+        return None
+    if allowed is not None and not allowed(user):
+        audit.record(
+            "auth.sign_in_failed",
+            actor=None,
+            subject=user,
+            target_type="user",
+            target_id=user.id,
+            details={"reason": "password_sign_in_disabled"},
+            client=client,
+        )
+        db.session.commit()
+        raise PasswordSignInRefused(_("Password sign-in is reserved for administrators."))
+    user.last_login_at = utcnow()
+    audit.record(
+        "auth.signed_in",
+        actor=user,
+        subject=user,
+        target_type="user",
+        target_id=user.id,
+        details={"method": client.auth_method},
+        client=client,
+    )
+    db.session.commit()
+    return user
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"charte-{purpose}")
+
+
+def _password_fingerprint(user: User) -> str:
+    # Changes as soon as a password is set, which makes every earlier link single-use.
+    return hashlib.sha256((user.password_hash or "none").encode()).hexdigest()[:16]
+
+
+def make_token(user: User, purpose: str) -> str:
+    """A signed token for an invitation or a password reset."""
+    return _serializer(purpose).dumps({"uid": user.id, "fp": _password_fingerprint(user)})
+
+
+def user_for_token(token: str, purpose: str) -> User | None:
+    """Return the user a still-valid, unused token was issued for, else None."""
+    max_age = current_app.config[
+        "INVITATION_MAX_AGE_SECONDS" if purpose == INVITATION else "PASSWORD_RESET_MAX_AGE_SECONDS"
+    ]
+    try:
+        payload = _serializer(purpose).loads(token, max_age=max_age)
+    except (SignatureExpired, BadSignature):
+        return None
+    user = db.session.get(User, payload.get("uid"))
+    if user is None or not user.active or payload.get("fp") != _password_fingerprint(user):
+        return None
+    return user
+
+
+def set_password(user: User, password: str, confirm: str, *, via: str, client: ClientInfo) -> None:
+    """Set a new password from a valid link, which ends every other session."""
+    check_new_password(password, confirm, user)
+    user.set_password(password)
+    audit.record(
+        "auth.password_set",
+        actor=user,
+        subject=user,
+        target_type="user",
+        target_id=user.id,
+        details={"via": via},
+        client=client,
+    )
+    db.session.commit()
+
+
+def send_link(
+    user: User, link: str, purpose: str, *, actor: User | None, client: ClientInfo
+) -> bool:
+    """Mail an invitation or reset link; without mail, log it. Returns True when mailed."""
+    with force_locale(user.locale):
+        if purpose == INVITATION:
+            subject = _("Your Charte account")
+            body = _(
+                "Hello %(name)s,\n\nAn account was created for you on Charte, where you will "
+                "learn and sign the social-media policy. Choose your password here (the link "
+                "can be used once and expires in 7 days):\n\n%(link)s\n",
+                name=user.full_name,
+                link=link,
+            )
+        else:
+            subject = _("Reset your Charte password")
+            body = _(
+                "Hello %(name)s,\n\nSomeone asked to reset your Charte password. If it was you, "
+                "choose a new one here (the link can be used once and expires in one hour):"
+                "\n\n%(link)s\n\nIf it was not you, ignore this message.\n",
+                name=user.full_name,
+                link=link,
+            )
+    mailed = mail_configured()
+    if mailed:
+        send_mail(user.email, subject, body)
+    else:
+        log.warning("Mail is not configured; %s link for %s: %s", purpose, user.email, link)
+    audit.record(
+        "user.invited" if purpose == INVITATION else "auth.reset_link_issued",
+        actor=actor,
+        subject=user,
+        target_type="user",
+        target_id=user.id,
+        details={"mailed": mailed},
+        client=client,
+    )
+    db.session.commit()
+    return mailed
+
+
+def set_active(
+    user: User, active: bool, *, actor: User, client: ClientInfo, details: dict | None = None
+) -> None:
+    """Deactivate (sign-in refused, every session ended) or reactivate an account.
+
+    Nothing the person signed or consented to is touched: evidence outlives the account.
+    """
+    if user.id == actor.id:
+        raise AccountError(_("You cannot deactivate your own account."))
+    if user.active == active:
+        return
+    user.active = active
+    user.deactivated_at = None if active else utcnow()
+    if not active:
+        user.session_token = new_session_token()
+    audit.record(
+        "user.reactivated" if active else "user.deactivated",
+        actor=actor,
+        subject=user,
+        target_type="user",
+        target_id=user.id,
+        details=details,
+        client=client,
+    )
+    db.session.commit()

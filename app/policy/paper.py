@@ -1,0 +1,107 @@
+"""Signatures given on paper: HR records them on the employee's behalf, with the scanned form."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from app.core import audit, codes
+from app.core.client import ClientInfo
+from app.evidence import attachments, personal
+from app.extensions import db
+from app.models.acknowledgement import Acknowledgement
+from app.models.types import utcnow
+from app.models.user import User
+from app.policy import signing, versions
+from app.policy.signing import SigningError
+
+PAPER_METHOD = "paper-recorded-by-hr"
+
+
+def record_signature(
+    person: User,
+    *,
+    version_number: int,
+    locale: str,
+    typed_name: str,
+    paper_reference: str,
+    scan: attachments.Upload,
+    actor: User,
+    client: ClientInfo,
+    now: datetime | None = None,
+) -> Acknowledgement:
+    """Record the person's paper signature of the current version, or raise SigningError.
+
+    The row is marked as recorded on their behalf, by whom, with the form's reference and scan;
+    the name written on the form must match the account, as it must online.
+    """
+    if person.id == actor.id:
+        raise SigningError(_("Sign the policy yourself from the policy page."))
+    current = versions.current_version()
+    if current is None:
+        raise SigningError(_("No version of the policy has been published yet."))
+    if current.version != version_number:
+        raise SigningError(_("A new version of the policy was published. Reload the page."))
+    if signing.find(person, current) is not None:
+        raise SigningError(_("%(name)s has already signed this version.", name=person.full_name))
+    text = next((t for t in current.texts if t.locale == locale), None)
+    if text is None:
+        raise SigningError(_("Choose the language of the text the person signed."), "locale")
+    if signing.normalise_name(typed_name) != signing.normalise_name(person.full_name):
+        raise SigningError(
+            _("The name on the form must be the account's name: %(name)s.", name=person.full_name),
+            "typed_name",
+        )
+    if not paper_reference.strip():
+        raise SigningError(_("The paper form reference is required."), "paper_reference")
+    moment = now or utcnow()
+    attachment = attachments.store(scan, person=person, actor=actor, now=moment)
+    ack = Acknowledgement(
+        user_id=person.id,
+        policy_version_id=current.id,
+        locale=text.locale,
+        text_sha256=text.sha256,
+        statement=signing.statement_for(current.version, text.locale),
+        typed_name=" ".join(typed_name.split())[:200],
+        signed_at=moment,
+        ip=client.ip,
+        user_agent=client.user_agent,
+        auth_method=PAPER_METHOD,
+        code=codes.new_code(),
+        on_behalf=True,
+        recorded_by_id=actor.id,
+        paper_reference=paper_reference.strip()[:200],
+        attachment_id=attachment.id,
+    )
+    personal.seal(ack, signing.personal_fields(ack))
+    ack.mac = signing.compute_mac(ack, current.version)
+    db.session.add(ack)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise SigningError(
+            _("%(name)s has already signed this version.", name=person.full_name)
+        ) from exc
+    audit.record(
+        "policy.signed",
+        actor=actor,
+        subject=person,
+        target_type="acknowledgement",
+        target_id=ack.id,
+        details={
+            "version": current.version,
+            "locale": ack.locale,
+            "text_sha256": ack.text_sha256,
+            "code": ack.code,
+            "mac": ack.mac,
+            "on_behalf": True,
+            "paper_reference": ack.paper_reference,
+            "attachment_sha256": attachment.sha256,
+        },
+        client=client,
+    )
+    db.session.commit()
+    return ack

@@ -1,0 +1,246 @@
+"""Signing the policy: who may sign, the checks before signing, and the evidence recorded."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from app.core import audit, codes, events, settings
+from app.core.client import ClientInfo
+from app.evidence import personal
+from app.extensions import db
+from app.models.acknowledgement import Acknowledgement
+from app.models.policy import PolicyVersion
+from app.models.types import utcnow
+from app.models.user import User
+from app.policy import versions
+
+ALLOW_SIGNING_BEFORE_COMPLETION = settings.register(
+    settings.SettingSpec(
+        "policy.allow_signing_before_completion",
+        "bool",
+        False,
+        _l("Allow signing the policy before the required modules are completed"),
+        _l("Policy"),
+        _l("When ticked, employees may sign without meeting the prerequisites (e.g. modules)."),
+    )
+)
+
+# Each callable returns a translated reason why the user may not sign yet, or None.
+# Other areas append theirs (e.g. "complete the required modules") when the app is built.
+SIGNING_PREREQUISITES: list[Callable[[User], str | None]] = []
+# Called with each new acknowledgement inside its transaction, before the commit (webhook outbox).
+SIGNED_HOOKS: list[Callable[[Acknowledgement], None]] = []
+
+
+class SigningError(ValueError):
+    """The signature was refused; `field` names the form field at fault ("" for the whole form)."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class SignResult:
+    """The acknowledgement and whether this request created it (False: it already existed)."""
+
+    acknowledgement: Acknowledgement
+    created: bool
+
+
+def normalise_name(name: str) -> str:
+    """Compare names ignoring case, accents and extra spaces ("  ÉLODIE  employee" = "Élodie Employée")."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.casefold().split())
+
+
+def statement_for(version: int, locale: str) -> str:
+    """The explicit statement the signer ticks, in the language of the text they read."""
+    with force_locale(locale):
+        return _(
+            "I have read and understood the social-media policy of %(organisation)s, "
+            "version %(version)d, and I undertake to follow it.",
+            organisation=settings.get(settings.ORGANISATION_NAME),
+            version=version,
+        )
+
+
+def blocking_reasons(user: User) -> list[str]:
+    """Why the user may not sign yet (empty when they may)."""
+    if settings.get(ALLOW_SIGNING_BEFORE_COMPLETION):
+        return []
+    return [reason for check in SIGNING_PREREQUISITES if (reason := check(user))]
+
+
+def _timestamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def personal_fields(ack: Acknowledgement) -> dict:
+    """The fields a retention purge blanks (sealed by pii_digest in MAC version 2)."""
+    return {"ip": ack.ip, "user_agent": ack.user_agent, "typed_name": ack.typed_name}
+
+
+def compute_mac(ack: Acknowledgement, version_number: int) -> str:
+    """HMAC-SHA256 over every recorded field, keyed from SECRET_KEY.
+
+    Version 1 (rows signed before on-behalf capture existed) covers the personal values;
+    version 2 covers their salted digest and the on-behalf fields.
+    """
+    fields = {
+        "user_id": ack.user_id,
+        "policy_version_id": ack.policy_version_id,
+        "policy_version": version_number,
+        "locale": ack.locale,
+        "text_sha256": ack.text_sha256,
+        "statement": ack.statement,
+        "signed_at": _timestamp(ack.signed_at),
+        "auth_method": ack.auth_method,
+        "code": ack.code,
+    }
+    if (ack.mac_version or personal.MAC_V1) >= personal.MAC_V2:
+        fields |= {
+            "mac_version": personal.MAC_V2,
+            "pii_digest": ack.pii_digest,
+            "on_behalf": bool(ack.on_behalf),
+            "recorded_by_id": ack.recorded_by_id,
+            "paper_reference": ack.paper_reference,
+            "attachment_id": ack.attachment_id,
+        }
+    else:
+        fields |= personal_fields(ack)
+    payload = audit.canonical_json(fields)
+    return hmac.new(
+        audit.evidence_key("acknowledgement"), payload.encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def intact(ack: Acknowledgement, version_number: int) -> bool:
+    """True when the MAC matches and (version 2) the personal fields match their digest."""
+    if not hmac.compare_digest(compute_mac(ack, version_number), ack.mac):
+        return False
+    if (ack.mac_version or personal.MAC_V1) < personal.MAC_V2:
+        return True
+    return personal.check_personal(ack, personal_fields(ack), personal.purged_user_ids()) is None
+
+
+def find(user: User, version: PolicyVersion) -> Acknowledgement | None:
+    """The user's acknowledgement of this version, if any."""
+    return db.session.scalar(
+        select(Acknowledgement).where(
+            Acknowledgement.user_id == user.id, Acknowledgement.policy_version_id == version.id
+        )
+    )
+
+
+def sign(
+    user: User,
+    *,
+    version_number: int,
+    locale: str,
+    typed_name: str,
+    password: str,
+    client: ClientInfo,
+    now: datetime | None = None,
+) -> SignResult:
+    """Record the user's signature of the current version, or raise SigningError (nothing saved).
+
+    Signing a version already signed records nothing and returns the existing acknowledgement.
+    """
+    reasons = blocking_reasons(user)
+    if reasons:
+        raise SigningError(reasons[0])
+    current = versions.current_version()
+    if current is None:
+        raise SigningError(_("No version of the policy has been published yet."))
+    if current.version != version_number:
+        raise SigningError(
+            _(
+                "A new version of the policy was published while you were reading. Read it and sign again."
+            )
+        )
+    existing = find(user, current)
+    if existing is not None:
+        return SignResult(existing, created=False)
+    text = next((t for t in current.texts if t.locale == locale), None)
+    if text is None:
+        raise SigningError(_("Reload the page and sign again."))
+    if not typed_name.strip() or normalise_name(typed_name) != normalise_name(user.full_name):
+        raise SigningError(
+            _(
+                "Type your full name exactly as it appears on your account: %(name)s.",
+                name=user.full_name,
+            ),
+            "typed_name",
+        )
+    if not user.check_password(password):
+        raise SigningError(_("Your password is incorrect."), "password")
+    ack = Acknowledgement(
+        user_id=user.id,
+        policy_version_id=current.id,
+        locale=text.locale,
+        text_sha256=text.sha256,
+        statement=statement_for(current.version, text.locale),
+        typed_name=" ".join(typed_name.split())[:200],
+        signed_at=now or utcnow(),
+        ip=client.ip,
+        user_agent=client.user_agent,
+        auth_method=client.auth_method,
+        code=codes.new_code(),
+    )
+    personal.seal(ack, personal_fields(ack))
+    ack.mac = compute_mac(ack, current.version)
+    db.session.add(ack)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # A simultaneous request (double click) signed first: keep that one.
+        db.session.rollback()
+        return SignResult(find(user, current), created=False)
+    audit.record(
+        "policy.signed",
+        actor=user,
+        subject=user,
+        target_type="acknowledgement",
+        target_id=ack.id,
+        details={
+            "version": current.version,
+            "locale": ack.locale,
+            "text_sha256": ack.text_sha256,
+            "code": ack.code,
+            "mac": ack.mac,
+        },
+        client=client,
+    )
+    for hook in SIGNED_HOOKS:
+        hook(ack)
+    db.session.commit()
+    events.policy_signed.send(current_app._get_current_object(), user=user, acknowledgement=ack)
+    return SignResult(ack, created=True)
+
+
+def get_for_receipt(ack_id: int) -> Acknowledgement | None:
+    """One acknowledgement with its signer, version and texts loaded."""
+    return db.session.scalar(
+        select(Acknowledgement)
+        .where(Acknowledgement.id == ack_id)
+        .options(
+            selectinload(Acknowledgement.user),
+            selectinload(Acknowledgement.recorded_by),
+            selectinload(Acknowledgement.policy_version).selectinload(PolicyVersion.texts),
+        )
+    )

@@ -1,0 +1,175 @@
+"""Where people stand with the policy: one person's status and history, and the HR overview."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from app.core import paging
+from app.extensions import db
+from app.models.acknowledgement import Acknowledgement
+from app.models.policy import PolicyVersion
+from app.models.user import User
+from app.policy import versions as policy
+
+PER_PAGE = 50
+STATES = ("current", "outdated", "never")
+
+
+@dataclass
+class PolicyStatus:
+    """Where one person stands with the policy, ready for a page."""
+
+    current: PolicyVersion | None
+    history: list[Acknowledgement] = field(default_factory=list)  # newest version first
+    # (version number, summary of changes) of the published versions newer than the one signed
+    changes_since: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def latest(self) -> Acknowledgement | None:
+        return self.history[0] if self.history else None
+
+    @property
+    def state(self) -> str:
+        """unpublished, never, outdated or current."""
+        if self.current is None:
+            return "unpublished"
+        if self.latest is None:
+            return "never"
+        return "current" if self.latest.policy_version_id == self.current.id else "outdated"
+
+
+def status_for(user: User) -> PolicyStatus:
+    """The user's signatures and the current version, with what changed since their last one."""
+    versions = policy.published_versions()
+    history = list(
+        db.session.scalars(
+            select(Acknowledgement)
+            .join(PolicyVersion)
+            .where(Acknowledgement.user_id == user.id)
+            .options(selectinload(Acknowledgement.policy_version).selectinload(PolicyVersion.texts))
+            .order_by(PolicyVersion.version.desc())
+        )
+    )
+    status = PolicyStatus(current=versions[0] if versions else None, history=history)
+    if status.state == "outdated":
+        signed = status.latest.policy_version.version
+        status.changes_since = [
+            (v.version, policy.text_for(v, user.locale).changes)
+            for v in reversed(versions)
+            if v.version > signed
+        ]
+    return status
+
+
+@dataclass(frozen=True)
+class StatusFilter:
+    """What HR typed in the overview's search and filter fields."""
+
+    q: str = ""
+    department: str = ""
+    state: str = ""  # "", current, outdated, never
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    """One person and their latest signature (version number and date), if any."""
+
+    user: User
+    signed_version: int | None
+    signed_at: datetime | None
+    state: str
+    acknowledgement_id: int | None = None
+    on_behalf: bool = False  # given on paper, recorded by HR
+
+
+@dataclass(frozen=True)
+class StatusPage:
+    """One page of the overview."""
+
+    items: list[StatusRow]
+    total: int
+    page: int
+    per_page: int
+    current_version: int | None
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _overview_query(flt: StatusFilter, current: int | None) -> Select:
+    # Latest signed version per person, joined back to that acknowledgement for its date:
+    # one statement however many people and signatures there are.
+    latest = (
+        select(
+            Acknowledgement.user_id.label("user_id"),
+            func.max(PolicyVersion.version).label("version"),
+        )
+        .join(PolicyVersion, PolicyVersion.id == Acknowledgement.policy_version_id)
+        .group_by(Acknowledgement.user_id)
+        .subquery()
+    )
+    signed_version = PolicyVersion.__table__.alias("signed_version")
+    signed = Acknowledgement.__table__.alias("signed")
+    query = (
+        select(User, latest.c.version, signed.c.signed_at, signed.c.id, signed.c.on_behalf)
+        .outerjoin(latest, latest.c.user_id == User.id)
+        .outerjoin(signed_version, signed_version.c.version == latest.c.version)
+        .outerjoin(
+            signed,
+            and_(signed.c.user_id == User.id, signed.c.policy_version_id == signed_version.c.id),
+        )
+        .where(User.active.is_(True))
+    )
+    if flt.q:
+        like = f"%{flt.q.strip().lower()}%"
+        query = query.where(
+            or_(func.lower(User.full_name).like(like), func.lower(User.email).like(like))
+        )
+    if flt.department:
+        query = query.where(User.department == flt.department)
+    if flt.state == "never":
+        query = query.where(latest.c.version.is_(None))
+    elif flt.state == "current" and current is not None:
+        query = query.where(latest.c.version == current)
+    elif flt.state == "outdated" and current is not None:
+        query = query.where(latest.c.version < current)
+    elif flt.state in ("current", "outdated"):
+        query = query.where(False)
+    return query
+
+
+def _state(version: int | None, current: int | None) -> str:
+    if version is None:
+        return "never"
+    return "current" if version == current else "outdated"
+
+
+def overview(flt: StatusFilter, per_page: int = PER_PAGE) -> StatusPage:
+    """Active people with their policy status, sorted by name (three queries)."""
+    current = policy.current_version_number()
+    query = _overview_query(flt, current)
+    total = paging.count_of(query)
+    page = paging.clamp(flt.page, total, per_page)
+    rows = db.session.execute(
+        query.order_by(User.full_name, User.id).offset((page - 1) * per_page).limit(per_page)
+    ).all()
+    items = [
+        StatusRow(
+            user=user,
+            signed_version=version,
+            signed_at=signed_at,
+            state=_state(version, current),
+            acknowledgement_id=ack_id,
+            on_behalf=bool(on_behalf),
+        )
+        for user, version, signed_at, ack_id, on_behalf in rows
+    ]
+    return StatusPage(
+        items=items, total=total, page=page, per_page=per_page, current_version=current
+    )

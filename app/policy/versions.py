@@ -1,0 +1,207 @@
+"""Policy versions: read them from content/policy, render them, publish them into the database."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import nh3
+import yaml
+from flask import current_app
+from flask_babel import gettext as _
+from markdown_it import MarkdownIt
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from app.core import audit, settings
+from app.core.client import ClientInfo
+from app.extensions import db
+from app.models.policy import PolicyText, PolicyVersion
+from app.models.types import utcnow
+from app.models.user import User
+
+_FILE_NAME = re.compile(r"^v(\d+)\.([a-z]{2})\.md$")
+_VARIABLE = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
+_markdown = MarkdownIt("commonmark")
+
+
+class PolicyError(ValueError):
+    """A policy version cannot be read or published; the message is shown to the admin."""
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """One version in one language as read from content/, with variables filled in and rendered."""
+
+    version: int
+    locale: str
+    title: str
+    effective_date: date | None
+    changes: str
+    markdown: str
+    html: str
+
+    @property
+    def sha256(self) -> str:
+        return text_digest(self.html)
+
+
+def text_digest(html: str) -> str:
+    """SHA-256 of the exact rendered text shown to the reader."""
+    return hashlib.sha256(html.encode("utf-8")).hexdigest()
+
+
+def render_markdown(source: str) -> str:
+    """Markdown (CommonMark) to sanitised HTML."""
+    return nh3.clean(_markdown.render(source))
+
+
+def _policy_dir() -> Path:
+    return Path(current_app.config["CONTENT_DIR"]) / "policy"
+
+
+def source_versions() -> dict[int, list[str]]:
+    """Version numbers found in content/policy, each with the locales it has a file for."""
+    found: dict[int, list[str]] = {}
+    directory = _policy_dir()
+    if not directory.is_dir():
+        return found
+    for path in sorted(directory.iterdir()):
+        match = _FILE_NAME.match(path.name)
+        if match:
+            found.setdefault(int(match.group(1)), []).append(match.group(2))
+    return dict(sorted(found.items()))
+
+
+def _fill(text: str, variables: dict[str, str], where: str) -> str:
+    def replace(match: re.Match) -> str:
+        name = match.group(1)
+        if name not in variables:
+            raise PolicyError(
+                _("%(file)s uses an unknown variable: %(name)s", file=where, name=name)
+            )
+        return variables[name]
+
+    return _VARIABLE.sub(replace, text)
+
+
+def read_source(version: int, locale: str) -> SourceText:
+    """Read and render one file of content/policy, or raise PolicyError."""
+    name = f"v{version}.{locale}.md"
+    path = _policy_dir() / name
+    if not path.is_file():
+        raise PolicyError(_("The file %(file)s is missing.", file=name))
+    raw = path.read_text(encoding="utf-8")
+    parts = raw.split("---", 2) if raw.startswith("---") else None
+    try:
+        meta = yaml.safe_load(parts[1]) if parts else None
+    except yaml.YAMLError as exc:
+        raise PolicyError(_("%(file)s has an unreadable header.", file=name)) from exc
+    if not isinstance(meta, dict) or meta.get("version") != version or not meta.get("title"):
+        raise PolicyError(
+            _("%(file)s needs a header with its version number and title.", file=name)
+        )
+    variables = settings.organisation_variables()
+    body = _fill(parts[2].strip() + "\n", variables, name)
+    effective = meta.get("effective_date")
+    return SourceText(
+        version=version,
+        locale=locale,
+        title=_fill(str(meta["title"]), variables, name),
+        effective_date=effective if isinstance(effective, date) else None,
+        changes=_fill(str(meta.get("changes") or ""), variables, name),
+        markdown=body,
+        html=render_markdown(body),
+    )
+
+
+def current_version() -> PolicyVersion | None:
+    """The latest published version (the one everyone must have signed) with its texts, or None."""
+    return db.session.scalar(
+        select(PolicyVersion)
+        .options(selectinload(PolicyVersion.texts))
+        .order_by(PolicyVersion.version.desc())
+        .limit(1)
+    )
+
+
+def current_version_number() -> int | None:
+    """The latest published version number, or None."""
+    return db.session.scalar(select(func.max(PolicyVersion.version)))
+
+
+def published_versions() -> list[PolicyVersion]:
+    """Every published version with its texts, newest first."""
+    return list(
+        db.session.scalars(
+            select(PolicyVersion)
+            .options(selectinload(PolicyVersion.texts), selectinload(PolicyVersion.published_by))
+            .order_by(PolicyVersion.version.desc())
+        )
+    )
+
+
+def text_for(version: PolicyVersion, locale: str) -> PolicyText:
+    """The version's text in this language, else in the default language, else any."""
+    texts = {text.locale: text for text in version.texts}
+    for candidate in (locale, current_app.config["CHARTE_DEFAULT_LOCALE"], *sorted(texts)):
+        if candidate in texts:
+            return texts[candidate]
+    raise PolicyError(f"policy version {version.version} has no text")
+
+
+def publish(version: int, *, actor: User | None, client: ClientInfo) -> PolicyVersion:
+    """Copy a version's texts from content/ into the database and make it the current one.
+
+    Every earlier signature becomes outdated: status is derived from the latest version.
+    """
+    current = current_version_number()
+    if current is not None and version <= current:
+        raise PolicyError(
+            _(
+                "Version %(version)d cannot be published: version %(current)d is already published.",
+                version=version,
+                current=current,
+            )
+        )
+    locales = current_app.config["CHARTE_LOCALES"]
+    sources = [read_source(version, locale) for locale in locales]
+    row = PolicyVersion(
+        version=version,
+        effective_date=sources[0].effective_date,
+        published_at=utcnow(),
+        published_by_id=actor.id if actor else None,
+    )
+    db.session.add(row)
+    db.session.flush()
+    for source in sources:
+        db.session.add(
+            PolicyText(
+                policy_version_id=row.id,
+                locale=source.locale,
+                title=source.title,
+                changes=source.changes,
+                markdown=source.markdown,
+                html=source.html,
+                sha256=source.sha256,
+            )
+        )
+    try:
+        db.session.flush()
+    except IntegrityError as exc:  # another admin published it at the same moment
+        db.session.rollback()
+        raise PolicyError(_("Version %(version)d is already published.", version=version)) from exc
+    audit.record(
+        "policy.published",
+        actor=actor,
+        target_type="policy_version",
+        target_id=version,
+        details={"version": version, "sha256": {s.locale: s.sha256 for s in sources}},
+        client=client,
+    )
+    db.session.commit()
+    return row

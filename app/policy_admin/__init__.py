@@ -1,1 +1,0 @@
-"""Administrators publish new versions of the policy."""

@@ -1,0 +1,1 @@
+"""A person's own data (the Me page, the export), the record of processing, and retention."""

@@ -1,0 +1,124 @@
+"""Evidence privacy settings and the record of processing generated from them and the data model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app.core import settings
+from app.core.client import ClientInfo
+from app.extensions import db
+
+PRIVACY = _l("Privacy")
+STORE_NETWORK_DETAILS = settings.register(
+    settings.SettingSpec(
+        "privacy.store_network_details",
+        "bool",
+        True,
+        _l("Store IP addresses and browsers with evidence"),
+        PRIVACY,
+        _l(
+            "When unticked, new signatures, consent decisions and audit entries record neither "
+            "the IP address nor the browser (the sign-in method is still recorded)."
+        ),
+    )
+)
+RETENTION_YEARS = settings.register(
+    settings.SettingSpec(
+        "privacy.retention_years_after_departure",
+        "int",
+        5,
+        _l("Years records are kept after someone leaves"),
+        PRIVACY,
+        _l(
+            "After this period, `flask retention apply` pseudonymises the person's name, email, "
+            "IP addresses, browsers and typed names; the evidence stays verifiable."
+        ),
+        minimum=1,
+        maximum=30,
+    )
+)
+
+
+def evidence_client(client: ClientInfo) -> ClientInfo:
+    """The client facts to record: without address and browser when the admin turned them off."""
+    if settings.get(STORE_NETWORK_DETAILS):
+        return client
+    return ClientInfo(ip=None, user_agent=None, auth_method=client.auth_method)
+
+
+@dataclass(frozen=True)
+class DataCategory:
+    """One kind of record: what it holds (columns from the model), why, who sees it, how long."""
+
+    name: str
+    table: str
+    columns: list[str]
+    purpose: str
+    recipients: str
+    retention: str
+
+
+def _columns(table: str) -> list[str]:
+    return [column.name for column in db.metadata.tables[table].columns]
+
+
+def processing_record() -> list[DataCategory]:
+    """The record of processing, built from the current settings and the tables' real columns."""
+    years = settings.get(RETENTION_YEARS)
+    kept = _(
+        "Kept while the person works here; %(years)d years after they leave, name, email, IP "
+        "addresses, browsers and typed names are replaced by a pseudonym or blanked.",
+        years=years,
+    )
+    hr = _("HR and administrators of the organisation; the person themselves")
+    rows = [
+        (
+            _("Accounts"),
+            "user",
+            _("Give access to the training and identify who signed or consented."),
+            hr,
+            kept,
+        ),
+        (
+            _("Training progress and quiz answers"),
+            "quiz_attempt",
+            _("Show the person and HR which modules are completed, and prove it."),
+            hr,
+            kept,
+        ),
+        (
+            _("Policy signatures"),
+            "acknowledgement",
+            _("Prove that the person read and accepted an exact version of the policy."),
+            hr + "; " + _("anyone holding a receipt code sees the name, document and date"),
+            kept,
+        ),
+        (
+            _("Image-use consent decisions"),
+            "consent_event",
+            _("Know whose image may be used for which purpose, and prove it (GDPR art. 6(1)(a))."),
+            hr + "; " + _("communications staff see whether an image may be used"),
+            kept,
+        ),
+        (
+            _("Scanned paper forms"),
+            "evidence_attachment",
+            _("Keep the paper form behind a signature or decision recorded by HR."),
+            hr,
+            _("Kept with the record it supports."),
+        ),
+        (
+            _("Audit log"),
+            "audit_event",
+            _("Show who did what and when, and detect any alteration of the evidence."),
+            _("Administrators; auditors"),
+            kept,
+        ),
+    ]
+    return [
+        DataCategory(name, table, _columns(table), purpose, recipients, retention)
+        for name, table, purpose, recipients, retention in rows
+    ]

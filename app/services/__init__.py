@@ -1,1 +1,0 @@
-"""Business rules and transactions; nothing here reads the request or renders templates."""

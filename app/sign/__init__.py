@@ -1,1 +1,0 @@
-"""Employees read and sign the policy, and download their receipts."""

@@ -1,1 +1,0 @@
-"""Single sign-on with OpenID Connect."""

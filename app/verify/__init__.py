@@ -1,1 +1,0 @@
-"""Public verification of receipt and certificate codes."""
