@@ -11,11 +11,38 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app import database  # noqa: F401 - registers the SQLite connection settings
 from app.config import CONFIGS, development_secret_key
+from app.errors import register_error_handlers
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.observability import register_request_logging
+from app.security import register_security_headers
+from app.static_files import register_static_versioning
+
+
+def _domains() -> tuple[Any, ...]:
+    """Each domain package, in the order their init_app run (it orders hook receivers)."""
+    from app import (
+        admin,
+        assignments,
+        certificates,
+        consent,
+        core,
+        demo,
+        evidence,
+        hr_reports,
+        integrations,
+        learn,
+        main,
+        people,
+        policy,
+        privacy,
+    )
+
+    return (core, evidence, people, admin, main, learn, policy, consent, certificates,
+            assignments, hr_reports, privacy, integrations, demo)  # fmt: skip
 
 
 def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> Flask:
-    """Build the app: config → extensions → blueprints → error pages → CLI."""
+    """Build the app: config → extensions → each domain's init_app → error pages, headers, logs."""
     app = Flask(__name__, instance_relative_config=False)
     env = env or os.environ.get("CHARTE_ENV", "development")
     app.config.from_object(CONFIGS[env])
@@ -38,72 +65,13 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     limiter.init_app(app)
     _configure_login()
 
-    from app.admin.routes import bp as admin_bp
-    from app.assignments.reminder_routes import bp as reminders_bp
-    from app.assignments.routes import bp as assignments_bp
-    from app.certificates.routes import bp as certificates_bp
-    from app.consent.admin_routes import bp as consent_admin_bp
-    from app.consent.hr_routes import bp as consent_hr_bp
-    from app.consent.routes import bp as consent_bp
-    from app.evidence.routes import bp as verify_bp
-    from app.hr_reports.routes import bp as hr_reports_bp
-    from app.integrations.api.routes import bp as api_bp
-    from app.integrations.routes import bp as integrations_bp
-    from app.learn.admin_routes import bp as learn_admin_bp
-    from app.learn.routes import bp as learn_bp
-    from app.main.routes import bp as main_bp
-    from app.people.auth_routes import bp as auth_bp
-    from app.people.hr_routes import bp as hr_bp
-    from app.people.oidc import init_oidc
-    from app.people.sso_routes import bp as sso_bp
-    from app.policy.admin_routes import bp as policy_admin_bp
-    from app.policy.hr_routes import bp as hr_policy_bp
-    from app.policy.paper_routes import bp as on_behalf_bp
-    from app.policy.routes import bp as sign_bp
-    from app.privacy.admin_routes import bp as privacy_admin_bp
-    from app.privacy.routes import bp as me_bp
-
-    app.register_blueprint(main_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(hr_bp)
-    app.register_blueprint(hr_reports_bp)
-    app.register_blueprint(admin_bp)
-    app.register_blueprint(learn_bp)
-    app.register_blueprint(learn_admin_bp)
-    app.register_blueprint(sso_bp)
-    app.register_blueprint(sign_bp)
-    app.register_blueprint(verify_bp)
-    app.register_blueprint(policy_admin_bp)
-    app.register_blueprint(hr_policy_bp)
-    init_oidc(app)
-    app.register_blueprint(consent_bp)
-    app.register_blueprint(consent_hr_bp)
-    app.register_blueprint(consent_admin_bp)
-    app.register_blueprint(assignments_bp)
-    app.register_blueprint(reminders_bp)
-    app.register_blueprint(api_bp)
-    app.register_blueprint(integrations_bp)
-    app.register_blueprint(certificates_bp)
-    app.register_blueprint(me_bp)
-    app.register_blueprint(on_behalf_bp)
-    app.register_blueprint(privacy_admin_bp)
-
-    from app.errors import register_error_handlers
-    from app.observability import register_request_logging
-    from app.security import register_security_headers
-    from app.static_files import register_static_versioning
-    from app.wiring import connect_areas
-
-    connect_areas()
+    for domain in _domains():
+        domain.init_app(app)
 
     register_error_handlers(app)
     register_security_headers(app)
     register_request_logging(app)
     register_static_versioning(app)
-
-    from app.cli import register_cli
-
-    register_cli(app)
 
     @app.context_processor
     def inject_globals() -> dict[str, Any]:

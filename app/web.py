@@ -8,7 +8,7 @@ from flask import current_app, request, url_for
 
 from app.core.client import ClientInfo
 from app.evidence import attachments
-from app.privacy.processing import evidence_client
+from app.evidence.network import evidence_client
 
 
 def client_info(auth_method: str = "password") -> ClientInfo:

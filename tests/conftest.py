@@ -247,8 +247,9 @@ def oidc_provider():
 
 
 @pytest.fixture
-def no_signing_prerequisites(monkeypatch):
+def no_signing_prerequisites(app):
     """Signing tests about the evidence itself: the programme gate is tested on its own."""
-    from app.policy import signing
+    from app.core import hooks
 
-    monkeypatch.setattr(signing, "SIGNING_PREREQUISITES", [])
+    with hooks.signing_prerequisites.override(app, []):
+        yield

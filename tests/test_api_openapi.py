@@ -13,9 +13,9 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 from werkzeug.serving import make_server
 
+from app.certificates import register as certificate_register
 from app.consent import texts
 from app.core.client import ClientInfo
-from app.integrations.api import sources
 from app.models.types import utcnow
 from tests.api_helpers import bearer, issue
 
@@ -42,16 +42,18 @@ def test_every_api_route_is_documented_and_nothing_else(app, client):
 def live_api(app, admin, monkeypatch):
     """The app served by werkzeug on a free loopback port, with an all-scopes token.
 
-    Certificates come from a wired source here (unwired, the route answers 501 by design).
+    Certificates come from a stand-in list here (the real query is tested with the API status).
     """
     app.config["API_RATE_LIMIT"] = "100000 per minute"
     records = [
-        sources.CertificateRecord(i, f"CODE{i}", admin.email, None, "Programme", "valid", utcnow())
+        certificate_register.CertificateRecord(
+            i, f"CODE{i}", admin.email, None, "Programme", "valid", utcnow()
+        )
         for i in range(1, 6)
     ]
     monkeypatch.setattr(
-        sources,
-        "CERTIFICATE_SOURCE",
+        certificate_register,
+        "records_after",
         lambda after, limit: [r for r in records if r.id > after][:limit],
     )
     texts.sync_from_files(actor=None, client=ClientInfo.system())

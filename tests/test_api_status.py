@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from app.certificates import register as certificate_register
 from app.consent import texts
 from app.core.client import ClientInfo
 from app.extensions import db
-from app.integrations.api import sources
 from app.models.audit import AuditEvent
 from app.models.publication import PublicationCheck, PublicationCheckPerson
 from app.models.types import utcnow
@@ -115,21 +115,18 @@ def test_consent_check_refuses_unknown_people_and_records_nothing(client, admin,
     )
 
 
-def test_certificates_are_501_until_a_source_is_wired(client, admin, monkeypatch):
+def test_certificates_are_listed_by_id_with_a_cursor(client, admin, monkeypatch):
     token = issue(admin)
-    monkeypatch.setattr(sources, "CERTIFICATE_SOURCE", None)
-    missing = client.get("/api/v1/certificates", headers=bearer(token))
-    assert missing.status_code == 501 and missing.mimetype == "application/problem+json"
     issued = utcnow()
     records = [
-        sources.CertificateRecord(
+        certificate_register.CertificateRecord(
             i, f"CODE{i}", "a@example.com", None, "Programme", "valid", issued
         )
         for i in range(1, 4)
     ]
     monkeypatch.setattr(
-        sources,
-        "CERTIFICATE_SOURCE",
+        certificate_register,
+        "records_after",
         lambda after, limit: [r for r in records if r.id > after][:limit],
     )
     first = client.get("/api/v1/certificates?limit=2", headers=bearer(token)).get_json()

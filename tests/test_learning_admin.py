@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.core import events
+from app.core import hooks
 from app.extensions import db
 from app.learn import progress
 from app.models.audit import AuditEvent
@@ -76,27 +76,25 @@ def test_hr_sees_who_completed_an_older_version(app, client, auth, employee, hr)
     assert "1 person" in page and employee.full_name in page
 
 
-def test_programme_status_and_signals(client, auth, employee, other_employee, count_queries):
+def test_programme_status_and_hooks(app, client, auth, employee, other_employee, count_queries):
     received = []
     finished = []
 
-    def on_module(sender, user, completion):
+    def on_module(user, completion):
         received.append((user.id, completion.module_slug))
 
-    def on_programme(sender, user, completion, completed_at):
+    def on_programme(user, completion, completed_at):
         finished.append((user.id, completed_at))
 
-    events.module_completed.connect(on_module)
-    events.programme_completed.connect(on_programme)
-    try:
+    with (
+        hooks.module_completed.override(app, [on_module]),
+        hooks.programme_completed.override(app, [on_programme]),
+    ):
         auth.login(employee.email)
         required = [p.module.slug for p in progress.placed_modules() if p.required]
         for slug in required:
             assert not progress.required_modules_completed(employee)
             submit(client, read_all_steps(client, slug), answers_for(slug))
-    finally:
-        events.module_completed.disconnect(on_module)
-        events.programme_completed.disconnect(on_programme)
     assert received == [(employee.id, slug) for slug in required]
     assert progress.required_modules_completed(employee)
     assert len(finished) == 1 and finished[0][0] == employee.id

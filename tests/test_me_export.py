@@ -11,6 +11,7 @@ import jsonschema
 import pytest
 from pypdf import PdfReader
 
+from app.core import hooks
 from app.extensions import db
 from app.models.audit import AuditEvent
 from app.privacy import export
@@ -90,15 +91,15 @@ def test_export_needs_sign_in(client):
     assert client.post("/me/export").status_code in (302, 400)
 
 
-def test_export_sections_are_pluggable(client, auth, employee, monkeypatch):
+def test_export_sections_are_pluggable(app, client, auth, employee):
     def certificates(user, ctx):
         return export.ExportPart(
             "certificates", [{"code": "X"}], [("certificates/x.pdf", b"%PDF-")]
         )
 
-    monkeypatch.setattr(export, "EXPORT_SECTIONS", [*export.EXPORT_SECTIONS, certificates])
-    auth.login(employee.email)
-    archive = _export(client)
+    with hooks.export_sections.override(app, [certificates]):
+        auth.login(employee.email)
+        archive = _export(client)
     document = json.loads(archive.read("charte-export.json"))
     jsonschema.validate(document, SCHEMA)
     assert document["certificates"] == [{"code": "X"}]

@@ -128,15 +128,16 @@ def test_password_change_without_csrf_is_refused(client, auth, employee):
     assert employee.check_password(PASSWORD)
 
 
-def test_me_sections_are_pluggable(client, auth, employee, monkeypatch):
+def test_me_sections_are_pluggable(app, client, auth, employee):
+    from app.core import hooks
     from app.privacy import me_page
 
     def certificates(user, ctx):
         return me_page.MeSection("certificates", "My certificates", "me/_signatures.html", [])
 
-    monkeypatch.setattr(me_page, "ME_SECTIONS", [*me_page.ME_SECTIONS, certificates])
-    auth.login(employee.email)
-    page = client.get("/me").get_data(as_text=True)
+    with hooks.me_sections.override(app, [certificates]):
+        auth.login(employee.email)
+        page = client.get("/me").get_data(as_text=True)
     assert 'id="section-certificates">My certificates</h2>' in page
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError
 
 from app.core import audit, settings
 from app.core.client import ClientInfo
-from app.evidence import personal
+from app.evidence import network, personal
 from app.extensions import db
 from app.models.acknowledgement import Acknowledgement
 from app.models.audit import AuditEvent
@@ -18,7 +18,6 @@ from app.models.consent import ConsentEvent
 from app.models.privacy import RetentionPurge
 from app.models.user import User
 from app.people import accounts
-from app.privacy import processing
 from tests.conftest import BACKEND
 from tests.policy_helpers import publish, sign_form
 from tests.privacy_helpers import with_records
@@ -57,7 +56,7 @@ def test_network_details_are_not_stored_when_turned_off(
     client, auth, employee, admin, no_signing_prerequisites
 ):
     settings.update(
-        {processing.STORE_NETWORK_DETAILS.key: False}, actor=admin, client=ClientInfo.system()
+        {network.STORE_NETWORK_DETAILS.key: False}, actor=admin, client=ClientInfo.system()
     )
     publish(1)
     auth.login(employee.email)

@@ -17,7 +17,7 @@ def _form(**overrides):
             if isinstance(v := settings.get(spec), list)
             else ("on" if v is True else ("" if v is False else str(v)))
         )
-        for key, spec in settings.REGISTRY.items()
+        for key, spec in settings.declared().items()
     }
     values.update(overrides)
     return values

@@ -7,7 +7,7 @@ import hmac
 import pytest
 from sqlalchemy import func, select
 
-from app.core import settings
+from app.core import hooks, settings
 from app.core.client import ClientInfo
 from app.extensions import db
 from app.models.acknowledgement import Acknowledgement
@@ -151,9 +151,8 @@ def modules_prerequisite(app):
     def check(user):
         return "Complete the required modules first."
 
-    signing.SIGNING_PREREQUISITES.append(check)
-    yield check
-    signing.SIGNING_PREREQUISITES.remove(check)
+    with hooks.signing_prerequisites.override(app, [check]):
+        yield check
 
 
 def test_prerequisites_block_signing(client, auth, employee, v1, modules_prerequisite):

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select, text
 
+from app.core import hooks
 from app.core.client import ClientInfo
 from app.core.codes import format_code
 from app.evidence import verification
@@ -115,16 +116,13 @@ def test_other_documents_register_their_own_lookup(client, app):
             issued_at=datetime(2026, 1, 1, tzinfo=UTC),
         )
 
-    verification.VERIFIERS.append(certificates)
-    try:
+    with hooks.code_lookups.override(app, [*hooks.code_lookups.receivers(app), certificates]):
         response = client.get("/verify/cert-0000-0000-0000-0000")
         assert response.status_code == 200
         assert "This document was revoked" in response.get_data(as_text=True)
         assert client.get("/verify/CERT0000000000000000?format=json").get_json()["status"] == (
             "revoked"
         )
-    finally:
-        verification.VERIFIERS.remove(certificates)
 
 
 def test_receipt_lookup_is_one_of_the_verifiers(app, receipt_code):

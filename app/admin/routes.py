@@ -16,12 +16,12 @@ from app.people import roles as roles_service
 from app.permissions import role_labels, role_required
 from app.web import client_info
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp = Blueprint("admin", __name__)
 
 
 def _sections() -> dict[str, list[settings.SettingSpec]]:
     grouped: dict[str, list[settings.SettingSpec]] = defaultdict(list)
-    for spec in settings.REGISTRY.values():
+    for spec in settings.declared().values():
         grouped[str(spec.section)].append(spec)
     return dict(grouped)
 
@@ -38,10 +38,10 @@ def settings_page():
     """Every instance setting, grouped by area; a change is saved only if every value is valid."""
     form = FlaskForm()
     errors: dict[str, str] = {}
-    values = {key: _display(spec, settings.get(spec)) for key, spec in settings.REGISTRY.items()}
+    values = {key: _display(spec, settings.get(spec)) for key, spec in settings.declared().items()}
     if form.validate_on_submit():
         parsed = {}
-        for key, spec in settings.REGISTRY.items():
+        for key, spec in settings.declared().items():
             raw = request.form.get(key)
             values[key] = raw or ""
             try:

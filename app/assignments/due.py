@@ -29,17 +29,15 @@ from app.models.user import User
 from app.policy import versions
 
 DUE_SOON_DAYS = 7
-PROGRAMME_DUE_DAYS = settings.register(
-    settings.SettingSpec(
-        "assignments.programme_due_days",
-        "int",
-        14,
-        _l("Days to complete the programme and sign the policy"),
-        _l("Assignments"),
-        _l("Counted from the start date (or, for a new policy version, from its publication)."),
-        minimum=1,
-        maximum=365,
-    )
+PROGRAMME_DUE_DAYS = settings.SettingSpec(
+    "assignments.programme_due_days",
+    "int",
+    14,
+    _l("Days to complete the programme and sign the policy"),
+    _l("Assignments"),
+    _l("Counted from the start date (or, for a new policy version, from its publication)."),
+    minimum=1,
+    maximum=365,
 )
 
 

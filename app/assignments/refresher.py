@@ -24,19 +24,17 @@ from app.learn.progress import ProgrammeStatus
 from app.models.learning import QuizAttempt
 from app.models.user import User
 
-REFRESHER_MONTHS = settings.register(
-    settings.SettingSpec(
-        "assignments.refresher_months",
-        "int",
-        0,
-        _l("Refresher: months after completing the programme"),
-        _l("Assignments"),
-        _l(
-            "The programme becomes due again this many months after a person completed it (0: no refresher)."
-        ),
-        minimum=0,
-        maximum=120,
-    )
+REFRESHER_MONTHS = settings.SettingSpec(
+    "assignments.refresher_months",
+    "int",
+    0,
+    _l("Refresher: months after completing the programme"),
+    _l("Assignments"),
+    _l(
+        "The programme becomes due again this many months after a person completed it (0: no refresher)."
+    ),
+    minimum=0,
+    maximum=120,
 )
 
 

@@ -15,7 +15,7 @@ from app.people import directory
 from app.permissions import HR_READERS, role_required
 from app.web import client_info
 
-bp = Blueprint("reminders", __name__, url_prefix="/hr/reminders")
+bp = Blueprint("reminders", __name__)
 
 
 def _filters() -> tuple[str, bool]:

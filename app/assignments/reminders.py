@@ -32,17 +32,15 @@ from app.models.reminder import ReminderSent
 from app.models.types import utcnow
 from app.models.user import User
 
-MIN_INTERVAL = settings.register(
-    settings.SettingSpec(
-        "reminders.min_interval_days",
-        "int",
-        7,
-        _l("Days between two reminders to the same person"),
-        _l("Reminders"),
-        _l("Nobody receives a reminder if they received one within this many days."),
-        minimum=1,
-        maximum=365,
-    )
+MIN_INTERVAL = settings.SettingSpec(
+    "reminders.min_interval_days",
+    "int",
+    7,
+    _l("Days between two reminders to the same person"),
+    _l("Reminders"),
+    _l("Nobody receives a reminder if they received one within this many days."),
+    minimum=1,
+    maximum=365,
 )
 PREVIEW_LIMIT = 200
 

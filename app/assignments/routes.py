@@ -14,7 +14,7 @@ from app.people import directory
 from app.permissions import HR_READERS, role_required
 from app.web import client_info
 
-bp = Blueprint("assignments", __name__, url_prefix="/hr/assignments")
+bp = Blueprint("assignments", __name__)
 
 
 def _form() -> tuple[AssignmentForm, list, str]:

@@ -22,18 +22,16 @@ from app.pdf.certificate import CertificateDocument, CertificateLabels, render_c
 
 log = logging.getLogger(__name__)
 
-LOGO_PATH = settings.register(
-    settings.SettingSpec(
-        "certificates.logo_path",
-        "text",
-        "",
-        _l("Logo on certificates"),
-        _l("Certificates"),
-        _l(
-            "Path on the server to a PNG or JPEG file printed on certificates. Leave empty for "
-            "no logo; a file that cannot be read is ignored (and noted in the server log)."
-        ),
-    )
+LOGO_PATH = settings.SettingSpec(
+    "certificates.logo_path",
+    "text",
+    "",
+    _l("Logo on certificates"),
+    _l("Certificates"),
+    _l(
+        "Path on the server to a PNG or JPEG file printed on certificates. Leave empty for "
+        "no logo; a file that cannot be read is ignored (and noted in the server log)."
+    ),
 )
 _IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
 EXPORT_BATCH = 50  # certificates loaded per query while streaming a ZIP

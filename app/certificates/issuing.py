@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from datetime import datetime
 
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from app.core import audit, codes
+from app.core import audit, codes, hooks
 from app.core.client import ClientInfo
 from app.evidence.verification import VerificationResult
 from app.extensions import db
@@ -145,6 +145,21 @@ def issue_programme_if_due(user: User, now: datetime | None = None) -> Certifica
     )
 
 
+def on_module_completed(*, user: User, completion: ModuleCompletion, **_: object) -> None:
+    """`hooks.module_completed`: the module's certificate."""
+    issue_for_module(user, completion)
+
+
+def on_programme_progress(*, user: User, **_: object) -> None:
+    """`hooks.programme_completed`: the programme certificate, if the policy is signed too."""
+    issue_programme_if_due(user)
+
+
+def on_policy_signed(user: User, acknowledgement: object) -> None:
+    """`hooks.after_policy_signed` (online or on paper): the programme certificate, if due."""
+    issue_programme_if_due(user)
+
+
 def get(certificate_id: int) -> Certificate | None:
     """One certificate with its holder and revocation loaded."""
     return db.session.scalar(
@@ -167,10 +182,6 @@ def for_user(user: User) -> list[Certificate]:
             .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
         )
     )
-
-
-# Called inside the revocation's transaction, before its commit (see app/wiring.py).
-REVOKED_HOOKS: list[Callable[[Certificate, CertificateRevocation], None]] = []
 
 
 def revoke(
@@ -208,14 +219,13 @@ def revoke(
         details={"code": certificate.code, "reason": revocation.reason},
         client=client,
     )
-    for hook in REVOKED_HOOKS:  # e.g. the webhook outbox, written in this same transaction
-        hook(certificate, revocation)
+    hooks.certificate_revoked.emit(certificate, revocation)  # e.g. the webhook outbox
     db.session.commit()
     return revocation
 
 
 def lookup(code: str) -> VerificationResult | None:
-    """The public verification result for a certificate code (registered from app.wiring)."""
+    """The public verification result for a certificate code (a `hooks.code_lookups` receiver)."""
     certificate = db.session.scalar(
         select(Certificate)
         .where(Certificate.code == code)
@@ -231,4 +241,5 @@ def lookup(code: str) -> VerificationResult | None:
         title=certificate.title(str(get_locale())),
         issued_at=certificate.issued_at,
         revoked_at=revocation.revoked_at if revocation else None,
+        kind_label=_l("Certificate of completion"),
     )

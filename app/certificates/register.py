@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import datetime
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, selectinload
 
 from app.core import audit, paging
 from app.core.client import ClientInfo
@@ -124,3 +125,41 @@ def start_export(flt: CertificateFilter, *, actor: User, client: ClientInfo) -> 
     )
     db.session.commit()
     return ids
+
+
+@dataclass(frozen=True)
+class CertificateRecord:
+    """One certificate as the REST API lists it (ids ascending: the cursor is the id)."""
+
+    id: int
+    code: str
+    employee_email: str
+    employee_external_id: str | None
+    title: str
+    status: str  # "valid" or "revoked"
+    issued_at: datetime
+    revoked_at: datetime | None = None
+
+
+def records_after(after_id: int, limit: int) -> list[CertificateRecord]:
+    """Certificates with id > after_id, ascending, at most `limit`, holders loaded (the API)."""
+    rows = db.session.scalars(
+        select(Certificate)
+        .where(Certificate.id > after_id)
+        .options(selectinload(Certificate.user), selectinload(Certificate.revocation))
+        .order_by(Certificate.id)
+        .limit(limit)
+    )
+    return [
+        CertificateRecord(
+            id=row.id,
+            code=row.code,
+            employee_email=row.user.email,
+            employee_external_id=row.user.external_id,
+            title=row.title_en,
+            status="revoked" if row.revocation else "valid",
+            issued_at=row.issued_at,
+            revoked_at=row.revocation.revoked_at if row.revocation else None,
+        )
+        for row in rows
+    ]

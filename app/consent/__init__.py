@@ -1,1 +1,23 @@
-"""The employee's "My image" pages: decide, review history, download receipts."""
+"""Image-use consent: decisions per purpose and medium, texts, receipts, register, publication checks."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Consent pages for employees, HR and admins; `flask consent`; withdrawals flag publications."""
+    from app.consent import evidence, publication
+    from app.consent.admin_routes import bp as admin_bp
+    from app.consent.cli import consent_cli
+    from app.consent.hr_routes import bp as hr_bp
+    from app.consent.routes import bp
+    from app.core import hooks, settings
+
+    app.register_blueprint(bp)
+    app.register_blueprint(hr_bp, url_prefix="/hr/consent")
+    app.register_blueprint(admin_bp, url_prefix="/admin/consent")
+    app.cli.add_command(consent_cli)
+    settings.declare(app, publication.REVIEW_EMAIL)
+    hooks.evidence_checks.subscribe(app, evidence.verify_events)
+    hooks.after_consent_decided.subscribe(app, publication.notify_withdrawal)

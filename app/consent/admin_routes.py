@@ -15,7 +15,7 @@ from app.models.user import Role
 from app.permissions import role_required
 from app.web import client_info
 
-bp = Blueprint("consent_admin", __name__, url_prefix="/admin/consent")
+bp = Blueprint("consent_admin", __name__)
 
 
 @bp.route("")

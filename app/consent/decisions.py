@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import calendar
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -13,7 +13,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
 from app.consent.evidence import event_mac, personal_fields
-from app.core import audit, codes
+from app.core import audit, codes, hooks
 from app.core.client import ClientInfo
 from app.evidence import attachments, personal
 from app.extensions import db
@@ -80,13 +80,6 @@ def add_months(start: date, months: int) -> date:
     month_index = start.month - 1 + months
     year, month = start.year + month_index // 12, month_index % 12 + 1
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
-
-
-# Called after each recorded decision (previous state, new event); publication reviews register.
-DECISION_LISTENERS: list[Callable[[ConsentState, ConsentEvent], None]] = []
-# Called with the same arguments inside the decision's transaction, before the commit, for
-# whatever must be saved with it or not at all (the webhook outbox).
-DECISION_HOOKS: list[Callable[[ConsentState, ConsentEvent], None]] = []
 
 
 def latest_events_query(user_ids: Iterable[int] | None = None) -> Select:
@@ -271,11 +264,9 @@ def record_decision(
         },
         client=client,
     )
-    for hook in DECISION_HOOKS:
-        hook(previous, event)
+    hooks.consent_decided.emit(previous, event)  # e.g. the webhook outbox, committed with it
     db.session.commit()
-    for listener in DECISION_LISTENERS:
-        listener(previous, event)
+    hooks.after_consent_decided.emit(previous, event)  # e.g. publication reviews on withdrawal
     return event
 
 

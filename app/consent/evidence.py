@@ -102,6 +102,3 @@ def verify_events(report: audit.VerificationReport, batch: int = 2000) -> None:
         last_id = rows[-1].id
         db.session.expunge_all()
     report.checked["consent events"] = count
-
-
-audit.EVIDENCE_VERIFIERS.append(verify_events)

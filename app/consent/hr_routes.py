@@ -30,7 +30,7 @@ from app.people import directory
 from app.permissions import role_required
 from app.web import client_info, read_scan
 
-bp = Blueprint("consent_hr", __name__, url_prefix="/hr/consent")
+bp = Blueprint("consent_hr", __name__)
 
 # Who may see and act on everyone's consent (admin holds HR's rights). Communications checks
 # consent before publishing; it never sees training scores (no other HR page admits it).

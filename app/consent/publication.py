@@ -28,15 +28,13 @@ from app.models.user import Role, User
 log = logging.getLogger(__name__)
 SEARCH_LIMIT = 30
 
-REVIEW_EMAIL = settings.register(
-    settings.SettingSpec(
-        "consent.review_email",
-        "email",
-        "",
-        _l("Address told when someone withdraws consent behind a checked publication"),
-        _l("Image consent"),
-        _l("Leave empty to write to every HR account."),
-    )
+REVIEW_EMAIL = settings.SettingSpec(
+    "consent.review_email",
+    "email",
+    "",
+    _l("Address told when someone withdraws consent behind a checked publication"),
+    _l("Image consent"),
+    _l("Leave empty to write to every HR account."),
 )
 
 
@@ -309,6 +307,3 @@ def notify_withdrawal(previous: decisions.ConsentState, event: ConsentEvent) -> 
             send_mail(address, subject, body)
         except OSError:  # the decision is recorded; a mail failure must not undo it
             log.exception("Could not mail the consent withdrawal to %s", address)
-
-
-decisions.DECISION_LISTENERS.append(notify_withdrawal)

@@ -1,1 +1,19 @@
 """Shared services with no domain knowledge: hooks, audit log, settings, codes, mail, paging."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """The organisation's settings, used by every area."""
+    from app.core import settings
+
+    settings.declare(
+        app,
+        settings.ORGANISATION_NAME,
+        settings.COMMUNICATIONS_CONTACT,
+        settings.ESCALATION_EMAIL,
+        settings.OFFICIAL_ACCOUNTS,
+        settings.APPROVED_PLATFORMS,
+    )

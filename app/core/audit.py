@@ -6,13 +6,14 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select, text
 
+from app.core import hooks
 from app.core.client import ClientInfo
 from app.extensions import db
 from app.models.audit import GENESIS_HASH, AuditEvent
@@ -169,13 +170,9 @@ def verify_chain(report: VerificationReport) -> None:
         report.problems.append(f"audit log holds {total} rows but the chain links only {count}")
 
 
-# Other evidence tables register a verifier here (e.g. acknowledgement MACs).
-EVIDENCE_VERIFIERS: list[Callable[[VerificationReport], None]] = [verify_chain]
-
-
 def verify_all() -> VerificationReport:
-    """Run every registered evidence verifier."""
+    """Check the chain, then every evidence check subscribed to `hooks.evidence_checks`."""
     report = VerificationReport()
-    for verifier in EVIDENCE_VERIFIERS:
-        verifier(report)
+    verify_chain(report)
+    hooks.evidence_checks.emit(report)
     return report

@@ -1,12 +1,14 @@
 """Typed instance settings: each area declares its own, the admin page lists them all.
 
-Declare a setting next to the code that uses it:
+Define a setting next to the code that uses it:
 
-    ALLOW_EARLY = settings.register(settings.SettingSpec(
+    ALLOW_EARLY = settings.SettingSpec(
         key="signing.allow_before_completion", kind="bool", default=False,
-        label=_l("Allow signing before the required modules are completed"), section=_l("Policy")))
+        label=_l("Allow signing before the required modules are completed"), section=_l("Policy"))
 
-and read it with `settings.get(ALLOW_EARLY)` (one query per request for all settings, cached on g).
+declare it from the area's `init_app` with `settings.declare(app, ALLOW_EARLY)` (the admin page
+lists what is declared on the app), and read it with `settings.get(ALLOW_EARLY)` (one query per
+request for all settings, cached on g).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, g, has_app_context
+from flask import Flask, current_app, g, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -46,13 +48,19 @@ class SettingSpec:
             raise ValueError(f"unknown setting kind {self.kind}")
 
 
-REGISTRY: dict[str, SettingSpec] = {}
+EXTENSION_KEY = "charte.settings"
 
 
-def register(spec: SettingSpec) -> SettingSpec:
-    """Declare a setting (idempotent for the same key)."""
-    REGISTRY[spec.key] = spec
-    return spec
+def declare(app: Flask, *specs: SettingSpec) -> None:
+    """Make settings editable on the admin page of this app (idempotent for the same key)."""
+    declared_on_app = app.extensions.setdefault(EXTENSION_KEY, {})
+    for spec in specs:
+        declared_on_app[spec.key] = spec
+
+
+def declared() -> dict[str, SettingSpec]:
+    """Every setting the current app's areas declared, by key, in declaration order."""
+    return current_app.extensions.get(EXTENSION_KEY, {})
 
 
 class SettingError(ValueError):
@@ -126,7 +134,7 @@ def update(values: dict[str, Any], *, actor: User, client: ClientInfo) -> list[s
     changed = []
     current = _stored()
     for key, value in values.items():
-        spec = REGISTRY[key]
+        spec = declared()[key]
         before = current[key] if key in current else get(spec)
         if before == value:
             continue
@@ -152,53 +160,43 @@ def update(values: dict[str, Any], *, actor: User, client: ClientInfo) -> list[s
 
 
 ORGANISATION = _l("Organisation")
-ORGANISATION_NAME = register(
-    SettingSpec(
-        "organisation.name",
-        "text",
-        lambda: current_app.config["CHARTE_ORGANISATION_NAME"],
-        _l("Organisation name"),
-        ORGANISATION,
-        _l("Shown in the modules, the policy, certificates and receipts."),
-    )
+ORGANISATION_NAME = SettingSpec(
+    "organisation.name",
+    "text",
+    lambda: current_app.config["CHARTE_ORGANISATION_NAME"],
+    _l("Organisation name"),
+    ORGANISATION,
+    _l("Shown in the modules, the policy, certificates and receipts."),
 )
-COMMUNICATIONS_CONTACT = register(
-    SettingSpec(
-        "organisation.communications_contact",
-        "text",
-        "l’équipe communication (communication@example.com)",
-        _l("Communications contact"),
-        ORGANISATION,
-        _l("Who employees ask before speaking about the organisation online."),
-    )
+COMMUNICATIONS_CONTACT = SettingSpec(
+    "organisation.communications_contact",
+    "text",
+    "l’équipe communication (communication@example.com)",
+    _l("Communications contact"),
+    ORGANISATION,
+    _l("Who employees ask before speaking about the organisation online."),
 )
-ESCALATION_EMAIL = register(
-    SettingSpec(
-        "organisation.escalation_email",
-        "email",
-        "alerte@example.com",
-        _l("Escalation address"),
-        ORGANISATION,
-        _l("Where employees report a crisis, a threat or a leak."),
-    )
+ESCALATION_EMAIL = SettingSpec(
+    "organisation.escalation_email",
+    "email",
+    "alerte@example.com",
+    _l("Escalation address"),
+    ORGANISATION,
+    _l("Where employees report a crisis, a threat or a leak."),
 )
-OFFICIAL_ACCOUNTS = register(
-    SettingSpec(
-        "organisation.official_accounts",
-        "list",
-        ["LinkedIn : Charte Demo SA", "Instagram : @chartedemo"],
-        _l("Official accounts"),
-        ORGANISATION,
-        _l("One per line."),
-    )
+OFFICIAL_ACCOUNTS = SettingSpec(
+    "organisation.official_accounts",
+    "list",
+    ["LinkedIn : Charte Demo SA", "Instagram : @chartedemo"],
+    _l("Official accounts"),
+    ORGANISATION,
+    _l("One per line."),
 )
-APPROVED_PLATFORMS = register(
-    SettingSpec(
-        "organisation.approved_platforms",
-        "list",
-        ["LinkedIn", "Instagram", "YouTube"],
-        _l("Approved platforms"),
-        ORGANISATION,
-        _l("One per line."),
-    )
+APPROVED_PLATFORMS = SettingSpec(
+    "organisation.approved_platforms",
+    "list",
+    ["LinkedIn", "Instagram", "YouTube"],
+    _l("Approved platforms"),
+    ORGANISATION,
+    _l("One per line."),
 )

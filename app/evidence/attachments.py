@@ -182,7 +182,3 @@ def verify_attachments(report: audit.VerificationReport, batch: int = 100) -> No
         last_id = rows[-1].id
         db.session.expunge_all()
     report.checked["attachments"] = count
-
-
-if verify_attachments not in audit.EVIDENCE_VERIFIERS:
-    audit.EVIDENCE_VERIFIERS.append(verify_attachments)

@@ -7,9 +7,8 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from app.core.codes import format_code, normalise_code
 from app.evidence import verification
 from app.extensions import limiter
-from app.policy import receipts  # noqa: F401 - receipts registers its lookup
 
-bp = Blueprint("verify", __name__, url_prefix="/verify")
+bp = Blueprint("verify", __name__)
 
 
 def _limit() -> str:
@@ -59,5 +58,5 @@ def check(code: str):
         "verify/result.html",
         result=result,
         code=format_code(canonical) if canonical else code[:64],
-        kind_label=verification.KIND_LABELS.get(result.kind, result.kind) if result else "",
+        kind_label=(result.kind_label or result.kind) if result else "",
     ), (200 if result else 404)

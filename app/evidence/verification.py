@@ -1,21 +1,19 @@
-"""Public verification of codes printed on receipts and certificates, through a registry.
+"""Public verification of codes printed on receipts and certificates.
 
-Each kind of document registers a lookup that takes a canonical code and returns a
-VerificationResult, or None when the code is not one of its own:
-
-    verification.VERIFIERS.append(my_lookup)
-    verification.KIND_LABELS["certificate"] = _l("Completion certificate")
+Each kind of document subscribes a lookup to `hooks.code_lookups` from its area's init_app; the
+lookup takes a canonical code and returns a VerificationResult (with the kind's label), or None
+when the code is not one of its own.
 
 A result says only what the document itself shows: never more about the holder.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from app.core import hooks
 from app.core.codes import normalise_code
 
 
@@ -30,15 +28,11 @@ class VerificationResult:
     issued_at: datetime
     details: dict[str, Any] = field(default_factory=dict)
     revoked_at: datetime | None = None  # when a revoked document stopped being valid
+    kind_label: Any = ""  # the kind's name on the public page (a lazy string, translated there)
 
     def __post_init__(self) -> None:
         if self.status not in ("valid", "revoked"):
             raise ValueError(f"unknown verification status {self.status}")
-
-
-VERIFIERS: list[Callable[[str], VerificationResult | None]] = []
-# Human-readable name of each kind, shown on the public page (lazy strings, translated there).
-KIND_LABELS: dict[str, Any] = {}
 
 
 def verify(raw: str) -> VerificationResult | None:
@@ -46,7 +40,7 @@ def verify(raw: str) -> VerificationResult | None:
     code = normalise_code(raw or "")
     if code is None:
         return None
-    for lookup in VERIFIERS:
+    for lookup in hooks.code_lookups.receivers():
         result = lookup(code)
         if result is not None:
             return result

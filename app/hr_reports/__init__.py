@@ -1,0 +1,14 @@
+"""HR's read models spanning domains: dashboard, employee list, timeline, exports, quiz insight."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """The dashboard and report pages, `flask dashboard`."""
+    from app.hr_reports.cli import dashboard_cli
+    from app.hr_reports.routes import bp
+
+    app.register_blueprint(bp, url_prefix="/hr")
+    app.cli.add_command(dashboard_cli)

@@ -13,7 +13,7 @@ from app.models.types import utcnow
 from app.permissions import HR_READERS, role_required
 from app.web import client_info, csv_download
 
-bp = Blueprint("hr_reports", __name__, url_prefix="/hr")
+bp = Blueprint("hr_reports", __name__)
 bp.add_app_template_global(HR_READERS, "hr_reader_roles")
 
 

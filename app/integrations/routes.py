@@ -13,7 +13,7 @@ from app.models.user import Role
 from app.permissions import role_required
 from app.web import client_info
 
-bp = Blueprint("integrations", __name__, url_prefix="/admin")
+bp = Blueprint("integrations", __name__)
 
 
 def _tokens_page(form: TokenForm, issued: tokens.IssuedToken | None = None, status=200):

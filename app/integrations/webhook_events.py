@@ -1,6 +1,6 @@
 """What each webhook event says, built from the records of the areas that cause them.
 
-app/wiring.py subscribes these to the areas' hooks; every payload names the employee the same
+integrations.init_app subscribes these to the hooks of app/core/hooks.py; every payload names the employee the same
 way (id, email, external id) and uses ISO 8601 UTC dates.
 """
 
@@ -58,8 +58,8 @@ def on_policy_signed(ack: Acknowledgement) -> None:
     )
 
 
-def on_programme_completed(sender: Any, *, user: User, completed_at: Any = None, **_: Any) -> None:
-    """programme.completed: the signal comes after the completion's commit, so the outbox row
+def on_programme_completed(*, user: User, completed_at: Any = None, **_: Any) -> None:
+    """programme.completed: the hook comes after the completion's commit, so the outbox row
     gets its own small transaction (a crash in between would lose this one event)."""
     webhooks.emit(
         "programme.completed",

@@ -1,1 +1,19 @@
-"""Learning area: the module player, quizzes and module administration."""
+"""Learning: the content catalogue, the module player, quizzes, progress and module admin."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """The player and module admin, `flask content`; signing waits for the required modules."""
+    from app.core import hooks
+    from app.learn import progress
+    from app.learn.admin_routes import bp as admin_bp
+    from app.learn.cli import content_cli
+    from app.learn.routes import bp
+
+    app.register_blueprint(bp, url_prefix="/learn")
+    app.register_blueprint(admin_bp, url_prefix="/admin/modules")
+    app.cli.add_command(content_cli)
+    hooks.signing_prerequisites.subscribe(app, progress.required_modules_prerequisite)

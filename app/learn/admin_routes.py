@@ -13,7 +13,7 @@ from app.models.user import Role
 from app.permissions import HR_READERS, role_required
 from app.web import client_info
 
-bp = Blueprint("learn_admin", __name__, url_prefix="/admin/modules")
+bp = Blueprint("learn_admin", __name__)
 
 
 @bp.route("")

@@ -7,11 +7,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.core import audit, events
+from app.core import audit, hooks
 from app.core.client import ClientInfo
 from app.extensions import db
 from app.learn import progress
@@ -289,13 +288,12 @@ def _complete(
 
 
 def _announce(user: User, completion: ModuleCompletion, module: Module) -> None:
-    app = current_app._get_current_object()
-    events.module_completed.send(app, user=user, completion=completion)
+    hooks.module_completed.emit(user=user, completion=completion)
     placed = {p.module.slug: p for p in progress.placed_modules()}
     item = placed.get(module.slug)
     if item and item.required and completion.material_version == module.material_version:
         status = progress.programme_status([user])[user.id]
         if status.done:
-            events.programme_completed.send(
-                app, user=user, completion=completion, completed_at=status.completed_at
+            hooks.programme_completed.emit(
+                user=user, completion=completion, completed_at=status.completed_at
             )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.extensions import db
@@ -185,3 +186,10 @@ def affected_people() -> dict[str, list[User]]:
         if slug in current and version < current[slug] and (slug, user.id) not in up_to_date:
             affected[slug][user.id] = user
     return {slug: list(people.values()) for slug, people in affected.items()}
+
+
+def required_modules_prerequisite(user: User) -> str | None:
+    """A `hooks.signing_prerequisites` receiver: the policy is signed after the required modules."""
+    if required_modules_completed(user):
+        return None
+    return _("Complete the required modules of your programme before signing the policy.")

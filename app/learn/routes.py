@@ -30,7 +30,7 @@ from app.models.learning import QuizAttempt
 from app.permissions import owned_or_404
 from app.web import client_info
 
-bp = Blueprint("learn", __name__, url_prefix="/learn")
+bp = Blueprint("learn", __name__)
 
 IMAGE_MAX_AGE = 365 * 24 * 3600  # image URLs carry a content hash, so they never go stale
 

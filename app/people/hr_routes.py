@@ -31,7 +31,7 @@ from app.people.hr_forms import ConfirmForm, ImportForm, InviteForm, Offboarding
 from app.permissions import HR_READERS, role_labels, role_required
 from app.web import client_info, csv_download
 
-bp = Blueprint("hr", __name__, url_prefix="/hr")
+bp = Blueprint("hr", __name__)
 
 
 def _invitation_link(user: User) -> str:

@@ -21,32 +21,28 @@ from app.models.user import Role, User
 from app.people import accounts
 
 SECTION = _l("Single sign-on")
-CREATE_USERS = settings.register(
-    settings.SettingSpec(
-        "sso.create_users",
-        "bool",
-        False,
-        _l("Create an account on first single sign-on"),
-        SECTION,
-        _l(
-            "When on, a person whose verified company email has no account yet gets one the first "
-            "time they sign in with the company account. When off, HR must invite them first."
-        ),
-    )
+CREATE_USERS = settings.SettingSpec(
+    "sso.create_users",
+    "bool",
+    False,
+    _l("Create an account on first single sign-on"),
+    SECTION,
+    _l(
+        "When on, a person whose verified company email has no account yet gets one the first "
+        "time they sign in with the company account. When off, HR must invite them first."
+    ),
 )
-PASSWORD_ADMINS_ONLY = settings.register(
-    settings.SettingSpec(
-        "sso.password_login_for_admins_only",
-        "bool",
-        False,
-        _l("Password sign-in for administrators only"),
-        SECTION,
-        _l(
-            "When on (and single sign-on is configured), everyone else must sign in with the "
-            "company account; administrators keep their password as a way in if the identity "
-            "provider is down."
-        ),
-    )
+PASSWORD_ADMINS_ONLY = settings.SettingSpec(
+    "sso.password_login_for_admins_only",
+    "bool",
+    False,
+    _l("Password sign-in for administrators only"),
+    SECTION,
+    _l(
+        "When on (and single sign-on is configured), everyone else must sign in with the "
+        "company account; administrators keep their password as a way in if the identity "
+        "provider is down."
+    ),
 )
 
 _RANK = {Role.EMPLOYEE: 0, Role.HR: 1, Role.ADMIN: 2}

@@ -16,7 +16,7 @@ from app.permissions import role_required
 from app.policy import versions
 from app.web import client_info
 
-bp = Blueprint("policy_admin", __name__, url_prefix="/admin/policy")
+bp = Blueprint("policy_admin", __name__)
 
 
 @dataclass(frozen=True)

@@ -96,7 +96,3 @@ def verify_acknowledgements(report: audit.VerificationReport, batch: int = 1000)
                 "(row deleted)"
             )
     report.checked["acknowledgements"] = len(seen)
-
-
-if verify_acknowledgements not in audit.EVIDENCE_VERIFIERS:
-    audit.EVIDENCE_VERIFIERS.append(verify_acknowledgements)

@@ -8,7 +8,7 @@ from app.people import directory
 from app.permissions import HR_READERS, role_required
 from app.policy import status
 
-bp = Blueprint("hr_policy", __name__, url_prefix="/hr/policy")
+bp = Blueprint("hr_policy", __name__)
 
 
 @bp.route("")

@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
-from app.core import audit, codes
+from app.core import codes
 from app.core.client import ClientInfo
-from app.evidence import attachments, personal
-from app.extensions import db
+from app.evidence import attachments
 from app.models.acknowledgement import Acknowledgement
 from app.models.types import utcnow
 from app.models.user import User
@@ -75,33 +73,18 @@ def record_signature(
         paper_reference=paper_reference.strip()[:200],
         attachment_id=attachment.id,
     )
-    personal.seal(ack, signing.personal_fields(ack))
-    ack.mac = signing.compute_mac(ack, current.version)
-    db.session.add(ack)
-    try:
-        db.session.flush()
-    except IntegrityError as exc:
-        db.session.rollback()
-        raise SigningError(
-            _("%(name)s has already signed this version.", name=person.full_name)
-        ) from exc
-    audit.record(
-        "policy.signed",
+    recorded = signing.record_acknowledgement(
+        ack,
+        current,
+        signer=person,
         actor=actor,
-        subject=person,
-        target_type="acknowledgement",
-        target_id=ack.id,
+        client=client,
         details={
-            "version": current.version,
-            "locale": ack.locale,
-            "text_sha256": ack.text_sha256,
-            "code": ack.code,
-            "mac": ack.mac,
             "on_behalf": True,
             "paper_reference": ack.paper_reference,
             "attachment_sha256": attachment.sha256,
         },
-        client=client,
     )
-    db.session.commit()
+    if not recorded:
+        raise SigningError(_("%(name)s has already signed this version.", name=person.full_name))
     return ack

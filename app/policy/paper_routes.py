@@ -14,7 +14,7 @@ from app.policy import paper, signing, versions
 from app.policy.paper_forms import PaperSignatureForm
 from app.web import client_info, read_scan
 
-bp = Blueprint("on_behalf", __name__, url_prefix="/hr/people")
+bp = Blueprint("on_behalf", __name__)
 
 
 @bp.route("/<int:user_id>/paper-signature", methods=["GET", "POST"])

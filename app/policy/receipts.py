@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from app.core import settings
 from app.core.codes import format_code
-from app.evidence.verification import KIND_LABELS, VERIFIERS, VerificationResult
+from app.evidence.verification import VerificationResult
 from app.extensions import db
 from app.models.acknowledgement import Acknowledgement
 from app.models.policy import PolicyVersion
@@ -94,7 +94,7 @@ def render(ack: Acknowledgement, verify_url: str) -> bytes:
 
 
 def lookup(code: str) -> VerificationResult | None:
-    """The verification result for a receipt code (registered in VERIFIERS)."""
+    """The verification result for a receipt code (a `hooks.code_lookups` receiver)."""
     ack = db.session.scalar(
         select(Acknowledgement)
         .where(Acknowledgement.code == code)
@@ -118,9 +118,5 @@ def lookup(code: str) -> VerificationResult | None:
         title=text.title,
         issued_at=ack.signed_at,
         details={"version": version, "text_sha256": ack.text_sha256},
+        kind_label=_l("Receipt for a signed acknowledgement of the policy"),
     )
-
-
-if lookup not in VERIFIERS:
-    VERIFIERS.append(lookup)
-KIND_LABELS.setdefault(KIND, _l("Receipt for a signed acknowledgement of the policy"))

@@ -24,7 +24,7 @@ from app.policy import status as policy_status
 from app.policy.forms import SignForm
 from app.web import client_info, verification_url
 
-bp = Blueprint("sign", __name__, url_prefix="/policy")
+bp = Blueprint("sign", __name__)
 
 
 def _signer_key() -> str:

@@ -5,11 +5,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from app.core import audit, codes, events, settings
+from app.core import audit, codes, hooks, settings
 from app.core.client import ClientInfo
 from app.evidence import personal
 from app.extensions import db
@@ -27,22 +25,14 @@ from app.models.types import utcnow
 from app.models.user import User
 from app.policy import versions
 
-ALLOW_SIGNING_BEFORE_COMPLETION = settings.register(
-    settings.SettingSpec(
-        "policy.allow_signing_before_completion",
-        "bool",
-        False,
-        _l("Allow signing the policy before the required modules are completed"),
-        _l("Policy"),
-        _l("When ticked, employees may sign without meeting the prerequisites (e.g. modules)."),
-    )
+ALLOW_SIGNING_BEFORE_COMPLETION = settings.SettingSpec(
+    "policy.allow_signing_before_completion",
+    "bool",
+    False,
+    _l("Allow signing the policy before the required modules are completed"),
+    _l("Policy"),
+    _l("When ticked, employees may sign without meeting the prerequisites (e.g. modules)."),
 )
-
-# Each callable returns a translated reason why the user may not sign yet, or None.
-# Other areas append theirs (e.g. "complete the required modules") when the app is built.
-SIGNING_PREREQUISITES: list[Callable[[User], str | None]] = []
-# Called with each new acknowledgement inside its transaction, before the commit (webhook outbox).
-SIGNED_HOOKS: list[Callable[[Acknowledgement], None]] = []
 
 
 class SigningError(ValueError):
@@ -83,7 +73,7 @@ def blocking_reasons(user: User) -> list[str]:
     """Why the user may not sign yet (empty when they may)."""
     if settings.get(ALLOW_SIGNING_BEFORE_COMPLETION):
         return []
-    return [reason for check in SIGNING_PREREQUISITES if (reason := check(user))]
+    return hooks.signing_prerequisites.collect(user)
 
 
 def _timestamp(moment: datetime) -> str:
@@ -202,35 +192,54 @@ def sign(
         auth_method=client.auth_method,
         code=codes.new_code(),
     )
+    if not record_acknowledgement(ack, current, signer=user, actor=user, client=client):
+        # A simultaneous request (double click) signed first: keep that one.
+        return SignResult(find(user, current), created=False)
+    return SignResult(ack, created=True)
+
+
+def record_acknowledgement(
+    ack: Acknowledgement,
+    version: PolicyVersion,
+    *,
+    signer: User,
+    actor: User,
+    client: ClientInfo,
+    details: dict | None = None,
+) -> bool:
+    """The one write path of policy signatures, online and on paper: seal and MAC the row, write
+    it with its audit entry and what `hooks.policy_signed` adds, commit, then tell
+    `hooks.after_policy_signed`. False (nothing saved): the signer's signature of this version
+    was recorded by a simultaneous request.
+    """
     personal.seal(ack, personal_fields(ack))
-    ack.mac = compute_mac(ack, current.version)
+    ack.mac = compute_mac(ack, version.version)
     db.session.add(ack)
     try:
         db.session.flush()
     except IntegrityError:
-        # A simultaneous request (double click) signed first: keep that one.
         db.session.rollback()
-        return SignResult(find(user, current), created=False)
+        return False
     audit.record(
         "policy.signed",
-        actor=user,
-        subject=user,
+        actor=actor,
+        subject=signer,
         target_type="acknowledgement",
         target_id=ack.id,
         details={
-            "version": current.version,
+            "version": version.version,
             "locale": ack.locale,
             "text_sha256": ack.text_sha256,
             "code": ack.code,
             "mac": ack.mac,
+            **(details or {}),
         },
         client=client,
     )
-    for hook in SIGNED_HOOKS:
-        hook(ack)
+    hooks.policy_signed.emit(ack)  # e.g. the webhook outbox, committed with the signature
     db.session.commit()
-    events.policy_signed.send(current_app._get_current_object(), user=user, acknowledgement=ack)
-    return SignResult(ack, created=True)
+    hooks.after_policy_signed.emit(signer, ack)  # e.g. the programme certificate
+    return True
 
 
 def get_for_receipt(ack_id: int) -> Acknowledgement | None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from app.core import settings
+from app.evidence import network
 from app.models.user import Role
 from app.permissions import role_required
 from app.privacy import processing
 
-bp = Blueprint("privacy_admin", __name__, url_prefix="/admin/privacy")
+bp = Blueprint("privacy_admin", __name__)
 
 
 @bp.route("")
@@ -20,6 +21,6 @@ def index():
         "privacy_admin/index.html",
         categories=processing.processing_record(),
         organisation=settings.get(settings.ORGANISATION_NAME),
-        network=settings.get(processing.STORE_NETWORK_DETAILS),
+        network=settings.get(network.STORE_NETWORK_DETAILS),
         years=settings.get(processing.RETENTION_YEARS),
     )

@@ -1,8 +1,8 @@
 """Data export (GDPR articles 15 and 20): a ZIP of everything held about one person.
 
-charte-export.json follows schemas/me-export.schema.json. Each entry of EXPORT_SECTIONS is a
-callable (user, context) -> ExportPart | None adding a key to the JSON and files to the ZIP;
-other areas (e.g. certificates) append theirs from app/wiring.py.
+charte-export.json follows schemas/me-export.schema.json. Each part builder is a callable
+(user, context) -> ExportPart | None adding a key to the JSON and files to the ZIP; other areas
+(e.g. certificates) add theirs through `hooks.export_sections`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload, undefer
 
 from app.consent import receipts as consent_receipts
 from app.consent import texts
-from app.core import audit
+from app.core import audit, hooks
 from app.core.client import ClientInfo
 from app.evidence import attachments
 from app.extensions import db
@@ -279,7 +279,7 @@ def audit_part(user: User, ctx: ExportContext) -> ExportPart:
     )
 
 
-EXPORT_SECTIONS: list[Callable[[User, ExportContext], ExportPart | None]] = [
+BUILT_IN_PARTS: tuple[Callable[[User, ExportContext], ExportPart | None], ...] = (
     profile_part,
     progress_part,
     quiz_part,
@@ -287,7 +287,7 @@ EXPORT_SECTIONS: list[Callable[[User, ExportContext], ExportPart | None]] = [
     consent_part,
     attachments_part,
     audit_part,
-]
+)
 
 
 def build(
@@ -306,8 +306,8 @@ def build(
     db.session.commit()
     document: dict[str, Any] = {"format": FORMAT, "generated_at": moment.isoformat()}
     files: list[tuple[str, bytes]] = []
-    for build_part in EXPORT_SECTIONS:
-        part = build_part(user, ctx)
+    parts = [build_part(user, ctx) for build_part in BUILT_IN_PARTS]
+    for part in parts + hooks.export_sections.collect(user, ctx):
         if part is None:
             continue
         document[part.key] = part.data

@@ -1,8 +1,8 @@
 """The "Me" page: everything recorded about the signed-in person, in pluggable sections.
 
-Each entry of ME_SECTIONS is a callable (user, context) -> MeSection | None; the page renders
-each section's template with its data. Other areas (e.g. certificates) append theirs from
-app/wiring.py.
+Each section builder is a callable (user, context) -> MeSection | None; the page renders each
+section's template with its data. Other areas (e.g. certificates) add theirs through
+`hooks.me_sections`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.consent import decisions, texts
-from app.core import audit
+from app.core import audit, hooks
 from app.core.client import ClientInfo
 from app.extensions import db
 from app.learn import progress
@@ -135,16 +135,17 @@ def consent_section(user: User, ctx: MeContext) -> MeSection:
     )
 
 
-ME_SECTIONS: list[Callable[[User, MeContext], MeSection | None]] = [
+BUILT_IN_SECTIONS: tuple[Callable[[User, MeContext], MeSection | None], ...] = (
     modules_section,
     signatures_section,
     consent_section,
-]
+)
 
 
 def sections(user: User, ctx: MeContext) -> list[MeSection]:
-    """Every registered section that has something to show for this person."""
-    return [section for build in ME_SECTIONS if (section := build(user, ctx)) is not None]
+    """The built-in sections, then other areas' (`hooks.me_sections`), that have something to show."""
+    built_in = [section for build in BUILT_IN_SECTIONS if (section := build(user, ctx)) is not None]
+    return built_in + hooks.me_sections.collect(user, ctx)
 
 
 def change_password(

@@ -1,4 +1,4 @@
-"""Evidence privacy settings and the record of processing generated from them and the data model."""
+"""The retention setting and the record of processing generated from the settings and the data model."""
 
 from __future__ import annotations
 
@@ -8,45 +8,22 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.core import settings
-from app.core.client import ClientInfo
+from app.evidence.network import PRIVACY
 from app.extensions import db
 
-PRIVACY = _l("Privacy")
-STORE_NETWORK_DETAILS = settings.register(
-    settings.SettingSpec(
-        "privacy.store_network_details",
-        "bool",
-        True,
-        _l("Store IP addresses and browsers with evidence"),
-        PRIVACY,
-        _l(
-            "When unticked, new signatures, consent decisions and audit entries record neither "
-            "the IP address nor the browser (the sign-in method is still recorded)."
-        ),
-    )
+RETENTION_YEARS = settings.SettingSpec(
+    "privacy.retention_years_after_departure",
+    "int",
+    5,
+    _l("Years records are kept after someone leaves"),
+    PRIVACY,
+    _l(
+        "After this period, `flask retention apply` pseudonymises the person's name, email, "
+        "IP addresses, browsers and typed names; the evidence stays verifiable."
+    ),
+    minimum=1,
+    maximum=30,
 )
-RETENTION_YEARS = settings.register(
-    settings.SettingSpec(
-        "privacy.retention_years_after_departure",
-        "int",
-        5,
-        _l("Years records are kept after someone leaves"),
-        PRIVACY,
-        _l(
-            "After this period, `flask retention apply` pseudonymises the person's name, email, "
-            "IP addresses, browsers and typed names; the evidence stays verifiable."
-        ),
-        minimum=1,
-        maximum=30,
-    )
-)
-
-
-def evidence_client(client: ClientInfo) -> ClientInfo:
-    """The client facts to record: without address and browser when the admin turned them off."""
-    if settings.get(STORE_NETWORK_DETAILS):
-        return client
-    return ClientInfo(ip=None, user_agent=None, auth_method=client.auth_method)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from app.privacy import me_page
 from app.privacy.forms import ExportForm, LanguageForm, PasswordForm
 from app.web import client_info, verification_url
 
-bp = Blueprint("me", __name__, url_prefix="/me")
+bp = Blueprint("me", __name__)
 
 
 def _page(password_form: PasswordForm | None = None, status: int = 200):

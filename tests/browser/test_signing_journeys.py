@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from app.core import hooks
 from app.core.client import ClientInfo
 from app.policy import signing
 from tests.browser.conftest import sign_in
@@ -25,9 +26,8 @@ def prerequisite_met(app):
         seen.append(user.id)
         return None
 
-    signing.SIGNING_PREREQUISITES.append(modules_done)
-    yield seen
-    signing.SIGNING_PREREQUISITES.remove(modules_done)
+    with hooks.signing_prerequisites.override(app, [modules_done]):
+        yield seen
 
 
 def test_employee_signs_downloads_the_receipt_and_verifies_it(
