@@ -14,6 +14,7 @@ from app.config import CONFIGS, development_secret_key
 from app.errors import register_error_handlers
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.observability import register_request_logging
+from app.permissions import TEMPLATE_ROLE_GROUPS
 from app.security import register_security_headers
 from app.static_files import register_static_versioning
 
@@ -77,7 +78,11 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     def inject_globals() -> dict[str, Any]:
         from flask_babel import get_locale
 
-        return {"current_locale": str(get_locale()), "locales": app.config["CHARTE_LOCALES"]}
+        return {
+            "current_locale": str(get_locale()),
+            "locales": app.config["CHARTE_LOCALES"],
+            **TEMPLATE_ROLE_GROUPS,
+        }
 
     return app
 

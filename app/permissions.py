@@ -16,6 +16,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 # Read-only HR pages (GET): HR, admins and auditors. Anything that changes state stays Role.HR.
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 HR_READERS: tuple[Role, ...] = (Role.HR, Role.AUDITOR)
+# Who may see and act on everyone's image consent (admin holds HR's rights). Communications checks
+# consent before publishing; it never sees training scores (no other HR page admits it).
+CONSENT_MANAGERS: tuple[Role, ...] = (Role.HR, Role.COMMUNICATIONS)
+# Who may read the consent pages: auditors too (role_required refuses them anything but GET).
+CONSENT_READERS: tuple[Role, ...] = (*CONSENT_MANAGERS, Role.AUDITOR)
+# The groups templates use to decide which links to show, under the same names in lower case.
+TEMPLATE_ROLE_GROUPS = {"consent_managers": CONSENT_MANAGERS, "consent_readers": CONSENT_READERS}
 
 
 def role_required(*roles: Role) -> Callable[[F], F]:

@@ -20,25 +20,17 @@ from flask_login import current_user
 from app.consent import decisions, pages, publication, texts
 from app.consent import register as consent_register
 from app.consent.hr_forms import CheckForm, ConfirmForm, OnBehalfForm
-from app.consent.routes import apply_decision
+from app.consent.posted import apply_decision
 from app.evidence import attachments
 from app.extensions import db
 from app.models.consent import ConsentPurpose
 from app.models.types import utcnow
-from app.models.user import Role, User
+from app.models.user import User
 from app.people import directory
-from app.permissions import role_required
+from app.permissions import CONSENT_MANAGERS, CONSENT_READERS, role_required
 from app.web import client_info, read_scan
 
 bp = Blueprint("consent_hr", __name__)
-
-# Who may see and act on everyone's consent (admin holds HR's rights). Communications checks
-# consent before publishing; it never sees training scores (no other HR page admits it).
-CONSENT_VIEWER_ROLES: tuple[Role, ...] = (Role.HR, Role.COMMUNICATIONS)
-# Who may read these pages: auditors too (role_required refuses them anything but GET).
-CONSENT_READER_ROLES: tuple[Role, ...] = (*CONSENT_VIEWER_ROLES, Role.AUDITOR)
-bp.add_app_template_global(CONSENT_READER_ROLES, "consent_viewer_roles")
-bp.add_app_template_global(CONSENT_VIEWER_ROLES, "consent_exporter_roles")
 
 
 @bp.context_processor
@@ -83,7 +75,7 @@ def _filter_args(flt: consent_register.RegisterFilter) -> dict:
 
 
 @bp.route("")
-@role_required(*CONSENT_READER_ROLES)
+@role_required(*CONSENT_READERS)
 def register():
     """Everyone's state per purpose and medium, by department, with filters."""
     flt = _register_filter()
@@ -101,7 +93,7 @@ def register():
 
 
 @bp.route("/register.csv", methods=["POST"])
-@role_required(*CONSENT_VIEWER_ROLES)
+@role_required(*CONSENT_MANAGERS)
 def export():
     """The register as CSV with the same filters (audited; streamed)."""
     if not ConfirmForm().validate_on_submit():
@@ -138,7 +130,7 @@ def _split(value: str) -> tuple[ConsentPurpose, str]:
 
 
 @bp.route("/people/<int:user_id>", methods=["GET", "POST"])
-@role_required(*CONSENT_READER_ROLES)
+@role_required(*CONSENT_READERS)
 def person(user_id: int):
     """One person's states and history, and the form to record a paper decision for them."""
     if request.method == "POST" and not current_user.is_hr:
@@ -186,7 +178,7 @@ def person(user_id: int):
 
 
 @bp.route("/check", methods=["GET", "POST"])
-@role_required(*CONSENT_READER_ROLES)
+@role_required(*CONSENT_READERS)
 def check():
     """Who in this picture may appear in this publication? The check is recorded."""
     purposes = texts.purposes(active_only=True)
@@ -228,7 +220,7 @@ def check():
 
 
 @bp.route("/checks/<int:check_id>")
-@role_required(*CONSENT_READER_ROLES)
+@role_required(*CONSENT_READERS)
 def check_result(check_id: int):
     """The answers given by one recorded check."""
     found = publication.get_check(check_id)
@@ -242,7 +234,7 @@ def check_result(check_id: int):
 
 
 @bp.route("/reviews")
-@role_required(*CONSENT_READER_ROLES)
+@role_required(*CONSENT_READERS)
 def reviews():
     """Checked publications whose consent has since been withdrawn or has expired."""
     return render_template(
@@ -254,7 +246,7 @@ def reviews():
 
 
 @bp.route("/reviews/<int:check_person_id>/done", methods=["POST"])
-@role_required(*CONSENT_VIEWER_ROLES)
+@role_required(*CONSENT_MANAGERS)
 def review_done(check_person_id: int):
     """Record who reviewed this publication, and when."""
     if not ConfirmForm().validate_on_submit():

@@ -18,10 +18,10 @@ from sqlalchemy import text
 from app.assignments import due as assignments
 from app.assignments import due_labels, reminders
 from app.consent import publication
-from app.consent.hr_routes import CONSENT_VIEWER_ROLES
 from app.extensions import csrf, db
 from app.learn import progress
 from app.models.types import utcnow
+from app.permissions import CONSENT_MANAGERS
 from app.web import safe_next
 
 bp = Blueprint("main", __name__)
@@ -35,7 +35,7 @@ def home():
     required = [m for m in modules if m.placed.required]
     consent_reviews = None
     today = utcnow().date()
-    if current_user.has_role(*CONSENT_VIEWER_ROLES):
+    if current_user.has_role(*CONSENT_MANAGERS):
         consent_reviews = publication.review_count(today)
     summary = assignments.summaries([current_user], today)[current_user.id]
     due = [
