@@ -35,6 +35,7 @@ class BaseConfig:
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a hashing method, not a password
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT_PER_IP = os.environ.get("LOGIN_RATE_LIMIT_PER_IP", "20 per minute")
     LOGIN_RATE_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_RATE_LIMIT_PER_ACCOUNT", "5 per minute")
@@ -107,6 +108,9 @@ class TestConfig(BaseConfig):
     """Test runs: the database URL is given by the test fixtures."""
 
     TESTING = True
+    # One round of PBKDF2 instead of scrypt: hashing dominated each test's set-up (about 0.16 s
+    # a hash on two cores). tests/web/test_web_basics.py proves production hashes with scrypt.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"  # noqa: S105 - a hashing method
     SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SERVER = None

@@ -247,6 +247,15 @@ def oidc_provider():
 
 
 @pytest.fixture
+def purposes(app):
+    """The consent purposes and texts shipped in content/consent, imported as an admin would."""
+    from app.consent import texts
+    from app.core.client import ClientInfo
+
+    texts.sync_from_files(actor=None, client=ClientInfo.system())
+
+
+@pytest.fixture
 def no_signing_prerequisites(app):
     """Signing tests about the evidence itself: the programme gate is tested on its own."""
     from app.core import hooks

@@ -16,7 +16,6 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import insert, select
-from werkzeug.security import generate_password_hash
 
 from app.consent import texts
 from app.consent.evidence import event_mac
@@ -38,7 +37,7 @@ from app.models.acknowledgement import Acknowledgement
 from app.models.audit import GENESIS_HASH, AuditEvent
 from app.models.consent import ConsentEvent
 from app.models.learning import ModuleCompletion, ModuleProgress, QuizAttempt, QuizSnapshot
-from app.models.user import Role, User
+from app.models.user import Role, User, hash_password
 from app.policy import signing, versions
 
 BATCH = 1000
@@ -150,7 +149,7 @@ def generate(count: int, *, seed: int = 2026, now: datetime | None = None) -> in
             }
             for loc in ("fr", "en")
         },
-        password=generate_password_hash(DEMO_PASSWORD, method="scrypt"),
+        password=hash_password(DEMO_PASSWORD),
     )
     ctx.statements = {
         loc: signing.statement_for(ctx.version.version, loc) for loc in ("fr", "en") if ctx.version

@@ -15,6 +15,13 @@ from app.extensions import db
 from app.models.types import UTCDateTime, utcnow
 
 
+def hash_password(password: str) -> str:
+    """The password's hash with the configured method: scrypt, except in tests (see config)."""
+    from flask import current_app
+
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    return generate_password_hash(password, method=method)
+
 class Role(StrEnum):
     """What a user may do; admin includes everything HR may do.
 
@@ -66,8 +73,8 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_token}"
 
     def set_password(self, password: str) -> None:
-        """Hash and store a password (scrypt), ending every existing session."""
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        """Hash and store a password (scrypt in production), ending every existing session."""
+        self.password_hash = hash_password(password)
         self.session_token = new_session_token()
 
     def check_password(self, password: str) -> bool:

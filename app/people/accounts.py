@@ -14,22 +14,30 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
 from app.core import audit
 from app.core.client import ClientInfo
 from app.core.mail import mail_configured, send_mail
 from app.extensions import db
 from app.models.types import utcnow
-from app.models.user import Role, User, new_session_token
+from app.models.user import Role, User, hash_password, new_session_token
 
 log = logging.getLogger(__name__)
 
 MIN_PASSWORD_LENGTH = 10
 INVITATION = "invitation"
 PASSWORD_RESET = "password-reset"  # noqa: S105 - a token purpose, not a password
-# Compared against when the email is unknown, so a failed sign-in takes the same time either way.
-_DUMMY_HASH = generate_password_hash("charte-timing-equaliser", method="scrypt")
+# Compared against when the email is unknown, so a failed sign-in takes the same time either way;
+# one per hashing method, computed on first use (not at import: every CLI call would pay it).
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = hash_password("charte-timing-equaliser")
+    return _DUMMY_HASHES[method]
 
 
 class AccountError(ValueError):
@@ -102,7 +110,7 @@ def create_user(
         locale=data.locale if data.locale in current_app.config["CHARTE_LOCALES"] else "fr",
     )
     if password is not None:
-        user.password_hash = generate_password_hash(password, method="scrypt")
+        user.password_hash = hash_password(password)
     db.session.add(user)
     db.session.flush()
     audit.record(
@@ -131,7 +139,7 @@ def authenticate(
     """
     user = find_by_email(email) if email else None
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return None
     if not user.check_password(password) or not user.active:
         audit.record(

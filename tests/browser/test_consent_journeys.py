@@ -4,19 +4,10 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
-from app.consent import texts
-from app.core.client import ClientInfo
 from tests.browser.conftest import sign_in
 from tests.conftest import PASSWORD
-
-
-@pytest.fixture
-def purposes(app):
-    texts.sync_from_files(actor=None, client=ClientInfo.system())
-
 
 WEBSITE = "Company website, Photo"
 SOCIAL = "The company's official social-media accounts, Photo"

@@ -16,7 +16,7 @@ from app.demo import seed
 from app.extensions import db
 from app.models.user import User
 from tests.browser.conftest import sign_in
-from tests.hr_support import HR_EMAIL, organisation
+from tests.hr_helpers import HR_EMAIL, organisation
 
 
 @pytest.fixture

@@ -1,0 +1,69 @@
+"""Every extension point and who listens to it after create_app(): a forgotten subscription
+(or a new one nobody reviewed) fails here, not silently in production."""
+
+from __future__ import annotations
+
+from app.core import hooks
+
+EXPECTED = {
+    "signing_prerequisites": ["app.learn.progress.required_modules_prerequisite"],
+    "policy_signed": ["app.integrations.webhook_events.on_policy_signed"],
+    "after_policy_signed": ["app.certificates.issuing.on_policy_signed"],
+    "module_completed": ["app.certificates.issuing.on_module_completed"],
+    "programme_completed": [
+        "app.certificates.issuing.on_programme_progress",
+        "app.integrations.webhook_events.on_programme_completed",
+    ],
+    "consent_decided": ["app.integrations.webhook_events.on_consent_decision"],
+    "after_consent_decided": ["app.consent.publication.notify_withdrawal"],
+    "certificate_revoked": ["app.integrations.webhook_events.on_certificate_revoked"],
+    "code_lookups": ["app.policy.receipts.lookup", "app.certificates.issuing.lookup"],
+    "evidence_checks": [
+        "app.evidence.attachments.verify_attachments",
+        "app.policy.checks.verify_acknowledgements",
+        "app.consent.evidence.verify_events",
+    ],
+    "me_sections": [
+        "app.certificates.me_section.certificates_section",
+        "app.assignments.reminders_received.me_section",
+    ],
+    "export_sections": [
+        "app.certificates.me_section.certificates_export",
+        "app.assignments.reminders_received.export_part",
+    ],
+}
+
+
+def _name(receiver) -> str:
+    return f"{receiver.__module__}.{receiver.__qualname__}"
+
+
+def test_every_hook_has_its_expected_receivers(app):
+    actual = {hook.name: [_name(r) for r in hook.receivers(app)] for hook in hooks.ALL}
+    assert actual == EXPECTED
+
+
+def test_every_hook_is_documented():
+    for hook in hooks.ALL:
+        assert hook.__doc__ and len(hook.__doc__) > 20, hook.name
+
+
+def test_subscriptions_belong_to_one_app(app):
+    """Two apps (tests build many) never share receivers: no process-wide state."""
+    from tests.conftest import _app_for
+
+    def extra(user):
+        return "blocked"
+
+    other = _app_for(app.config["SQLALCHEMY_DATABASE_URI"])
+    hooks.signing_prerequisites.subscribe(other, extra)
+    hooks.signing_prerequisites.subscribe(other, extra)
+    assert hooks.signing_prerequisites.receivers(other).count(extra) == 1
+    assert extra not in hooks.signing_prerequisites.receivers(app)
+
+
+def test_override_restores_the_receivers(app):
+    before = hooks.code_lookups.receivers(app)
+    with hooks.code_lookups.override(app, []):
+        assert hooks.code_lookups.receivers(app) == []
+    assert hooks.code_lookups.receivers(app) == before
