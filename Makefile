@@ -55,6 +55,7 @@ soak: $(VENV)/.installed-test compile-translations
 ## make test: the whole suite on SQLite, then on a throwaway PostgreSQL database
 test: $(VENV)/.installed-test compile-translations system-deps node_modules/.installed
 	$(BIN)/ruff check app tests bench
+	$(BIN)/lint-imports
 	CHARTE_TEST_DB=sqlite $(BIN)/pytest -q -n $(TEST_WORKERS)
 	./scripts/ensure-postgres.sh
 	CHARTE_TEST_DB=postgresql $(BIN)/pytest -q -n $(TEST_WORKERS)
@@ -84,9 +85,12 @@ db-check: $(VENV)/.installed
 	DATABASE_URL=sqlite:////tmp/charte-db-check.db $(BIN)/flask db check
 	rm -f /tmp/charte-db-check.db
 
+## make lint: style, the architecture contracts (import-linter, see pyproject.toml) and mypy's baseline
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check app tests bench
 	$(BIN)/ruff format --check app tests bench
+	$(BIN)/lint-imports
+	$(BIN)/python scripts/mypy_baseline.py
 
 ## make translations: extract strings and update the fr/en catalogs (then translate, then compile)
 translations: $(VENV)/.installed

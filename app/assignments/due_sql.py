@@ -33,8 +33,8 @@ from sqlalchemy import ColumnElement, Select, and_, bindparam, false, func, not_
 from app.assignments import due as assignments
 from app.assignments import refresher
 from app.core import settings
+from app.core.batches import batches
 from app.extensions import db
-from app.hr_reports import people_status
 from app.learn import module_versions, progress
 from app.learn.content import catalog
 from app.models.acknowledgement import Acknowledgement
@@ -233,7 +233,7 @@ def python_matches(conds: Conditions, which: str, query, today: date) -> list[in
     if conds.refresher is None:
         return []
     kept = []
-    for batch in people_status.batches(query.where(conds.refresher)):
+    for batch in batches(query.where(conds.refresher)):
         due = assignments.summaries(batch, today)
         kept.extend(u.id for u in batch if matches(due[u.id], which))
     return kept

@@ -24,10 +24,11 @@ from sqlalchemy.exc import IntegrityError
 from app.assignments import due as assignments
 from app.assignments import due_labels, due_sql
 from app.core import audit, settings
+from app.core.audit_actions import AuditAction
+from app.core.batches import batches
 from app.core.client import ClientInfo
 from app.core.mail import send_mail
 from app.extensions import db
-from app.hr_reports import people_status
 from app.models.reminder import ReminderSent
 from app.models.types import utcnow
 from app.models.user import User
@@ -83,7 +84,7 @@ def _concerned(today: date, department: str, overdue_only: bool) -> tuple[Select
     due = conds.overdue if overdue_only else or_(conds.overdue, conds.due_soon)
     refresher_ids: list[int] = []
     if conds.refresher is not None:
-        for batch in people_status.batches(query.where(conds.refresher)):
+        for batch in batches(query.where(conds.refresher)):
             summaries = assignments.summaries(batch, today)
             refresher_ids += [u.id for u in batch if _has_items(summaries[u.id], which)]
     matching = due_sql.matching_any(conds, due, refresher_ids)
@@ -228,7 +229,7 @@ def _send_one(
         db.session.rollback()
         return "failed"
     audit.record(
-        "reminder.sent",
+        AuditAction.REMINDER_SENT,
         actor=sent_by,
         subject=user,
         target_type="reminder_sent",
@@ -268,7 +269,7 @@ def send(
             report.skipped += 1
     if not dry_run:
         audit.record(
-            "reminders.sent",
+            AuditAction.REMINDERS_SENT,
             actor=sent_by,
             target_type="reminders",
             details={

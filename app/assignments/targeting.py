@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import func, or_, select
 
 from app.core import audit
+from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.extensions import db
 from app.learn.content import catalog
@@ -67,7 +68,7 @@ def create(
     db.session.add(assignment)
     db.session.flush()
     audit.record(
-        "assignment.created",
+        AuditAction.ASSIGNMENT_CREATED,
         actor=actor,
         target_type="assignment",
         target_id=assignment.id,

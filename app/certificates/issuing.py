@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.core import audit, codes, hooks
+from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.evidence.verification import VerificationResult
 from app.extensions import db
@@ -49,7 +50,7 @@ def _issue(user: User, certificate: Certificate) -> Certificate | None:
         db.session.rollback()
         return None
     audit.record(
-        "certificate.issued",
+        AuditAction.CERTIFICATE_ISSUED,
         actor=user,
         subject=user,
         target_type="certificate",
@@ -211,7 +212,7 @@ def revoke(
         db.session.rollback()
         raise CertificateError(_("This certificate was already revoked.")) from exc
     audit.record(
-        "certificate.revoked",
+        AuditAction.CERTIFICATE_REVOKED,
         actor=actor,
         subject=db.session.get(User, certificate.user_id),
         target_type="certificate",

@@ -9,6 +9,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from app.core import audit, paging
+from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.extensions import db
 from app.models.certificate import KINDS, Certificate, CertificateRevocation
@@ -117,7 +118,7 @@ def start_export(flt: CertificateFilter, *, actor: User, client: ClientInfo) -> 
         db.session.scalars(_query(flt).with_only_columns(Certificate.id).order_by(Certificate.id))
     )
     audit.record(
-        "certificates.exported",
+        AuditAction.CERTIFICATES_EXPORTED,
         actor=actor,
         target_type="certificate",
         details={"filters": flt.args(), "count": len(ids)},

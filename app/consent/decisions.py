@@ -14,15 +14,35 @@ from sqlalchemy.orm import joinedload
 
 from app.consent.evidence import event_mac, personal_fields
 from app.core import audit, codes, hooks
+from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.evidence import attachments, personal
 from app.extensions import db
-from app.models.consent import ConsentEvent, ConsentPurpose, ConsentText
+from app.models.consent import (
+    ConsentDecision,
+    ConsentEvent,
+    ConsentPurpose,
+    ConsentStatus,
+    ConsentText,
+    Medium,
+)
 from app.models.types import utcnow
 from app.models.user import User
 
-GRANTED, REFUSED, REVOKED, EXPIRED, NEVER = "granted", "refused", "revoked", "expired", "never"
-STATES = (GRANTED, REFUSED, REVOKED, EXPIRED, NEVER)
+# Aliases of the status members (equal to the stored strings), kept for the callers.
+GRANTED = ConsentStatus.GRANTED
+REFUSED = ConsentStatus.REFUSED
+REVOKED = ConsentStatus.REVOKED
+EXPIRED = ConsentStatus.EXPIRED
+NEVER = ConsentStatus.NEVER
+STATES = tuple(ConsentStatus)
+
+# The audit action of each decision (stored values: "consent.granted", ...).
+DECISION_ACTIONS = {
+    ConsentDecision.GRANTED: AuditAction.CONSENT_GRANTED,
+    ConsentDecision.REFUSED: AuditAction.CONSENT_REFUSED,
+    ConsentDecision.REVOKED: AuditAction.CONSENT_REVOKED,
+}
 
 
 class ConsentError(ValueError):
@@ -159,7 +179,7 @@ def max_until(purpose: ConsentPurpose, today: date) -> date:
 
 
 def _check(d: Decision, actor: User, today: date, latest_text_id: int | None) -> date | None:
-    if d.decision not in (GRANTED, REFUSED, REVOKED):
+    if d.decision not in DECISION_ACTIONS:
         raise ConsentError(_("Unknown decision."))
     if d.medium not in d.purpose.media_list:
         raise ConsentError(_("This purpose does not cover this medium."))
@@ -246,7 +266,7 @@ def record_decision(
     db.session.add(event)
     db.session.flush()
     audit.record(
-        f"consent.{d.decision}",
+        DECISION_ACTIONS[d.decision],
         actor=actor,
         subject=d.user,
         target_type="consent_event",
@@ -296,11 +316,40 @@ def describe(state: ConsentState) -> str:
 
 def medium_label(medium: str) -> str:
     """ "photo" or "video" in the reader's language."""
-    return _("Photo") if medium == "photo" else _("Video")
+    return _("Photo") if medium == Medium.PHOTO else _("Video")
 
 
 def decision_label(decision: str) -> str:
     """A recorded decision in the reader's language."""
-    return {GRANTED: _("Granted"), REFUSED: _("Refused"), REVOKED: _("Revoked")}.get(
-        decision, decision
-    )
+    return {
+        ConsentDecision.GRANTED: _("Granted"),
+        ConsentDecision.REFUSED: _("Refused"),
+        ConsentDecision.REVOKED: _("Revoked"),
+    }.get(decision, decision)
+
+
+def status_choices() -> list[tuple[str, str]]:
+    """(value, label) of every status, in the reader's language (the register's filter)."""
+    labels = {
+        ConsentStatus.GRANTED: _("Granted"),
+        ConsentStatus.REFUSED: _("Refused"),
+        ConsentStatus.REVOKED: _("Revoked"),
+        ConsentStatus.EXPIRED: _("Expired"),
+        ConsentStatus.NEVER: _("Never asked"),
+    }
+    return [(status.value, labels[status]) for status in ConsentStatus]
+
+
+def medium_choices() -> list[tuple[str, str]]:
+    """(value, label) of every medium, in the reader's language."""
+    return [(medium.value, medium_label(medium)) for medium in Medium]
+
+
+# The badge class of each status (consent/_state.html).
+STATUS_BADGES = {
+    ConsentStatus.GRANTED.value: "badge-ok",
+    ConsentStatus.REFUSED.value: "badge-muted",
+    ConsentStatus.REVOKED.value: "badge-bad",
+    ConsentStatus.EXPIRED.value: "badge-warn",
+    ConsentStatus.NEVER.value: "badge-muted",
+}

@@ -7,12 +7,14 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField
 from wtforms.validators import AnyOf, DataRequired, Optional
 
+from app.models.consent import ConsentDecision, Medium
+
 
 class DecisionForm(FlaskForm):
     """One decision about one purpose and medium; the text shown travels with it."""
 
     purpose_id = IntegerField(validators=[DataRequired()])
-    medium = HiddenField(validators=[AnyOf(["photo", "video"])])
-    decision = HiddenField(validators=[AnyOf(["granted", "refused", "revoked"])])
+    medium = HiddenField(validators=[AnyOf([m.value for m in Medium])])
+    decision = HiddenField(validators=[AnyOf([d.value for d in ConsentDecision])])
     text_id = IntegerField(validators=[DataRequired()])
     valid_until = DateField(_l("Until"), validators=[Optional()])

@@ -8,6 +8,8 @@ from flask_wtf.file import FileField
 from wtforms import DateField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.models.consent import ConsentDecision
+
 
 class OnBehalfForm(FlaskForm):
     """A decision the employee gave on a paper form, recorded by HR."""
@@ -16,9 +18,9 @@ class OnBehalfForm(FlaskForm):
     decision = SelectField(
         _l("Decision on the paper form"),
         choices=[
-            ("granted", _l("Granted")),
-            ("refused", _l("Refused")),
-            ("revoked", _l("Revoked")),
+            (ConsentDecision.GRANTED.value, _l("Granted")),
+            (ConsentDecision.REFUSED.value, _l("Refused")),
+            (ConsentDecision.REVOKED.value, _l("Revoked")),
         ],
     )
     text_locale = SelectField(

@@ -23,7 +23,7 @@ from app.consent.hr_forms import CheckForm, ConfirmForm, OnBehalfForm
 from app.consent.posted import apply_decision
 from app.evidence import attachments
 from app.extensions import db
-from app.models.consent import ConsentPurpose
+from app.models.consent import MEDIA, ConsentPurpose
 from app.models.types import utcnow
 from app.models.user import User
 from app.people import directory
@@ -56,7 +56,7 @@ def _register_filter() -> consent_register.RegisterFilter:
         q=args.get("q", "")[:100],
         department=args.get("department", "")[:120],
         purpose_id=purpose_id,
-        medium=args.get("medium", "") if args.get("medium") in ("photo", "video") else "",
+        medium=args.get("medium", "") if args.get("medium") in MEDIA else "",
         state=args.get("state", "") if args.get("state") in decisions.STATES else "",
         expiring=args.get("expiring") == "1",
         page=page,
@@ -88,6 +88,8 @@ def register():
         purposes=[p for p in purposes if p.active],
         titles=texts.titles(_locale()),
         departments=directory.departments(),
+        medium_choices=decisions.medium_choices(),
+        state_choices=decisions.status_choices(),
         confirm=ConfirmForm(),
     )
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.consent import decisions
 from app.consent.texts import titles
 from app.core import audit, settings
+from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.core.mail import mail_configured, send_mail
 from app.extensions import db
@@ -119,7 +120,7 @@ def run_check(
         )
         answers.append({"user_id": person.id, "allowed": state.allowed, "state": state.status})
     audit.record(
-        "consent.publication_check",
+        AuditAction.CONSENT_PUBLICATION_CHECK,
         actor=actor,
         target_type="publication_check",
         target_id=check.id,
@@ -231,7 +232,7 @@ def mark_reviewed(check_person_id: int, *, actor: User, client: ClientInfo, toda
     db.session.add(review)
     db.session.flush()
     audit.record(
-        "consent.review_done",
+        AuditAction.CONSENT_REVIEW_DONE,
         actor=actor,
         subject=item.person.user,
         target_type="publication_check",

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 
 from app.consent import decisions
 from app.core import audit, paging
+from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.extensions import db
 from app.models.consent import ConsentEvent, ConsentPurpose
@@ -169,7 +170,7 @@ def export_lines(
 ) -> Iterator[str]:
     """Audit the export, then yield CSV lines (BOM first) in batches of people."""
     audit.record(
-        "consent.exported",
+        AuditAction.CONSENT_EXPORTED,
         actor=actor,
         target_type="consent_register",
         details={

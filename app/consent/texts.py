@@ -17,6 +17,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from app.core import audit, settings
+from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.extensions import db
 from app.models.consent import MEDIA, ConsentPurpose, ConsentText
@@ -133,7 +134,7 @@ def sync_from_files(*, actor: User | None, client: ClientInfo | None = None) -> 
         report.texts_added.append(f"{meta['slug']} v{version} {locale}")
     if report.purposes_created or report.texts_added:
         audit.record(
-            "consent.texts_imported",
+            AuditAction.CONSENT_TEXTS_IMPORTED,
             actor=actor,
             target_type="consent_purpose",
             details={"purposes": report.purposes_created, "texts": report.texts_added},
@@ -178,7 +179,7 @@ def set_duration(purpose: ConsentPurpose, months: int, *, actor: User, client: C
     before = purpose.default_duration_months
     purpose.default_duration_months = months
     audit.record(
-        "consent.purpose_duration_changed",
+        AuditAction.CONSENT_PURPOSE_DURATION_CHANGED,
         actor=actor,
         target_type="consent_purpose",
         target_id=purpose.slug,
@@ -195,7 +196,7 @@ def set_active(purpose: ConsentPurpose, active: bool, *, actor: User, client: Cl
         return False
     purpose.active = active
     audit.record(
-        "consent.purpose_reactivated" if active else "consent.purpose_deactivated",
+        AuditAction.CONSENT_PURPOSE_REACTIVATED if active else AuditAction.CONSENT_PURPOSE_DEACTIVATED,
         actor=actor,
         target_type="consent_purpose",
         target_id=purpose.slug,

@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy import func, select, text
 
 from app.core import hooks
+from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.extensions import db
 from app.models.audit import GENESIS_HASH, AuditEvent
@@ -66,7 +67,7 @@ def _lock_chain() -> None:
 
 
 def record(
-    action: str,
+    action: AuditAction | str,
     *,
     actor: User | None,
     subject: User | None = None,
@@ -78,7 +79,8 @@ def record(
     """Append one event to the chain inside the caller's transaction (the caller commits).
 
     The chain head is locked until commit on PostgreSQL, so concurrent writers queue instead of
-    forking; on SQLite the database's single writer lock does the same.
+    forking; on SQLite the database's single writer lock does the same. `action` is a member
+    of the catalogue (app/core/audit_actions.py); it is stored as its plain string value.
     """
     client = client or ClientInfo.system()
     _lock_chain()
@@ -92,7 +94,7 @@ def record(
         created_at=utcnow(),
         actor_id=actor.id if actor else None,
         subject_id=subject.id if subject else None,
-        action=action,
+        action=str(action),
         target_type=target_type,
         target_id=str(target_id),
         details=canonical_json(details or {}),

@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.core import audit
+from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.extensions import db
 from app.models.setting import Setting
@@ -145,7 +146,7 @@ def update(values: dict[str, Any], *, actor: User, client: ClientInfo) -> list[s
         row.value = json.dumps(value, ensure_ascii=False)
         row.updated_by_id = actor.id
         audit.record(
-            "settings.changed",
+            AuditAction.SETTINGS_CHANGED,
             actor=actor,
             target_type="setting",
             target_id=key,

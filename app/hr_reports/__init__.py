@@ -6,9 +6,11 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """The dashboard and report pages, `flask dashboard`."""
+    """HR's people pages (blueprint "hr"), the dashboard and reports, `flask dashboard`."""
     from app.hr_reports.cli import dashboard_cli
+    from app.hr_reports.people_routes import bp as people_bp
     from app.hr_reports.routes import bp
 
+    app.register_blueprint(people_bp, url_prefix="/hr")
     app.register_blueprint(bp, url_prefix="/hr")
     app.cli.add_command(dashboard_cli)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 
 from app.consent import decisions
 from app.core import audit
+from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.extensions import db
 from app.hr_reports import employee_list
@@ -65,10 +66,8 @@ def _yes(flag: bool) -> str:
     return _("yes") if flag else _("no")
 
 
-def _audited(name: str, details: dict, actor: User, client: ClientInfo) -> None:
-    audit.record(
-        f"export.{name}", actor=actor, target_type="export", details=details, client=client
-    )
+def _audited(action: AuditAction, details: dict, actor: User, client: ClientInfo) -> None:
+    audit.record(action, actor=actor, target_type="export", details=details, client=client)
     db.session.commit()
 
 
@@ -76,7 +75,7 @@ def employee_lines(
     flt: employee_list.ListFilter, today: date, *, bom: bool, actor: User, client: ClientInfo
 ) -> Iterator[str]:
     """Audit the export of the filtered list, then return its CSV lines (a generator)."""
-    _audited("employees", {"filter": flt.args(), "bom": bom}, actor, client)
+    _audited(AuditAction.EXPORT_EMPLOYEES, {"filter": flt.args(), "bom": bom}, actor, client)
     labels = policy_state_labels()
 
     def lines() -> Iterator[str]:
@@ -124,7 +123,7 @@ def employee_lines(
 
 def signature_lines(*, bom: bool, actor: User, client: ClientInfo) -> Iterator[str]:
     """Audit the export, then return every acknowledgement as CSV lines (oldest first)."""
-    _audited("signatures", {"bom": bom}, actor, client)
+    _audited(AuditAction.EXPORT_SIGNATURES, {"bom": bom}, actor, client)
     query = (
         select(
             Acknowledgement.code,
@@ -170,7 +169,7 @@ def signature_lines(*, bom: bool, actor: User, client: ClientInfo) -> Iterator[s
 
 def consent_event_lines(*, bom: bool, actor: User, client: ClientInfo) -> Iterator[str]:
     """Audit the export, then return every consent event as CSV lines (in recording order)."""
-    _audited("consent_events", {"bom": bom}, actor, client)
+    _audited(AuditAction.EXPORT_CONSENT_EVENTS, {"bom": bom}, actor, client)
     recorder = aliased(User)
     query = (
         select(

@@ -7,14 +7,15 @@ of at most one batch), so a page of 50 and an export batch of 1,000 cost the sam
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 
 from app.assignments import due as assignments
 from app.consent import decisions
+from app.core.batches import BATCH, batches  # noqa: F401 - batches: read here by callers
 from app.extensions import db
 from app.learn import progress
 from app.models.acknowledgement import Acknowledgement
@@ -23,8 +24,6 @@ from app.models.consent import ConsentEvent, ConsentPurpose
 from app.models.policy import PolicyVersion
 from app.models.user import User
 from app.policy import versions
-
-BATCH = 1000
 
 
 @dataclass(frozen=True)
@@ -46,13 +45,6 @@ class PersonStatus:
     @property
     def due_soon(self) -> bool:
         return bool(self.due.due_soon)
-
-
-def batches(query: Select, size: int = BATCH) -> Iterator[list[User]]:
-    """The query's users, `size` at a time, streamed (never all in memory)."""
-    result = db.session.execute(query.execution_options(yield_per=size))
-    for partition in result.scalars().partitions():
-        yield list(partition)
 
 
 def policy_states(user_ids: list[int]) -> dict[int, str]:

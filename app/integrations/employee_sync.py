@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, insert, select, update
 
 from app.core import audit
+from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.extensions import db
 from app.models.types import utcnow
@@ -193,7 +194,7 @@ def upsert(items: list[Any], *, actor: User, client: ClientInfo, source: str) ->
     if to_update:  # one executemany: every row sets the same columns
         db.session.execute(update(User), to_update)
     audit.record(
-        "users.upserted",
+        AuditAction.USERS_UPSERTED,
         actor=actor,
         target_type="api_token",
         target_id=source,

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from app.core import audit
+from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.extensions import db
 from app.models.api_token import SCOPES, ApiToken
@@ -73,7 +74,7 @@ def create(name: str, scopes: list[str], *, actor: User, client: ClientInfo) -> 
     db.session.add(token)
     db.session.flush()
     audit.record(
-        "api_token.created",
+        AuditAction.API_TOKEN_CREATED,
         actor=actor,
         target_type="api_token",
         target_id=token.id,
@@ -91,7 +92,7 @@ def revoke(token_id: int, *, actor: User, client: ClientInfo) -> bool:
         return False
     token.revoked_at = utcnow()
     audit.record(
-        "api_token.revoked",
+        AuditAction.API_TOKEN_REVOKED,
         actor=actor,
         target_type="api_token",
         target_id=token.id,

@@ -12,7 +12,7 @@ from app.extensions import db
 from app.integrations import webhooks
 from app.integrations.employee_status import iso
 from app.models.acknowledgement import Acknowledgement
-from app.models.consent import ConsentEvent, ConsentPurpose
+from app.models.consent import ConsentDecision, ConsentEvent, ConsentPurpose
 from app.models.policy import PolicyVersion
 from app.models.user import User
 
@@ -24,7 +24,7 @@ def employee_ref(user: User) -> dict[str, Any]:
 
 def on_consent_decision(previous: Any, event: ConsentEvent) -> None:
     """consent.granted / consent.revoked, in the decision's transaction (before its commit)."""
-    if event.decision not in ("granted", "revoked"):
+    if event.decision not in (ConsentDecision.GRANTED, ConsentDecision.REVOKED):
         return
     purpose = db.session.get(ConsentPurpose, event.purpose_id)
     webhooks.emit(

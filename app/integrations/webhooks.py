@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload
 
 from app.core import audit
 from app.core.audit import canonical_json
+from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.extensions import db
 from app.models.types import utcnow
@@ -63,7 +64,7 @@ def register(
     db.session.add(endpoint)
     db.session.flush()
     audit.record(
-        "webhook.registered",
+        AuditAction.WEBHOOK_REGISTERED,
         actor=actor,
         target_type="webhook_endpoint",
         target_id=endpoint.id,
@@ -81,7 +82,7 @@ def disable(endpoint_id: int, *, actor: User, client: ClientInfo) -> bool:
         return False
     endpoint.disabled_at = utcnow()
     audit.record(
-        "webhook.disabled",
+        AuditAction.WEBHOOK_DISABLED,
         actor=actor,
         target_type="webhook_endpoint",
         target_id=endpoint.id,

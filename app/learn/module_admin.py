@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.core import audit
+from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.extensions import db
 from app.learn import progress
@@ -43,7 +44,7 @@ def move(slug: str, direction: str, *, actor: User, client: ClientInfo) -> bool:
     for position, each in enumerate(slugs, start=1):
         _row(rows, each, actor).position = position
     audit.record(
-        "module.settings_changed",
+        AuditAction.MODULE_SETTINGS_CHANGED,
         actor=actor,
         target_type="module",
         target_id=slug,
@@ -62,7 +63,7 @@ def toggle_required(slug: str, *, actor: User, client: ClientInfo) -> bool | Non
     now_required = not placed[slug].required
     _row(_placements(), slug, actor).required = now_required
     audit.record(
-        "module.settings_changed",
+        AuditAction.MODULE_SETTINGS_CHANGED,
         actor=actor,
         target_type="module",
         target_id=slug,

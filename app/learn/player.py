@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.core import audit, hooks
+from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.extensions import db
 from app.learn import progress
@@ -210,7 +211,7 @@ def submit_attempt(
         db.session.refresh(attempt)
         return False
     audit.record(
-        "quiz.submitted",
+        AuditAction.QUIZ_SUBMITTED,
         actor=user,
         subject=user,
         target_type="quiz_attempt",
@@ -270,7 +271,7 @@ def _complete(
     db.session.add(completion)
     db.session.flush()
     audit.record(
-        "module.completed",
+        AuditAction.MODULE_COMPLETED,
         actor=user,
         subject=user,
         target_type="module_completion",

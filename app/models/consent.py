@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,8 +12,35 @@ from app.extensions import db
 from app.models.types import UTCDateTime, utcnow
 from app.models.user import User
 
-MEDIA = ("photo", "video")
-DECISIONS = ("granted", "refused", "revoked")
+
+class Medium(StrEnum):
+    """What a consent covers: photos or videos (stored in `ConsentEvent.medium`)."""
+
+    PHOTO = "photo"
+    VIDEO = "video"
+
+
+class ConsentDecision(StrEnum):
+    """What a person decided (stored in `ConsentEvent.decision`)."""
+
+    GRANTED = "granted"
+    REFUSED = "refused"
+    REVOKED = "revoked"
+
+
+class ConsentStatus(StrEnum):
+    """Where a person stands today: a decision, or "expired" / "never" (derived, never stored)."""
+
+    GRANTED = "granted"
+    REFUSED = "refused"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+    NEVER = "never"
+
+
+# Plain strings, in the canonical order (photo, then video).
+MEDIA = tuple(m.value for m in Medium)
+DECISIONS = tuple(d.value for d in ConsentDecision)
 
 
 class ConsentPurpose(db.Model):

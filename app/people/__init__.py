@@ -1,4 +1,7 @@
-"""Accounts, sign-in, single sign-on, import, roles and offboarding; HR's people pages."""
+"""Accounts, sign-in, single sign-on, CSV import, roles and the directory.
+
+HR's people pages read several domains (status, consents, timeline): they live in hr_reports
+(blueprint "hr"); leaving, with its choice about image consents, is consent.offboarding."""
 
 from __future__ import annotations
 
@@ -6,18 +9,16 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Sign-in (password and OIDC), HR's people pages, `flask users`, the SSO settings."""
+    """Sign-in (password and OIDC), `flask users`, the SSO settings."""
     from app.core import settings
     from app.people import sso
     from app.people.auth_routes import bp as auth_bp
     from app.people.cli import users_cli
-    from app.people.hr_routes import bp as hr_bp
     from app.people.oidc import init_oidc
     from app.people.sso_routes import bp as sso_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(sso_bp)
-    app.register_blueprint(hr_bp, url_prefix="/hr")
     init_oidc(app)
     app.cli.add_command(users_cli)
     settings.declare(app, sso.CREATE_USERS, sso.PASSWORD_ADMINS_ONLY)

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
 from app.core import audit
+from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.core.mail import mail_configured, send_mail
 from app.extensions import db
@@ -114,7 +115,7 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     audit.record(
-        "user.created",
+        AuditAction.USER_CREATED,
         actor=actor,
         subject=user,
         target_type="user",
@@ -143,7 +144,7 @@ def authenticate(
         return None
     if not user.check_password(password) or not user.active:
         audit.record(
-            "auth.sign_in_failed",
+            AuditAction.AUTH_SIGN_IN_FAILED,
             actor=None,
             subject=user,
             target_type="user",
@@ -154,7 +155,7 @@ def authenticate(
         return None
     if allowed is not None and not allowed(user):
         audit.record(
-            "auth.sign_in_failed",
+            AuditAction.AUTH_SIGN_IN_FAILED,
             actor=None,
             subject=user,
             target_type="user",
@@ -166,7 +167,7 @@ def authenticate(
         raise PasswordSignInRefused(_("Password sign-in is reserved for administrators."))
     user.last_login_at = utcnow()
     audit.record(
-        "auth.signed_in",
+        AuditAction.AUTH_SIGNED_IN,
         actor=user,
         subject=user,
         target_type="user",
@@ -212,7 +213,7 @@ def set_password(user: User, password: str, confirm: str, *, via: str, client: C
     check_new_password(password, confirm, user)
     user.set_password(password)
     audit.record(
-        "auth.password_set",
+        AuditAction.AUTH_PASSWORD_SET,
         actor=user,
         subject=user,
         target_type="user",
@@ -252,7 +253,7 @@ def send_link(
     else:
         log.warning("Mail is not configured; %s link for %s: %s", purpose, user.email, link)
     audit.record(
-        "user.invited" if purpose == INVITATION else "auth.reset_link_issued",
+        AuditAction.USER_INVITED if purpose == INVITATION else AuditAction.AUTH_RESET_LINK_ISSUED,
         actor=actor,
         subject=user,
         target_type="user",
@@ -280,7 +281,7 @@ def set_active(
     if not active:
         user.session_token = new_session_token()
     audit.record(
-        "user.reactivated" if active else "user.deactivated",
+        AuditAction.USER_REACTIVATED if active else AuditAction.USER_DEACTIVATED,
         actor=actor,
         subject=user,
         target_type="user",

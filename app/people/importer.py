@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import insert, select, update
 
 from app.core import audit
+from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.extensions import db
 from app.models.types import utcnow
@@ -199,7 +200,7 @@ def import_employees(raw: bytes, *, actor: User, client: ClientInfo) -> ImportRe
         )
     result.created, result.updated = len(to_create), len(to_update)
     audit.record(
-        "users.imported",
+        AuditAction.USERS_IMPORTED,
         actor=actor,
         target_type="import",
         details={

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from app.core import audit, paging
+from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.extensions import db
 from app.models.user import Role, User
@@ -76,7 +77,7 @@ def change_role(user: User, role: Role, *, actor: User, client: ClientInfo) -> b
             )
     user.role = role.value
     audit.record(
-        "user.role_changed",
+        AuditAction.USER_ROLE_CHANGED,
         actor=actor,
         subject=user,
         target_type="user",

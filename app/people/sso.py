@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.core import audit, settings
+from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.extensions import db
 from app.models.types import utcnow
@@ -126,7 +127,7 @@ def fail(
 ) -> SSOFailure:
     """Audit a refused sign-on ("auth.sso_failed") and return the failure to show; no tokens."""
     audit.record(
-        "auth.sso_failed",
+        AuditAction.AUTH_SSO_FAILED,
         actor=None,
         subject=subject,
         target_type="user" if subject else "",
@@ -201,7 +202,7 @@ def sign_in(claims: Mapping[str, Any], *, client: ClientInfo) -> User:
         raise fail("account_deactivated", client=client, subject=user)
     user.last_login_at = utcnow()
     audit.record(
-        "auth.signed_in",
+        AuditAction.AUTH_SIGNED_IN,
         actor=user,
         subject=user,
         target_type="user",

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.core import audit, codes, hooks, settings
+from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.evidence import personal
 from app.extensions import db
@@ -221,7 +222,7 @@ def record_acknowledgement(
         db.session.rollback()
         return False
     audit.record(
-        "policy.signed",
+        AuditAction.POLICY_SIGNED,
         actor=actor,
         subject=signer,
         target_type="acknowledgement",

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.core import audit, settings
+from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.extensions import db
 from app.models.policy import PolicyText, PolicyVersion
@@ -196,7 +197,7 @@ def publish(version: int, *, actor: User | None, client: ClientInfo) -> PolicyVe
         db.session.rollback()
         raise PolicyError(_("Version %(version)d is already published.", version=version)) from exc
     audit.record(
-        "policy.published",
+        AuditAction.POLICY_PUBLISHED,
         actor=actor,
         target_type="policy_version",
         target_id=version,

@@ -21,6 +21,7 @@ from sqlalchemy.orm import joinedload, undefer
 from app.consent import receipts as consent_receipts
 from app.consent import texts
 from app.core import audit, hooks
+from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.evidence import attachments
 from app.extensions import db
@@ -296,7 +297,7 @@ def build(
     """Audit the export, then write the ZIP to a temporary file (rewound, ready to stream)."""
     moment = now or utcnow()
     audit.record(
-        "me.exported",
+        AuditAction.ME_EXPORTED,
         actor=user,
         subject=user,
         target_type="user",

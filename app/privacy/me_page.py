@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.consent import decisions, texts
 from app.core import audit, hooks
+from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.extensions import db
 from app.learn import progress
@@ -157,7 +158,7 @@ def change_password(
     """
     if not user.check_password(current):
         audit.record(
-            "auth.password_change_refused",
+            AuditAction.AUTH_PASSWORD_CHANGE_REFUSED,
             actor=user,
             subject=user,
             target_type="user",
@@ -169,7 +170,7 @@ def change_password(
     accounts.check_new_password(new, confirm, user)
     user.set_password(new)
     audit.record(
-        "auth.password_changed",
+        AuditAction.AUTH_PASSWORD_CHANGED,
         actor=user,
         subject=user,
         target_type="user",

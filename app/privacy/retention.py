@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from app.consent import evidence
 from app.core import audit, settings
+from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.evidence import personal
 from app.extensions import db
@@ -120,7 +121,7 @@ def purge_person(user: User, *, years: int, client: ClientInfo, now: datetime) -
     db.session.add(purge)
     db.session.flush()
     audit.record(
-        "retention.purged",
+        AuditAction.RETENTION_PURGED,
         actor=None,
         subject=user,
         target_type="user",

@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from app.integrations.api.registry import SCHEMAS
+from app.models.consent import ConsentStatus, Medium
 
 _DATE = {"type": ["string", "null"], "format": "date"}
 _STAMP = {"type": ["string", "null"], "format": "date-time"}
+_MEDIA = [m.value for m in Medium]
+_STATUSES = [s.value for s in ConsentStatus]
 
 
 def ref(name: str) -> dict[str, str]:
@@ -138,11 +141,8 @@ SCHEMAS.update(
             "required": ["purpose", "medium", "status", "allowed"],
             "properties": {
                 "purpose": {"type": "string"},
-                "medium": {"type": "string", "enum": ["photo", "video"]},
-                "status": {
-                    "type": "string",
-                    "enum": ["granted", "refused", "revoked", "expired", "never"],
-                },
+                "medium": {"type": "string", "enum": _MEDIA},
+                "status": {"type": "string", "enum": _STATUSES},
                 "allowed": {"type": "boolean"},
                 "since": _DATE,
                 "valid_until": _DATE,
@@ -162,7 +162,7 @@ SCHEMAS.update(
             "required": ["purpose", "medium", "people", "reference"],
             "properties": {
                 "purpose": {"type": "string", "minLength": 1},
-                "medium": {"type": "string", "enum": ["photo", "video"]},
+                "medium": {"type": "string", "enum": _MEDIA},
                 "people": {
                     "type": "array",
                     "minItems": 1,

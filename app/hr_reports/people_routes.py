@@ -18,16 +18,17 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.consent import texts
+from app.consent import offboarding, texts
 from app.core import audit
+from app.core.audit_actions import AuditAction
 from app.core.mail import mail_configured
 from app.database import writes_on_get
 from app.extensions import db
 from app.hr_reports import employee_list, exports, people_status, timeline
+from app.hr_reports.people_forms import ConfirmForm, ImportForm, InviteForm, OffboardingForm
 from app.models.types import utcnow
 from app.models.user import Role, User
-from app.people import accounts, directory, importer, offboarding
-from app.people.hr_forms import ConfirmForm, ImportForm, InviteForm, OffboardingForm
+from app.people import accounts, directory, importer
 from app.permissions import HR_READERS, role_labels, role_required
 from app.web import client_info, csv_download
 
@@ -274,7 +275,7 @@ def invitation_links():
     """A CSV of invitation links for everyone who has not chosen a password yet."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    audit.record("users.invitation_links_exported", actor=current_user, client=client_info())
+    audit.record(AuditAction.USERS_INVITATION_LINKS_EXPORTED, actor=current_user, client=client_info())
     db.session.commit()
 
     def rows():

@@ -1,0 +1,76 @@
+"""Every action name the application writes to the audit log, in one catalogue.
+
+The values are stored in the hash-chained audit log: never change one (old entries keep theirs,
+and readers such as the timeline and the evidence checks look them up by value). Add a member
+for a new action; `audit.record` still accepts a plain string, but tests/core/test_audit_actions.py
+checks that every call site uses this catalogue.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum, unique
+
+
+@unique
+class AuditAction(StrEnum):
+    """An audited action; the value is what `AuditEvent.action` stores."""
+
+    # Accounts and sign-in
+    USER_CREATED = "user.created"
+    USER_INVITED = "user.invited"
+    USER_DEACTIVATED = "user.deactivated"
+    USER_REACTIVATED = "user.reactivated"
+    USER_ROLE_CHANGED = "user.role_changed"
+    USERS_IMPORTED = "users.imported"
+    USERS_UPSERTED = "users.upserted"
+    USERS_INVITATION_LINKS_EXPORTED = "users.invitation_links_exported"
+    AUTH_SIGNED_IN = "auth.signed_in"
+    AUTH_SIGN_IN_FAILED = "auth.sign_in_failed"
+    AUTH_SSO_FAILED = "auth.sso_failed"
+    AUTH_PASSWORD_SET = "auth.password_set"
+    AUTH_PASSWORD_CHANGED = "auth.password_changed"
+    AUTH_PASSWORD_CHANGE_REFUSED = "auth.password_change_refused"
+    AUTH_RESET_LINK_ISSUED = "auth.reset_link_issued"
+
+    # Learning, policy and certificates
+    MODULE_COMPLETED = "module.completed"
+    MODULE_SETTINGS_CHANGED = "module.settings_changed"
+    QUIZ_SUBMITTED = "quiz.submitted"
+    POLICY_PUBLISHED = "policy.published"
+    POLICY_SIGNED = "policy.signed"
+    CERTIFICATE_ISSUED = "certificate.issued"
+    CERTIFICATE_REVOKED = "certificate.revoked"
+    CERTIFICATES_EXPORTED = "certificates.exported"
+
+    # Assignments and reminders
+    ASSIGNMENT_CREATED = "assignment.created"
+    REMINDER_SENT = "reminder.sent"
+    REMINDERS_SENT = "reminders.sent"
+
+    # Image-use consent
+    CONSENT_GRANTED = "consent.granted"
+    CONSENT_REFUSED = "consent.refused"
+    CONSENT_REVOKED = "consent.revoked"
+    CONSENT_EXPORTED = "consent.exported"
+    CONSENT_TEXTS_IMPORTED = "consent.texts_imported"
+    CONSENT_PURPOSE_DURATION_CHANGED = "consent.purpose_duration_changed"
+    CONSENT_PURPOSE_DEACTIVATED = "consent.purpose_deactivated"
+    CONSENT_PURPOSE_REACTIVATED = "consent.purpose_reactivated"
+    CONSENT_PUBLICATION_CHECK = "consent.publication_check"
+    CONSENT_REVIEW_DONE = "consent.review_done"
+
+    # HR exports
+    EXPORT_EMPLOYEES = "export.employees"
+    EXPORT_SIGNATURES = "export.signatures"
+    EXPORT_CONSENT_EVENTS = "export.consent_events"
+
+    # Personal data, retention and settings
+    ME_EXPORTED = "me.exported"
+    RETENTION_PURGED = "retention.purged"
+    SETTINGS_CHANGED = "settings.changed"
+
+    # Integrations
+    API_TOKEN_CREATED = "api_token.created"
+    API_TOKEN_REVOKED = "api_token.revoked"
+    WEBHOOK_REGISTERED = "webhook.registered"
+    WEBHOOK_DISABLED = "webhook.disabled"
