@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -41,11 +42,39 @@ PROGRAMME_DUE_DAYS = settings.SettingSpec(
 )
 
 
+class DueKind(StrEnum):
+    """What kind of thing is due; the kind is the item's key, except a module's ("module:<slug>")."""
+
+    PROGRAMME = "programme"
+    POLICY = "policy"
+    MODULE = "module"
+    REFRESHER = "refresher"
+
+
+_MODULE_PREFIX = f"{DueKind.MODULE.value}:"
+
+
+def due_key(kind: DueKind, slug: str = "") -> str:
+    """The item's key as stored and shown: "programme", "policy", "refresher" or "module:<slug>"."""
+    if kind is DueKind.MODULE:
+        return f"{_MODULE_PREFIX}{slug}"
+    return kind.value
+
+
+def parse_due_key(key: str) -> tuple[DueKind | None, str]:
+    """(kind, module slug) of a key; (None, key) for a key no kind knows."""
+    if key.startswith(_MODULE_PREFIX):
+        return DueKind.MODULE, key.removeprefix(_MODULE_PREFIX)
+    if key in (DueKind.PROGRAMME, DueKind.POLICY, DueKind.REFRESHER):
+        return DueKind(key), ""
+    return None, key
+
+
 @dataclass(frozen=True)
 class DueItem:
     """One thing a person must do, with its deadline."""
 
-    key: str  # "programme", "policy", "module:<slug>" or "refresher"
+    key: str  # due_key(...): "programme", "policy", "module:<slug>" or "refresher"
     due_on: date
     done: bool
 
@@ -132,7 +161,7 @@ def _module_items(
             )
             add(assignment.module_slug, day)
     return [
-        DueItem(f"module:{slug}", day, slug in current)
+        DueItem(due_key(DueKind.MODULE, slug), day, slug in current)
         for slug, day in sorted(due.items(), key=lambda pair: (pair[1], pair[0]))
     ]
 
@@ -173,13 +202,17 @@ def summaries(
         finished = (
             programme[user.id].done or bool(required) and all(m.slug in ever for m in required)
         )
-        items = [DueItem("programme", _start(user) + days, finished)]
+        items = [DueItem(due_key(DueKind.PROGRAMME), _start(user) + days, finished)]
         if current is not None:
             published = current.published_at.date()
-            items.append(DueItem("policy", max(_start(user), published) + days, user.id in signed))
+            items.append(
+                DueItem(
+                    due_key(DueKind.POLICY), max(_start(user), published) + days, user.id in signed
+                )
+            )
         items.extend(_module_items(user, mine, assigned[user.id], seen, days))
         if user.id in refreshers:
             _opens, due_on, done = refreshers[user.id]
-            items.append(DueItem("refresher", due_on, done))
+            items.append(DueItem(due_key(DueKind.REFRESHER), due_on, done))
         result[user.id] = AssignmentSummary(tuple(items), today)
     return result

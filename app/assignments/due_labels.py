@@ -5,19 +5,21 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import gettext as _
 
+from app.assignments.due import DueKind, parse_due_key
 from app.core import settings
 from app.learn.content import catalog
 
 
 def label(key: str, locale: str) -> str:
     """What the person has to do, in the current (or forced) locale."""
-    if key == "programme":
+    kind, slug = parse_due_key(key)
+    if kind is DueKind.PROGRAMME:
         return _("Complete your training programme")
-    if key == "policy":
+    if kind is DueKind.POLICY:
         return _("Sign the social media policy")
-    if key == "refresher":
+    if kind is DueKind.REFRESHER:
         return _("Refresher: go through the required modules again")
-    slug = key.removeprefix("module:")
+    # A module (an unknown key reads as a module slug, as it always has).
     module = catalog.catalog().get(slug)
     title = module.text(locale).title if module else slug
     return _(
@@ -28,10 +30,11 @@ def label(key: str, locale: str) -> str:
 
 def target(key: str) -> tuple[str, dict[str, str]]:
     """The endpoint and arguments of the page where the item is done."""
-    if key == "policy":
+    kind, slug = parse_due_key(key)
+    if kind is DueKind.POLICY:
         return "sign.index", {}
-    if key.startswith("module:"):
-        return "learn.module", {"slug": key.removeprefix("module:")}
+    if kind is DueKind.MODULE:
+        return "learn.module", {"slug": slug}
     return "main.home", {}
 
 

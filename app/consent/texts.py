@@ -196,7 +196,9 @@ def set_active(purpose: ConsentPurpose, active: bool, *, actor: User, client: Cl
         return False
     purpose.active = active
     audit.record(
-        AuditAction.CONSENT_PURPOSE_REACTIVATED if active else AuditAction.CONSENT_PURPOSE_DEACTIVATED,
+        AuditAction.CONSENT_PURPOSE_REACTIVATED
+        if active
+        else AuditAction.CONSENT_PURPOSE_DEACTIVATED,
         actor=actor,
         target_type="consent_purpose",
         target_id=purpose.slug,

@@ -18,9 +18,11 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from app.consent import texts
+from app.consent.decisions import DECISION_ACTIONS
 from app.consent.evidence import event_mac
 from app.consent.evidence import personal_fields as consent_personal_fields
 from app.core import audit
+from app.core.audit_actions import AuditAction
 from app.demo.history import (
     USER_AGENT,
     attempt_row,
@@ -58,7 +60,7 @@ class _Chain:
     def add(self, action, at, user_id, target_type, target_id, details, actor=True) -> None:
         """Queue one entry about user_id; the actor is the person unless actor=False (system)."""
         actor_id = user_id if actor else None
-        self.rows.append((at, action, actor_id, user_id, target_type, str(target_id), details))
+        self.rows.append((at, str(action), actor_id, user_id, target_type, str(target_id), details))
 
     def flush(self) -> None:
         entries = []
@@ -189,11 +191,11 @@ def _batch(indexes: list[int], ctx: SimpleNamespace) -> None:
     for (p, index), uid in zip(people, user_ids, strict=True):
         rng = Random(ctx.seed * 7_919 + index)
         details = {"role": "employee", "department": p.department}
-        chain.add("user.created", p.created_at, uid, "user", uid, details, actor=False)
+        chain.add(AuditAction.USER_CREATED, p.created_at, uid, "user", uid, details, actor=False)
         if not p.has_password:
             continue
         set_at = p.created_at + timedelta(hours=2)
-        chain.add("auth.password_set", set_at, uid, "user", uid, {"via": "demo"})
+        chain.add(AuditAction.AUTH_PASSWORD_SET, set_at, uid, "user", uid, {"via": "demo"})
         at = p.created_at + timedelta(days=7, hours=1)
         skill = 0.8 + rng.random() * 0.3
         for module in learning_plan(ctx.modules, rng, at, ctx.now):
@@ -258,7 +260,7 @@ def _write_learning(attempts: list[dict], plans: list[tuple], chain: _Chain) -> 
     attempt_ids = _ids(QuizAttempt, attempts)
     for row, attempt_id in zip(attempts, attempt_ids, strict=True):
         chain.add(
-            "quiz.submitted",
+            AuditAction.QUIZ_SUBMITTED,
             row["submitted_at"],
             row["user_id"],
             "quiz_attempt",
@@ -303,7 +305,7 @@ def _write_learning(attempts: list[dict], plans: list[tuple], chain: _Chain) -> 
     completion_ids = _ids(ModuleCompletion, completions)
     for row, completion_id in zip(completions, completion_ids, strict=True):
         chain.add(
-            "module.completed",
+            AuditAction.MODULE_COMPLETED,
             row["completed_at"],
             row["user_id"],
             "module_completion",
@@ -323,7 +325,7 @@ def _write_learning(attempts: list[dict], plans: list[tuple], chain: _Chain) -> 
 def _write_evidence(acks: list[dict], events: list[dict], chain: _Chain, ctx) -> None:
     for row, ack_id in zip(acks, _ids(Acknowledgement, acks), strict=True):
         chain.add(
-            "policy.signed",
+            AuditAction.POLICY_SIGNED,
             row["signed_at"],
             row["user_id"],
             "acknowledgement",
@@ -340,7 +342,7 @@ def _write_evidence(acks: list[dict], events: list[dict], chain: _Chain, ctx) ->
         row["mac"] = event_mac(_sealed(row, consent_personal_fields))
     for row, event_id in zip(events, _ids(ConsentEvent, events), strict=True):
         chain.add(
-            f"consent.{row['decision']}",
+            DECISION_ACTIONS[row["decision"]],
             row["recorded_at"],
             row["user_id"],
             "consent_event",

@@ -7,6 +7,7 @@ import secrets
 from typing import Any
 
 from app.core.audit import canonical_json
+from app.core.audit_actions import AuditAction
 
 # MAC payload versions: 1 covers the personal values themselves, 2 covers their salted digest.
 MAC_V1, MAC_V2 = 1, 2
@@ -53,7 +54,7 @@ def resealed(kind: str) -> dict[int, tuple[str, str]]:
 
     found: dict[int, tuple[str, str]] = {}
     for details in db.session.scalars(
-        select(AuditEvent.details).where(AuditEvent.action == "retention.purged")
+        select(AuditEvent.details).where(AuditEvent.action == AuditAction.RETENTION_PURGED.value)
     ):
         for record_id, (before, after) in (
             json.loads(details).get("resealed", {}).get(kind, {}).items()

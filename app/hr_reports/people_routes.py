@@ -275,7 +275,9 @@ def invitation_links():
     """A CSV of invitation links for everyone who has not chosen a password yet."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    audit.record(AuditAction.USERS_INVITATION_LINKS_EXPORTED, actor=current_user, client=client_info())
+    audit.record(
+        AuditAction.USERS_INVITATION_LINKS_EXPORTED, actor=current_user, client=client_info()
+    )
     db.session.commit()
 
     def rows():

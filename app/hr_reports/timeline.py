@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.consent import decisions, texts
+from app.core.audit_actions import AuditAction
 from app.extensions import db
 from app.learn.content import catalog
 from app.models.acknowledgement import Acknowledgement
@@ -136,13 +137,13 @@ def consent_entries(user: User, locale: str) -> Iterable[TimelineEntry]:
 
 def _account_labels() -> dict[str, str]:
     return {
-        "user.created": _("Account created"),
-        "user.invited": _("Invitation sent"),
-        "auth.password_set": _("Password chosen"),
-        "auth.reset_link_issued": _("Password reset link issued"),
-        "user.deactivated": _("Account deactivated"),
-        "user.reactivated": _("Account reactivated"),
-        "user.role_changed": _("Role changed"),
+        AuditAction.USER_CREATED.value: _("Account created"),
+        AuditAction.USER_INVITED.value: _("Invitation sent"),
+        AuditAction.AUTH_PASSWORD_SET.value: _("Password chosen"),
+        AuditAction.AUTH_RESET_LINK_ISSUED.value: _("Password reset link issued"),
+        AuditAction.USER_DEACTIVATED.value: _("Account deactivated"),
+        AuditAction.USER_REACTIVATED.value: _("Account reactivated"),
+        AuditAction.USER_ROLE_CHANGED.value: _("Role changed"),
     }
 
 
@@ -156,7 +157,7 @@ def account_entries(user: User, locale: str) -> Iterable[TimelineEntry]:
     )
     for event in rows:
         detail = ""
-        if event.action == "user.role_changed":
+        if event.action == AuditAction.USER_ROLE_CHANGED:
             data = json.loads(event.details)
             detail = f"{data.get('from', '')} → {data.get('to', '')}"
         yield TimelineEntry(

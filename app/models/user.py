@@ -22,6 +22,7 @@ def hash_password(password: str) -> str:
     method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
     return generate_password_hash(password, method=method)
 
+
 class Role(StrEnum):
     """What a user may do; admin includes everything HR may do.
 

@@ -8,6 +8,7 @@ import json
 from sqlalchemy import select
 
 from app.core import audit
+from app.core.audit_actions import AuditAction
 from app.evidence import personal
 from app.extensions import db
 from app.models.acknowledgement import Acknowledgement
@@ -21,7 +22,8 @@ def _signed_events() -> dict[int, tuple[int, dict]]:
     """Acknowledgement id -> (audit seq, details) of every "policy.signed" audit entry."""
     rows = db.session.execute(
         select(AuditEvent.seq, AuditEvent.target_id, AuditEvent.details).where(
-            AuditEvent.action == "policy.signed", AuditEvent.target_type == "acknowledgement"
+            AuditEvent.action == AuditAction.POLICY_SIGNED.value,
+            AuditEvent.target_type == "acknowledgement",
         )
     )
     return {int(target): (seq, json.loads(details)) for seq, target, details in rows}
