@@ -9,7 +9,23 @@ from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from app import database  # noqa: F401 - registers the SQLite connection settings
+from app import (
+    admin,
+    assignments,
+    certificates,
+    consent,
+    core,
+    database,  # noqa: F401 - registers the SQLite connection settings
+    demo,
+    evidence,
+    hr_reports,
+    integrations,
+    learn,
+    main,
+    people,
+    policy,
+    privacy,
+)
 from app.config import CONFIGS, development_secret_key
 from app.errors import register_error_handlers
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -18,28 +34,10 @@ from app.permissions import TEMPLATE_ROLE_GROUPS
 from app.security import register_security_headers
 from app.static_files import register_static_versioning
 
-
-def _domains() -> tuple[Any, ...]:
-    """Each domain package, in the order their init_app run (it orders hook receivers)."""
-    from app import (
-        admin,
-        assignments,
-        certificates,
-        consent,
-        core,
-        demo,
-        evidence,
-        hr_reports,
-        integrations,
-        learn,
-        main,
-        people,
-        policy,
-        privacy,
-    )
-
-    return (core, evidence, people, admin, main, learn, policy, consent, certificates,
-            assignments, hr_reports, privacy, integrations, demo)  # fmt: skip
+# Each domain, in the order their init_app run (that order is the order of hook receivers).
+# Their __init__ modules import nothing at import time: each init_app imports what it registers.
+DOMAINS = (core, evidence, people, admin, main, learn, policy, consent, certificates,
+           assignments, hr_reports, privacy, integrations, demo)  # fmt: skip
 
 
 def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> Flask:
@@ -66,7 +64,7 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     limiter.init_app(app)
     _configure_login()
 
-    for domain in _domains():
+    for domain in DOMAINS:
         domain.init_app(app)
 
     register_error_handlers(app)

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, and_, case, func, not_, select, true
 from app.assignments import due as assignments
 from app.assignments import due_sql
 from app.consent import decisions
+from app.core.batches import batches
 from app.extensions import db
 from app.hr_reports import people_status
 from app.models.acknowledgement import Acknowledgement
@@ -116,7 +117,7 @@ def _deadlines(result: Dashboard, today: date) -> None:
         result.due_soon += due_soon
     if conds.refresher is not None:
         query = select(User).where(User.active.is_(True), conds.refresher).order_by(User.id)
-        for batch in people_status.batches(query):
+        for batch in batches(query):
             due = assignments.summaries(batch, today)
             result.overdue += sum(bool(due[u.id].overdue) for u in batch)
             result.due_soon += sum(bool(due[u.id].due_soon) for u in batch)

@@ -18,6 +18,7 @@ from sqlalchemy import Select, and_, exists, func, or_, select
 from app.assignments import due_sql
 from app.consent import decisions
 from app.core import paging
+from app.core.batches import batches
 from app.extensions import db
 from app.hr_reports import people_status
 from app.learn import module_versions, progress
@@ -266,5 +267,5 @@ def export_statuses(flt: ListFilter, today: date) -> Iterator[people_status.Pers
     # Due dates may record a module version's first-seen day (a commit); do it before the
     # streamed read, whose server-side cursor a commit would close on PostgreSQL.
     module_versions.first_seen(today)
-    for batch in people_status.batches(filtered(flt, today)):
+    for batch in batches(filtered(flt, today)):
         yield from people_status.statuses(batch, today, purposes)

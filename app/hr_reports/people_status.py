@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from app.assignments import due as assignments
 from app.consent import decisions
-from app.core.batches import BATCH, batches  # noqa: F401 - batches: read here by callers
+from app.core.batches import BATCH
 from app.extensions import db
 from app.learn import progress
 from app.models.acknowledgement import Acknowledgement

@@ -98,8 +98,8 @@ def test_export_never_holds_everyone_in_memory(app, monkeypatch):
 
     monkeypatch.setattr(people_status, "statuses", spy)
     monkeypatch.setattr(people_status, "BATCH", 10)
-    batches = people_status.batches
-    monkeypatch.setattr(people_status, "batches", lambda query, size=10: batches(query, 10))
+    batches = employee_list.batches
+    monkeypatch.setattr(employee_list, "batches", lambda query, size=10: batches(query, 10))
     exported = list(employee_list.export_statuses(employee_list.ListFilter(), today()))
     assert len(exported) == 35 + 7
     assert max(sizes) <= 10
