@@ -12,14 +12,24 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    Flowable,
+    HRFlowable,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from app.pdf.common import ACCENT, CREATOR, INK, MUTED, RULE, fixed_date
 from app.pdf.fonts import MONO, SANS, SANS_BOLD, SERIF_BOLD, register_fonts
+from app.pdf.html_blocks import html_blocks
 from app.pdf.qr import draw_qr
 from app.pdf.textfit import clean, strip_controls, wrap_text
 
-__all__ = ["ReceiptDocument", "render_receipt"]
+__all__ = ["ReceiptAnnex", "ReceiptDocument", "render_receipt"]
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 20 * mm
@@ -29,6 +39,22 @@ QR_SIZE = 105  # points, quiet zone included
 FOOTER_SIZE = 7.5
 FOOTER_LEADING = 9.5
 _HASH = re.compile(r"[0-9a-fA-F]{64}")
+
+
+@dataclass(frozen=True)
+class ReceiptAnnex:
+    """A full text appended after the receipt page (e.g. the policy text as signed).
+
+    `html` is the stored, sanitised HTML of the text; `notes` are short lines printed under the
+    heading (version, language, fingerprint) and `warning`, when not empty, is printed in bold
+    before the text (e.g. the stored text no longer matches the fingerprint signed).
+    """
+
+    heading: str
+    notes: tuple[str, ...]
+    warning: str
+    html: str
+    language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -45,6 +71,7 @@ class ReceiptDocument:
     footer: str
     pdf_subject: str
     language: str = "en"
+    annex: ReceiptAnnex | None = None
 
 
 def _style(
@@ -73,6 +100,16 @@ STYLES = {
     "code": _style("code", MONO, 14, leading=19),
     "url": _style("url", MONO, 7.5, leading=10),
     "hint": _style("hint", SANS, 8, MUTED),
+    "annex_heading": _style("annex_heading", SERIF_BOLD, 14, ACCENT, 18),
+    "annex_warning": _style("annex_warning", SANS_BOLD, 9.5, (0.6, 0.1, 0.1)),
+    "heading1": _style("heading1", SERIF_BOLD, 13, INK, 17),
+    "heading2": _style("heading2", SERIF_BOLD, 11.5, INK, 15),
+    "heading3": _style("heading3", SANS_BOLD, 10.5, INK, 14),
+    "heading4": _style("heading4", SANS_BOLD, 9.5),
+    "heading5": _style("heading5", SANS_BOLD, 9.5),
+    "heading6": _style("heading6", SANS_BOLD, 9.5),
+    "paragraph": _style("paragraph", SANS, 9.5),
+    "preformatted": _style("preformatted", MONO, 8, leading=10.5),
 }
 
 
@@ -158,6 +195,38 @@ def _verification_table(doc: ReceiptDocument) -> Table:
     return table
 
 
+def _annex_story(annex: ReceiptAnnex) -> list[Flowable]:
+    """The annex: a new page, its heading, notes, warning, then the text block by block."""
+    story: list[Flowable] = [
+        PageBreak(),
+        Paragraph(_markup(annex.heading), STYLES["annex_heading"]),
+        Spacer(1, 4),
+    ]
+    story += [Paragraph(_markup(note), STYLES["hint"]) for note in annex.notes]
+    if annex.warning:
+        story += [Spacer(1, 6), Paragraph(_markup(annex.warning), STYLES["annex_warning"])]
+    story += [Spacer(1, 8), HRFlowable(width="100%", thickness=0.8, color=ACCENT), Spacer(1, 6)]
+    for block in html_blocks(annex.html):
+        if block.kind == "rule":
+            story.append(HRFlowable(width="100%", thickness=0.4, color=RULE, spaceBefore=4))
+            continue
+        if block.kind == "item":
+            style = ParagraphStyle(
+                f"item{block.depth}",
+                parent=STYLES["paragraph"],
+                leftIndent=14 * (block.depth + 1),
+                bulletIndent=14 * block.depth,
+            )
+            story.append(Paragraph(block.markup, style, bulletText=block.bullet or None))
+        elif block.kind == "quote":
+            style = ParagraphStyle("quote", parent=STYLES["paragraph"], leftIndent=14)
+            story.append(Paragraph(block.markup, style))
+        else:
+            story.append(Paragraph(block.markup, STYLES.get(block.kind, STYLES["paragraph"])))
+        story.append(Spacer(1, 4))
+    return story
+
+
 def _canvas_class(footer_lines: list[str]) -> type[Canvas]:
     """A canvas that holds pages back until save() so each footer can say 'page n / total'."""
 
@@ -219,6 +288,7 @@ def render_receipt(doc: ReceiptDocument) -> bytes:
         Spacer(1, 12),
         *([_rows_table(doc), Spacer(1, 18)] if doc.rows else []),
         _verification_table(doc),
+        *(_annex_story(doc.annex) if doc.annex else []),
     ]
     template.build(story, canvasmaker=_canvas_class(footer_lines))
     return buffer.getvalue()

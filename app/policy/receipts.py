@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
+from dataclasses import dataclass
 
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
@@ -16,8 +18,8 @@ from app.evidence.verification import VerificationResult
 from app.extensions import db
 from app.models.acknowledgement import Acknowledgement
 from app.models.policy import PolicyVersion
-from app.pdf.receipt import ReceiptDocument, render_receipt
-from app.policy import signing
+from app.pdf.receipt import ReceiptAnnex, ReceiptDocument, render_receipt
+from app.policy import signing, versions
 
 log = logging.getLogger(__name__)
 
@@ -28,12 +30,52 @@ def _text(ack: Acknowledgement):
     return next(t for t in ack.policy_version.texts if t.locale == ack.locale)
 
 
+@dataclass(frozen=True)
+class SignedText:
+    """The stored text of the version an acknowledgement signed, in the language it was signed in.
+
+    `matches` is False when the stored text no longer hashes to the SHA-256 recorded in the
+    signature: the text shown is then not proven to be the one signed, and readers must be told.
+    """
+
+    version: int
+    locale: str
+    title: str
+    html: str
+    markdown: str
+    matches: bool
+
+
+def signed_text(ack: Acknowledgement) -> SignedText | None:
+    """The text as signed, from the stored policy text (None if the text row is missing)."""
+    text = next((t for t in ack.policy_version.texts if t.locale == ack.locale), None)
+    if text is None:
+        return None
+    # Recompute from the stored HTML rather than trusting the stored digest column: an edit of
+    # the text behind the application's back must show, not only an edit of its digest.
+    digest = versions.text_digest(text.html)
+    matches = hmac.compare_digest(digest, ack.text_sha256) and hmac.compare_digest(
+        text.sha256, ack.text_sha256
+    )
+    return SignedText(
+        version=ack.policy_version.version,
+        locale=text.locale,
+        title=text.title,
+        html=text.html,
+        markdown=text.markdown,
+        matches=matches,
+    )
+
+
 def _method_label(method: str) -> str:
     labels = {
         "password": _("Signed in with a password, password typed again to sign"),
         "paper-recorded-by-hr": _("Signed on paper; recorded by HR on behalf of the employee"),
+        "api_token": _("Recorded through the API"),
+        "cli": _("Recorded from the command line"),
     }
-    return labels.get(method, method)
+    # An unknown method (e.g. one added later) still reads as a sentence in the signer's language.
+    return labels.get(method) or _("Other method (%(code)s)", code=method)
 
 
 def _on_behalf_rows(ack: Acknowledgement) -> tuple[tuple[str, str], ...]:
@@ -46,8 +88,39 @@ def _on_behalf_rows(ack: Acknowledgement) -> tuple[tuple[str, str], ...]:
     )
 
 
+def _annex(ack: Acknowledgement) -> ReceiptAnnex | None:
+    """The text as signed, appended to the receipt (call inside the signer's locale)."""
+    signed = signed_text(ack)
+    if signed is None:
+        return None
+    return ReceiptAnnex(
+        heading=_("Annex: the text you signed"),
+        notes=(
+            _(
+                "%(title)s, version %(version)d, language %(language)s.",
+                title=signed.title,
+                version=signed.version,
+                language=signed.locale.upper(),
+            ),
+            _("SHA-256 recorded at signature: %(digest)s", digest=ack.text_sha256),
+        ),
+        warning=""
+        if signed.matches
+        else _(
+            "Warning: the stored text below does not match the fingerprint recorded when this "
+            "version was signed. It may have been altered since; it is not proof of what was "
+            "signed. Report this to your HR department."
+        ),
+        html=signed.html,
+        language=signed.locale,
+    )
+
+
 def render(ack: Acknowledgement, verify_url: str) -> bytes:
-    """The receipt PDF, in the signer's language (the acknowledgement must be fully loaded)."""
+    """The receipt PDF in the signer's language, with the text as signed in an annex.
+
+    The acknowledgement must be fully loaded (signer, recorder, version and its texts).
+    """
     user = ack.user
     text = _text(ack)
     with force_locale(user.locale):
@@ -89,6 +162,7 @@ def render(ack: Acknowledgement, verify_url: str) -> bytes:
             ),
             pdf_subject=_("Charte receipt"),
             language=user.locale,
+            annex=_annex(ack),
         )
     return render_receipt(document)
 

@@ -112,6 +112,18 @@ def confirmation(ack_id: int):
     )
 
 
+@bp.route("/acknowledgements/<int:ack_id>/text")
+@login_required
+def signed_text(ack_id: int):
+    """The full text of one of my signatures, as I signed it (even after newer versions)."""
+    ack = signing.get_for_receipt(ack_id)
+    owned_or_404(ack, ack.user_id if ack else None)
+    response = render_template(
+        "sign/signed_text.html", ack=ack, signed=receipts.signed_text(ack)
+    )
+    return response, 200, {"Cache-Control": "private, no-store"}
+
+
 @bp.route("/receipts/<int:ack_id>.pdf")
 @login_required
 def receipt(ack_id: int):

@@ -140,10 +140,36 @@ def quiz_part(user: User, ctx: ExportContext) -> ExportPart:
     )
 
 
+def _signed_text(ack: Any) -> tuple[dict[str, Any] | None, list[tuple[str, bytes]]]:
+    """The text of a signature as signed: its key in the JSON and the exact HTML as a file.
+
+    The file holds the stored HTML byte for byte, so its SHA-256 is the signature's text_sha256
+    whenever `matches` is true: anyone can check it with a standard tool.
+    """
+    signed = receipts.signed_text(ack)
+    if signed is None:
+        return None, []
+    path = f"policy_texts/policy-v{signed.version}.{signed.locale}.html"
+    return (
+        {
+            "version": signed.version,
+            "locale": signed.locale,
+            "title": signed.title,
+            "markdown": signed.markdown,
+            "html": signed.html,
+            "matches_text_sha256": signed.matches,
+            "file": path,
+        },
+        [(path, signed.html.encode("utf-8"))],
+    )
+
+
 def signatures_part(user: User, ctx: ExportContext) -> ExportPart:
-    """Policy signatures with their evidence, and each receipt as PDF."""
+    """Policy signatures with their evidence, the text as signed, and each receipt as PDF."""
     data, files = [], []
     for ack in me_page.signatures(user):
+        signed, text_files = _signed_text(ack)
+        files.extend(text_files)
         data.append(
             {
                 "id": ack.id,
@@ -162,6 +188,7 @@ def signatures_part(user: User, ctx: ExportContext) -> ExportPart:
                 "paper_reference": ack.paper_reference,
                 "attachment_id": ack.attachment_id,
                 "receipt": f"receipts/policy-{ack.code}.pdf",
+                "signed_text": signed,
             }
         )
         files.append(

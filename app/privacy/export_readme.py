@@ -17,7 +17,12 @@ This archive holds everything Charte records about you (GDPR articles 15 and 20)
   (entries of the audit log about you), files (the list of files in this archive). Other keys
   (e.g. certificates, reminders: the reminder emails sent to you and what each listed) may
   appear when your organisation uses those features.
-- receipts/policy-CODE.pdf: the receipt of each policy signature.
+- receipts/policy-CODE.pdf: the receipt of each policy signature, with the text you signed
+  in an annex.
+- policy_texts/policy-vN.LANG.html: the full text of each policy version you signed, exactly
+  as stored (also under "signed_text" in charte-export.json). Its SHA-256 (e.g. `sha256sum`)
+  is the "text_sha256" of your signature when "matches_text_sha256" is true; false means the
+  stored text was altered after you signed: tell your HR department.
 - receipts/consent-N.pdf and receipts/consent-N.json: the receipt of each image-use decision,
   as a PDF and as a machine-readable consent receipt.
 - attachments/: scans of paper forms recorded "by HR on your behalf".
@@ -39,7 +44,13 @@ Cette archive contient tout ce que Charte enregistre à votre sujet (RGPD, artic
   (la liste des fichiers de l'archive). D'autres clés (par exemple certificates, vos
   certificats, ou reminders, les rappels envoyés par e-mail et ce que chacun demandait) peuvent
   apparaître si votre organisation utilise ces fonctions.
-- receipts/policy-CODE.pdf : le reçu de chaque signature de la charte.
+- receipts/policy-CODE.pdf : le reçu de chaque signature de la charte, avec en annexe le
+  texte que vous avez signé.
+- policy_texts/policy-vN.LANGUE.html : le texte intégral de chaque version de la charte que
+  vous avez signée, tel qu'il est conservé (aussi sous "signed_text" dans charte-export.json).
+  Son empreinte SHA-256 (par exemple avec `sha256sum`) est le "text_sha256" de votre signature
+  quand "matches_text_sha256" vaut true ; false signifie que le texte conservé a été modifié
+  après votre signature : prévenez votre service RH.
 - receipts/consent-N.pdf et receipts/consent-N.json : le reçu de chaque décision sur votre
   image, en PDF et sous forme de reçu de consentement lisible par une machine.
 - attachments/ : les formulaires papier numérisés, enregistrés « par les RH en votre nom ».
