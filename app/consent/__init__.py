@@ -7,7 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Consent pages for employees, HR and admins; `flask consent`; withdrawals flag publications."""
-    from app.consent import decisions, evidence, publication
+    from app.consent import controller, decisions, evidence, publication
     from app.consent.admin_routes import bp as admin_bp
     from app.consent.cli import consent_cli
     from app.consent.hr_routes import bp as hr_bp
@@ -19,6 +19,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin/consent")
     app.cli.add_command(consent_cli)
     app.add_template_global(decisions.STATUS_BADGES, "consent_status_badges")
-    settings.declare(app, publication.REVIEW_EMAIL)
+    settings.declare(app, publication.REVIEW_EMAIL, *controller.ALL)
     hooks.evidence_checks.subscribe(app, evidence.verify_events)
     hooks.after_consent_decided.subscribe(app, publication.notify_withdrawal)

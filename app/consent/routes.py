@@ -95,6 +95,7 @@ def receipt_json(event_id: int):
         _title(event),
         withdrawal_url=url_for("consent.my_image", _external=True),
         verify_url=url_for("consent.verify", code=event.code, _external=True),
+        locale=str(get_locale()),
     )
     response = jsonify(receipt)
     response.headers["Content-Disposition"] = f"attachment; filename=consent-{event.id}.json"

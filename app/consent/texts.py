@@ -26,6 +26,9 @@ from app.models.user import User
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n(.*)\Z", re.DOTALL)
 _VARIABLE = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
 _MARKDOWN = MarkdownIt("commonmark")
+_DPV_TERM = re.compile(r"^dpv:[A-Z][A-Za-z]{1,70}$")
+# Who sees the images of a purpose: people with an account on the internal tools, or anyone.
+AUDIENCES = ("internal", "public")
 
 
 class ConsentTextError(ValueError):
@@ -37,6 +40,7 @@ class SyncReport:
     """What an import from the files did."""
 
     purposes_created: list[str] = field(default_factory=list)
+    purposes_described: list[str] = field(default_factory=list)
     texts_added: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
 
@@ -80,7 +84,27 @@ def parse_file(path: Path) -> tuple[dict, str]:
             raise ConsentTextError(f"{path.name}: front matter lacks “{key}”")
     if not set(meta["media"]) <= set(MEDIA) or not meta["media"]:
         raise ConsentTextError(f"{path.name}: media must be among {', '.join(MEDIA)}")
+    if meta.get("audience") not in (None, *AUDIENCES):
+        raise ConsentTextError(f"{path.name}: audience must be one of {', '.join(AUDIENCES)}")
+    category = meta.get("purpose_category")
+    if category is not None and not _DPV_TERM.match(str(category)):
+        raise ConsentTextError(
+            f"{path.name}: purpose_category must be a DPV term such as dpv:Marketing"
+        )
     return meta, match.group(2)
+
+
+def _receipt_facts(meta: dict, variables: dict[str, str]) -> dict[str, str | None]:
+    """The purpose's receipt facts declared in a file's front matter (None when not declared)."""
+    third = meta.get("third_parties")
+    if isinstance(third, list):
+        third = ", ".join(str(item) for item in third)
+    third = fill_variables(str(third), variables).strip() if third else None
+    return {
+        "purpose_category": str(meta["purpose_category"]) if meta.get("purpose_category") else None,
+        "audience": meta.get("audience"),
+        "third_parties": third[:500] if third else None,
+    }
 
 
 def sync_from_files(*, actor: User | None, client: ClientInfo | None = None) -> SyncReport:
@@ -114,6 +138,15 @@ def sync_from_files(*, actor: User | None, client: ClientInfo | None = None) -> 
             db.session.flush()
             purposes[purpose.slug] = purpose
             report.purposes_created.append(purpose.slug)
+        # Receipt facts are filled once, where still unknown (purposes created before they
+        # existed); a value already stored is never changed by a file, like the texts.
+        described = False
+        for key, value in _receipt_facts(meta, variables).items():
+            if value is not None and getattr(purpose, key) is None:
+                setattr(purpose, key, value)
+                described = True
+        if described and purpose.slug not in report.purposes_described:
+            report.purposes_described.append(purpose.slug)
         version = int(meta["version"])
         markdown = normalise(fill_variables(body, variables))
         existing = stored.get((purpose.id, version, locale))
@@ -132,12 +165,16 @@ def sync_from_files(*, actor: User | None, client: ClientInfo | None = None) -> 
         db.session.add(text)
         stored[(purpose.id, version, locale)] = text
         report.texts_added.append(f"{meta['slug']} v{version} {locale}")
-    if report.purposes_created or report.texts_added:
+    if report.purposes_created or report.texts_added or report.purposes_described:
         audit.record(
             AuditAction.CONSENT_TEXTS_IMPORTED,
             actor=actor,
             target_type="consent_purpose",
-            details={"purposes": report.purposes_created, "texts": report.texts_added},
+            details={
+                "purposes": report.purposes_created,
+                "texts": report.texts_added,
+                "described": report.purposes_described,
+            },
             client=client,
         )
     db.session.commit()

@@ -56,6 +56,12 @@ class ConsentPurpose(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # What the consent receipt says about the purpose, from the text files' front matter
+    # (None when a file does not declare it): a DPV purpose (e.g. "dpv:PublicRelations"), who
+    # sees the images ("internal" or "public") and named third parties (e.g. social networks).
+    purpose_category: Mapped[str | None] = mapped_column(String(80))
+    audience: Mapped[str | None] = mapped_column(String(20))
+    third_parties: Mapped[str | None] = mapped_column(String(500))
 
     @property
     def media_list(self) -> list[str]:

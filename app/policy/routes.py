@@ -118,9 +118,7 @@ def signed_text(ack_id: int):
     """The full text of one of my signatures, as I signed it (even after newer versions)."""
     ack = signing.get_for_receipt(ack_id)
     owned_or_404(ack, ack.user_id if ack else None)
-    response = render_template(
-        "sign/signed_text.html", ack=ack, signed=receipts.signed_text(ack)
-    )
+    response = render_template("sign/signed_text.html", ack=ack, signed=receipts.signed_text(ack))
     return response, 200, {"Cache-Control": "private, no-store"}
 
 

@@ -118,16 +118,29 @@ def test_json_receipt_validates_against_the_schema(client, auth, employee, hr, p
     auth.login(employee.email)
     receipt = client.get(f"/me/image/receipts/{granted.id}.json").get_json()
     jsonschema.validate(receipt, SCHEMA)
-    assert receipt["legal_basis"] == "consent (GDPR art. 6(1)(a))"
+    assert receipt["version"] == "KI-CR-v1.1.0" and receipt["jurisdiction"] == "EU"
+    assert receipt["consentTimestamp"] == int(granted.recorded_at.timestamp())
+    assert receipt["legalBasis"]["id"] == "dpv:Consent"
     assert receipt["media"] == ["video"] and receipt["event"]["state"] == "granted"
+    assert receipt["event"]["stateId"] == "dpv:ConsentGiven"
     assert receipt["validity"]["until"] == "2027-05-01"
-    assert receipt["withdrawal_method"]["url"].endswith("/me/image")
+    assert receipt["withdrawalMethod"]["url"].endswith("/me/image")
     assert receipt["notice"]["sha256"] == granted.text_sha256
+    purpose_entry = receipt["services"][0]["purposes"][0]
+    assert purpose_entry["purposeCategory"] == ["dpv:PublicRelations"]
+    assert purpose_entry["thirdPartyDisclosure"] is True
+    assert "2027-05-01" in purpose_entry["termination"]
+    assert receipt["sensitive"] is False and receipt["spiCat"] == []
     on_behalf = client.get(f"/me/image/receipts/{paper.id}.json").get_json()
     jsonschema.validate(on_behalf, SCHEMA)
-    assert on_behalf["event"]["recorded_by"]["on_behalf_of_principal"] is True
-    assert on_behalf["event"]["recorded_by"]["paper_reference"] == "Form 7"
-    broken = {**receipt, "legal_basis": "legitimate interest"}
+    assert on_behalf["event"]["onBehalf"] is True
+    assert on_behalf["event"]["paperReference"] == "Form 7"
+    assert on_behalf["event"]["by"]["name"] == hr.full_name
+    assert "Paper form" in on_behalf["collectionMethod"]
+    social = on_behalf["services"][0]["purposes"][0]
+    # The official accounts setting names the social networks the images are shown on.
+    assert "LinkedIn" in social["thirdPartyName"] and "LinkedIn" in social["recipients"][-1]
+    broken = {**receipt, "legalBasis": {"id": "dpv:LegitimateInterest", "description": "x"}}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(broken, SCHEMA)
 
