@@ -71,9 +71,8 @@ class _Parser(HTMLParser):
             self._flush()
             self.kind = "heading" + tag[1]
         elif tag == "p":
-            if self.lists and self.parts:
-                self._flush()
-            elif not self.lists:
+            # Inside a list item, a paragraph only starts a new block when the item has text.
+            if self.parts or not self.lists:
                 self._flush()
         elif tag in {"ul", "ol"}:
             self._flush()

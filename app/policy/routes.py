@@ -18,6 +18,7 @@ from flask_login import current_user, login_required
 
 from app.core.codes import format_code
 from app.extensions import limiter
+from app.models.acknowledgement import Acknowledgement
 from app.permissions import owned_or_404
 from app.policy import receipts, signing, versions
 from app.policy import status as policy_status
@@ -116,8 +117,8 @@ def confirmation(ack_id: int):
 @login_required
 def signed_text(ack_id: int):
     """The full text of one of my signatures, as I signed it (even after newer versions)."""
-    ack = signing.get_for_receipt(ack_id)
-    owned_or_404(ack, ack.user_id if ack else None)
+    found = signing.get_for_receipt(ack_id)
+    ack: Acknowledgement = owned_or_404(found, found.user_id if found else None)
     response = render_template("sign/signed_text.html", ack=ack, signed=receipts.signed_text(ack))
     return response, 200, {"Cache-Control": "private, no-store"}
 

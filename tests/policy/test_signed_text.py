@@ -124,3 +124,13 @@ def test_french_receipt_annex_is_in_french(client, auth, app, employee):
     assert " ".join(words[:6]) in pdf
     for english in ("Annex: the text", "SHA-256 recorded at signature", "Signed by", "Method"):
         assert english not in pdf
+
+
+def test_script_put_into_a_stored_text_does_not_run(client, signed_v1):
+    _tamper(
+        "UPDATE policy_text SET html = html || '<script>alert(1)</script><p onclick=\"x()\">Hi</p>' "
+        "WHERE locale = 'en'"
+    )
+    page = client.get(f"/policy/acknowledgements/{signed_v1.id}/text").get_data(as_text=True)
+    assert "does not match" in page
+    assert "<script>alert(1)" not in page and "onclick" not in page
