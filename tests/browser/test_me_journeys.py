@@ -38,6 +38,18 @@ def test_me_page_and_export_download(page, server_url, employee, records, check_
     check_page(page)
 
 
+def test_text_as_signed_from_the_me_page(page, server_url, employee, records, check_page):
+    sign_in(page, server_url, employee.email, PASSWORD)
+    page.goto(f"{server_url}/me")
+    page.get_by_role("link", name="Text as signed version 1").click()
+    expect(page.get_by_role("heading", name="The text you signed", level=1)).to_be_visible()
+    expect(page.locator("article.policy-text")).to_contain_text("Purpose and scope")
+    expect(page.get_by_role("alert")).to_have_count(0)
+    check_page(page)
+    page.set_viewport_size({"width": 360, "height": 740})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
 def test_me_page_fits_a_phone(page, server_url, employee, records):
     page.set_viewport_size({"width": 360, "height": 740})
     sign_in(page, server_url, employee.email, PASSWORD)
