@@ -227,3 +227,33 @@ def test_bad_front_matter_is_refused(app, tmp_path):
     bad.write_text(f"---\n{header}purpose_category: Marketing\n---\nBody\n")
     with pytest.raises(ConsentTextError, match="purpose_category"):
         texts.parse_file(bad)
+
+
+def test_admin_fills_the_controller_through_the_settings_page(
+    client, auth, admin, employee, purposes
+):
+    from tests.conftest import post_form
+
+    auth.login(admin.email)
+    page = client.get("/admin/settings").get_data(as_text=True)
+    assert "Data controller (consent receipts)" in page and "controller.privacy_email" in page
+    values = {
+        key: (
+            "\n".join(v)
+            if isinstance(v := settings.get(spec), list)
+            else ("on" if v is True else ("" if v is False else str(v)))
+        )
+        for key, spec in settings.declared().items()
+    }
+    bad = {**values, "controller.privacy_email": "not an email"}
+    response = post_form(client, "/admin/settings", bad, page="/admin/settings")
+    assert "Nothing was saved" in response.get_data(as_text=True)
+    good = {**values, "controller.privacy_email": "dpo@example.com", "controller.country": "FR"}
+    post_form(client, "/admin/settings", good, page="/admin/settings")
+    from flask import g
+
+    g.pop("_charte_settings", None)
+    receipt = _receipt(decide(employee, "company-website", "photo", "granted"), "en")
+    jsonschema.validate(receipt, SCHEMA)
+    assert receipt["piiControllers"][0]["email"] == "dpo@example.com"
+    assert receipt["piiControllers"][0]["address"]["addressCountry"] == "FR"
