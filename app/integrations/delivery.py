@@ -150,7 +150,7 @@ def post(url: str, body: str, headers: dict[str, str]) -> Outcome:
     except outbound.RefusedDestination as exc:
         log.warning("webhook delivery %s refused: %s", headers.get("Charte-Delivery"), exc)
         return Outcome(None, NOT_DELIVERED, 0)
-    except requests.RequestException as exc:
+    except (requests.RequestException, OSError, ValueError) as exc:  # no answer, whatever why
         log.warning(
             "webhook delivery %s to %s failed: %s: %s",
             headers.get("Charte-Delivery"), url[:500], type(exc).__name__, exc,

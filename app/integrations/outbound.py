@@ -258,7 +258,7 @@ def _resolve(host: str, port: int, resolve: Resolver) -> list[IPAddress]:
     for answer in answers:
         try:
             address = ipaddress.ip_address(answer)
-        except ValueError as exc:  # a scoped IPv6 answer ("fe80::1%eth0") among others
+        except ValueError as exc:  # not an address at all: nothing to trust in this answer
             raise RefusedDestination(f"{host} resolves to {answer!r}") from exc
         if address not in addresses:
             addresses.append(address)
