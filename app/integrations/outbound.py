@@ -237,7 +237,11 @@ def check(
         host, addresses = "localhost", [ipaddress.IPv4Address("127.0.0.1")]
     else:
         host = _host_name(parts.hostname)
-        addresses = _resolve(host, port, resolve or resolver)
+        numeric = _numeric_ipv4(host)  # IDNA maps full-width digits and dots to ASCII ones
+        if numeric is not None:
+            host, addresses = str(numeric), [numeric]
+        else:
+            addresses = _resolve(host, port, resolve or resolver)
 
     for address in addresses:
         loopback_allowed = allow_loopback and is_loopback(address)

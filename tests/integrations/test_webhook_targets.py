@@ -78,6 +78,7 @@ INTERNAL_TARGETS = [
     "https://[ff02::1]/hook",  # multicast
     "https://[100::1]/hook",  # discard-only
     "https://[2001:db8::1]/hook",  # documentation
+    "https://\uff11\uff12\uff17\uff0e\uff10\uff0e\uff10\uff0e\uff11/hook",  # full-width 127.0.0.1
     "https://localhost/hook",
     "https://api.localhost/hook",
     "https://1.2.3.4.5/hook",  # not an address, not a name
