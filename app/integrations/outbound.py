@@ -16,11 +16,12 @@ import ipaddress
 import re
 import socket
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import NewConnectionError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], list[str]]
@@ -78,6 +79,9 @@ class Destination:
     port: int
     path: str  # path and query string
     address: IPAddress  # the checked address the connection goes to, and nowhere else
+    # The name's other checked addresses, tried in turn when no connection can be opened to the
+    # first one (an IPv6 address first on a host without IPv6, as a resolver may answer).
+    fallbacks: tuple[IPAddress, ...] = ()
 
     @property
     def host_header(self) -> str:
@@ -247,10 +251,22 @@ def check(
         loopback_allowed = allow_loopback and is_loopback(address)
         if not (loopback_allowed or (scheme == "https" and is_public(address))):
             raise RefusedDestination(f"{host} resolves to a refused address {address}")
-    address = addresses[0]
+    # A mapped address is connected to over IPv4, as the address that was checked.
+    pinned = [_unmapped(address) for address in addresses]
+    return Destination(
+        scheme=scheme,
+        host=host,
+        port=port,
+        path=path,
+        address=pinned[0],
+        fallbacks=tuple(dict.fromkeys(a for a in pinned[1:] if a != pinned[0])),
+    )
+
+
+def _unmapped(address: IPAddress) -> IPAddress:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped  # connect over IPv4 to the address that was checked
-    return Destination(scheme=scheme, host=host, port=port, path=path, address=address)
+        return address.ipv4_mapped
+    return address
 
 
 def _resolve(host: str, port: int, resolve: Resolver) -> list[IPAddress]:
@@ -296,8 +312,35 @@ def send(
 ) -> int:
     """POST to the checked address (no redirect, no proxy from the environment); the status code.
 
+    When no connection can be opened, the next checked address is tried (nothing was sent yet).
     Raises requests.RequestException when no answer came. `verify` is a CA bundle in tests.
     """
+    for fallback in destination.fallbacks:
+        try:
+            return _post(destination, body, headers, timeout=timeout, verify=verify)
+        except requests.exceptions.ConnectionError as exc:
+            if not _never_connected(exc):
+                raise
+        destination = replace(destination, address=fallback, fallbacks=())
+    return _post(destination, body, headers, timeout=timeout, verify=verify)
+
+
+def _never_connected(exc: requests.exceptions.ConnectionError) -> bool:
+    """Whether the request failed before a connection was open (so before anything was sent)."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError)
+
+
+def _post(
+    destination: Destination,
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    timeout: float,
+    verify: bool | str,
+) -> int:
     with requests.Session() as session:
         session.trust_env = False  # a proxy or .netrc from the environment would bypass the pin
         adapter = PinnedAdapter(destination)

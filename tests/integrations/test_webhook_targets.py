@@ -341,6 +341,21 @@ def test_a_delivery_connects_to_the_address_checked_at_that_delivery(
     assert json.loads(body)["data"] == {"n": 1}
 
 
+def test_the_next_checked_address_is_tried_when_the_first_cannot_be_reached(
+    app, admin, resolver, receiver
+):
+    app.config["WEBHOOKS_ALLOW_HTTP_LOOPBACK"] = True
+    # Nothing listens on ::1 at the receiver's port (it listens on 127.0.0.1 only).
+    resolver.set("two.test", ["::1", "127.0.0.1"])
+    destination = outbound.check(f"http://two.test:{receiver.port}/hook", allow_loopback=True)
+    assert destination.fallbacks == (ipaddress.IPv4Address("127.0.0.1"),)
+    _register(admin, f"http://two.test:{receiver.port}/hook")
+    _queue_one_event()
+    assert delivery.deliver_due(now=T0).delivered == 1
+    headers, _body = receiver.received[0]
+    assert headers["Host"] == f"two.test:{receiver.port}" and len(receiver.received) == 1
+
+
 # --- what a failure tells the admin ------------------------------------------------------------
 
 
