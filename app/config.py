@@ -75,7 +75,8 @@ class BaseConfig:
 
     # REST API and webhooks.
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute")  # per token
-    # Webhook endpoints must use https://; tests receive on http://127.0.0.1 when this is on.
+    # Webhook endpoints must be https:// to public addresses; tests receive on http://127.0.0.1
+    # when this is on (production refuses to start with it: app/integrations/__init__.py).
     WEBHOOKS_ALLOW_HTTP_LOOPBACK = _bool("WEBHOOKS_ALLOW_HTTP_LOOPBACK")
 
     CONTENT_DIR = os.environ.get("CONTENT_DIR", str(PROJECT_ROOT / "content"))

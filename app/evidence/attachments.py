@@ -1,10 +1,15 @@
-"""Scanned paper forms: checked by content (PDF, PNG, JPEG), size-limited, sealed, stored in the database."""
+"""Scanned paper forms: checked by content (PDF, PNG, JPEG), size-limited, sealed, stored in the database.
+
+What the content must be, and how images are cleaned before they are stored, is in
+scan_content.py; the SHA-256 and the MAC sealed here are those of the bytes stored.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import io
+import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -14,31 +19,33 @@ from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from app.core import audit
+from app.evidence import scan_content
+from app.evidence.scan_content import JPEG, PDF, PNG, AttachmentError
 from app.extensions import db
 from app.models.privacy import EvidenceAttachment
 from app.models.types import utcnow
 from app.models.user import User
 
-PDF, PNG, JPEG = "application/pdf", "image/png", "image/jpeg"
+__all__ = ["JPEG", "PDF", "PNG", "AttachmentError", "Upload", "check", "detect", "store"]
+
 EXTENSIONS = {"pdf": PDF, "png": PNG, "jpg": JPEG, "jpeg": JPEG}
 SUFFIX = {PDF: "pdf", PNG: "png", JPEG: "jpg"}
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-class AttachmentError(ValueError):
-    """The file was refused; the message says why."""
-
-
 @dataclass(frozen=True)
 class Upload:
-    """A checked file, ready to be stored with the record it supports."""
+    """A checked file, ready to be stored with the record it supports: `data` is what will be
+    stored (an image re-encoded without metadata), `received_sha256` the hash of what arrived."""
 
     filename: str
     content_type: str
     data: bytes
+    received_sha256: str = ""
 
     @property
     def sha256(self) -> str:
+        """The hash of the stored bytes: the one sealed, audited and checked by `audit verify`."""
         return hashlib.sha256(self.data).hexdigest()
 
 
@@ -47,50 +54,31 @@ def max_bytes() -> int:
     return int(current_app.config.get("ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024))
 
 
-def _looks_like_pdf(data: bytes) -> bool:
-    if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-2048:]:
-        return False
-    try:
-        from pypdf import PdfReader
-    except ImportError:  # pypdf is a test extra; the magic bytes and trailer suffice in the app
-        return True
-    try:
-        return len(PdfReader(io.BytesIO(data), strict=False).pages) > 0
-    except Exception:  # noqa: BLE001 - any parse failure means "not a usable PDF"
-        return False
-
-
-def _looks_like_png(data: bytes) -> bool:
-    return (
-        data.startswith(PNG_SIGNATURE)
-        and data[12:16] == b"IHDR"
-        and data.rstrip(b"\x00").endswith(b"IEND\xaeB`\x82")
-    )
-
-
-def _looks_like_jpeg(data: bytes) -> bool:
-    return data.startswith(b"\xff\xd8\xff") and data.rstrip(b"\x00\r\n ").endswith(b"\xff\xd9")
-
-
 def detect(data: bytes) -> str | None:
-    """The real type of a file, read from its content, or None when it is none of ours."""
-    if _looks_like_pdf(data):
+    """The type a file claims by its first bytes, or None when it claims none of ours; only
+    `check` proves the claim (by decoding or parsing the whole file)."""
+    if data.startswith(b"%PDF-"):
         return PDF
-    if _looks_like_png(data):
+    if data.startswith(PNG_SIGNATURE):
         return PNG
-    if _looks_like_jpeg(data):
+    if data.startswith(b"\xff\xd8\xff"):
         return JPEG
     return None
 
 
+def _too_large() -> AttachmentError:
+    return AttachmentError(
+        _("The file is too large (at most %(mb)s MB).", mb=round(max_bytes() / 1048576, 1))
+    )
+
+
 def check(data: bytes, filename: str) -> Upload:
-    """Accept a scan only when its content is a PDF, PNG or JPEG matching its extension."""
+    """Accept a scan only when its content is a PDF, PNG or JPEG matching its extension, proven
+    by decoding it; an image comes back re-encoded without its metadata."""
     if not data:
         raise AttachmentError(_("The file is empty."))
     if len(data) > max_bytes():
-        raise AttachmentError(
-            _("The file is too large (at most %(mb)s MB).", mb=round(max_bytes() / 1048576, 1))
-        )
+        raise _too_large()
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     claimed = EXTENSIONS.get(extension)
     actual = detect(data)
@@ -103,8 +91,18 @@ def check(data: bytes, filename: str) -> Upload:
                 ext=extension,
             )
         )
+    if zipfile.is_zipfile(io.BytesIO(data)):  # a polyglot: also an archive of other files
+        raise AttachmentError(_("The file is also a ZIP archive: only plain scans are accepted."))
+    stored = scan_content.clean(data, actual)
+    if len(stored) > max_bytes():
+        raise _too_large()
     safe = "".join(ch for ch in filename if ch.isalnum() or ch in "._- ")[:120].strip() or "scan"
-    return Upload(filename=safe, content_type=actual, data=data)
+    return Upload(
+        filename=safe,
+        content_type=actual,
+        data=stored,
+        received_sha256=hashlib.sha256(data).hexdigest(),
+    )
 
 
 def _mac(row: EvidenceAttachment) -> str:

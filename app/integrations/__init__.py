@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask import Flask
+
+
+def refuse_test_settings_in_production(config: Mapping[str, Any]) -> None:
+    """WEBHOOKS_ALLOW_HTTP_LOOPBACK lets webhooks reach this very host: tests only."""
+    if config.get("CHARTE_ENV") == "production" and config.get("WEBHOOKS_ALLOW_HTTP_LOOPBACK"):
+        raise RuntimeError(
+            "WEBHOOKS_ALLOW_HTTP_LOOPBACK is for tests and local development only: "
+            "unset it in production (CHARTE_ENV=production)."
+        )
 
 
 def init_app(app: Flask) -> None:
     """/api/v1, the admin pages for tokens and webhooks, `flask webhooks`; events fill the outbox."""
+    refuse_test_settings_in_production(app.config)
     from app.core import hooks
     from app.integrations import webhook_events
     from app.integrations.api.routes import bp as api_bp

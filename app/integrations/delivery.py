@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import os
 import socket
 import time
@@ -21,6 +22,7 @@ import requests
 from sqlalchemy import and_, or_, select, update
 
 from app.extensions import db
+from app.integrations import outbound, webhooks
 from app.models.types import utcnow
 from app.models.webhook import (
     DELIVERED,
@@ -33,10 +35,15 @@ from app.models.webhook import (
 
 MAX_ATTEMPTS = 8
 BACKOFF_BASE = timedelta(seconds=30)  # 30 s, 1 min, 2 min, 4 min... between tries
-TIMEOUT_SECONDS = 10.0
+TIMEOUT_SECONDS = outbound.TIMEOUT_SECONDS
 # A claim older than this belongs to a worker that died: another may take the row over.
 CLAIM_LEASE = timedelta(minutes=5)
 BATCH = 50
+# What is recorded (and shown on the admin page) when no HTTP answer came: one outcome for a
+# refused address, a failed resolution, a closed port, a timeout or a TLS error alike, so that
+# the page cannot be used to probe the network. The details go to the server log.
+NOT_DELIVERED = "not delivered (details in the server log)"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -134,17 +141,22 @@ def claim(worker: str, now: datetime, limit: int = BATCH) -> list[int]:
 
 
 def post(url: str, body: str, headers: dict[str, str]) -> Outcome:
-    """POST the body; never raises (a failure is an outcome like any other)."""
+    """Check the address again (fresh DNS answer) and POST to the very address checked; never
+    raises (a failure is an outcome like any other). No redirect is followed."""
     started = time.monotonic()
     try:
-        response = requests.post(
-            url, data=body.encode(), headers=headers, timeout=TIMEOUT_SECONDS, allow_redirects=False
-        )
-    except requests.RequestException as exc:
-        elapsed = int((time.monotonic() - started) * 1000)
-        return Outcome(None, f"{type(exc).__name__}: {exc}"[:500], elapsed)
-    elapsed = int((time.monotonic() - started) * 1000)
-    return Outcome(response.status_code, None, elapsed)
+        destination = outbound.check(url, allow_loopback=webhooks.allow_loopback())
+        status = outbound.send(destination, body.encode(), headers, timeout=TIMEOUT_SECONDS)
+    except outbound.RefusedDestination as exc:
+        log.warning("webhook delivery %s refused: %s", headers.get("Charte-Delivery"), exc)
+        return Outcome(None, NOT_DELIVERED, 0)
+    except (requests.RequestException, OSError, ValueError) as exc:  # no answer, whatever why
+        log.warning(
+            "webhook delivery %s to %s failed: %s: %s",
+            headers.get("Charte-Delivery"), url[:500], type(exc).__name__, exc,
+        )  # fmt: skip
+        return Outcome(None, NOT_DELIVERED, int((time.monotonic() - started) * 1000))
+    return Outcome(status, None, int((time.monotonic() - started) * 1000))
 
 
 @dataclass(frozen=True)

@@ -2,16 +2,17 @@
 transaction so that an event is sent if and only if what it reports was committed.
 
 Areas that own an event call `webhooks.emit(event_type, payload)` before their commit (see
-app/wiring.py); `flask webhooks deliver` sends the rows later (app/services/webhook_delivery.py).
+webhook_events.py); `flask webhooks deliver` sends the rows later (delivery.py), to addresses
+checked by outbound.py at registration and again before each delivery.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 import uuid
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -23,30 +24,43 @@ from app.core.audit import canonical_json
 from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.extensions import db
+from app.integrations import outbound
 from app.models.types import utcnow
 from app.models.user import User
 from app.models.webhook import EVENTS, PENDING, WebhookDelivery, WebhookEndpoint
 
-LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 RECENT_DELIVERIES = 50
+log = logging.getLogger(__name__)
 
 
 class WebhookError(ValueError):
     """The endpoint cannot be registered; the message says why."""
 
 
+def refused_message() -> str:
+    """The one message for any address refused, whatever the reason: telling "does not
+    resolve" from "resolves to a private address" would let an admin map the internal network."""
+    return _(
+        "This address cannot receive webhooks. Use an https:// address of a server reachable "
+        "on the internet."
+    )
+
+
 def check_url(url: str) -> str:
-    """Accept https:// addresses (and http:// on loopback when the config allows it, for tests)."""
+    """Accept only https:// to public addresses (and loopback when WEBHOOKS_ALLOW_HTTP_LOOPBACK
+    is on, for tests); the host is resolved now, and again before every delivery."""
     url = url.strip()
-    parts = urlsplit(url)
-    if not parts.hostname or len(url) > 500:
-        raise WebhookError(_("Enter a full address, starting with https://."))
-    if parts.scheme == "https":
-        return url
-    allow_loopback = current_app.config.get("WEBHOOKS_ALLOW_HTTP_LOOPBACK")
-    if parts.scheme == "http" and allow_loopback and parts.hostname in LOOPBACK_HOSTS:
-        return url
-    raise WebhookError(_("The address must start with https://."))
+    try:
+        outbound.check(url, allow_loopback=allow_loopback())
+    except outbound.RefusedDestination as exc:
+        log.warning("webhook address refused: %r (%s)", url[:500], exc)
+        raise WebhookError(refused_message()) from exc
+    return url
+
+
+def allow_loopback() -> bool:
+    """WEBHOOKS_ALLOW_HTTP_LOOPBACK: tests and local development only (production refuses it)."""
+    return bool(current_app.config.get("WEBHOOKS_ALLOW_HTTP_LOOPBACK"))
 
 
 def register(

@@ -6,11 +6,16 @@ import re
 
 from playwright.sync_api import expect
 
+from app.integrations import outbound
 from tests.browser.conftest import sign_in
 from tests.conftest import PASSWORD
+from tests.integrations.conftest import StubResolver
 
 
-def test_issue_and_revoke_a_token_then_register_a_webhook(page, server_url, admin, check_page):
+def test_issue_and_revoke_a_token_then_register_a_webhook(
+    page, server_url, admin, check_page, monkeypatch
+):
+    monkeypatch.setattr(outbound, "resolver", StubResolver())  # never real DNS
     sign_in(page, server_url, admin.email, PASSWORD)
     page.get_by_role("link", name="Integrations").click()
     expect(page.get_by_role("heading", name="API tokens", level=1)).to_be_visible()
@@ -31,8 +36,12 @@ def test_issue_and_revoke_a_token_then_register_a_webhook(page, server_url, admi
 
     page.get_by_role("link", name="Webhooks").first.click()
     expect(page.get_by_role("heading", name="Webhooks", level=1)).to_be_visible()
-    page.get_by_label("Address (https://…)").fill("https://hooks.example.com/charte")
+    page.get_by_label("Address (https://…)").fill("https://169.254.169.254/latest/meta-data/")
     page.get_by_label("consent.revoked").check()
+    page.get_by_role("button", name="Register the endpoint").click()
+    expect(page.get_by_text("This address cannot receive webhooks.")).to_be_visible()
+    check_page(page)
+    page.get_by_label("Address (https://…)").fill("https://hooks.example.com/charte")
     page.get_by_role("button", name="Register the endpoint").click()
     expect(page.get_by_label("Signing secret")).to_have_value(re.compile(r"^whsec_"))
     check_page(page)

@@ -79,7 +79,10 @@ def test_fake_or_wrong_files_are_refused(client, auth, hr, employee, published, 
     response = _record(client, employee, data=data, filename=filename)
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert "does not match its name" in page or "Only PDF, PNG or JPEG" in page
+    assert any(
+        message in page
+        for message in ("does not match its name", "Only PDF, PNG or JPEG", "not a readable PDF")
+    )
     assert db.session.scalar(db.select(db.func.count()).select_from(Acknowledgement)) == 0
     assert db.session.scalar(db.select(db.func.count()).select_from(EvidenceAttachment)) == 0
 
