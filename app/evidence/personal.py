@@ -107,7 +107,7 @@ class GenuinePurge:
 
 
 def _purge_entries() -> dict[str, list[tuple[int, int | None, dict]]]:
-    """"retention.purged" audit entries by target: "purge:<id>" (sealed) or "user:<id>" (before)."""
+    """ "retention.purged" audit entries by target: "purge:<id>" (sealed) or "user:<id>" (before)."""
     from sqlalchemy import select
 
     from app.extensions import db
@@ -292,7 +292,7 @@ def verify_purges(report: Any) -> None:
     for purge in purges.values():
         for table, ids in (purge.named or {}).items():
             _check_named_rows(report, purge, table, ids)
-    for entry_id, (where, actor_id, subject_id) in list(report.blanked_audit_entries.items()):
+    for entry_id, (_where, actor_id, subject_id) in list(report.blanked_audit_entries.items()):
         for owner in (actor_id, subject_id):
             purge = purges.get(owner) if owner is not None else None
             if purge is not None and purge.names("audit_event", entry_id):
@@ -300,9 +300,7 @@ def verify_purges(report: Any) -> None:
                 break
     from app.models.privacy import RetentionPurge
 
-    report.checked["retention purges"] = len(
-        db.session.scalars(select(RetentionPurge.id)).all()
-    )
+    report.checked["retention purges"] = len(db.session.scalars(select(RetentionPurge.id)).all())
 
 
 def _check_named_rows(report: Any, purge: GenuinePurge, table: str, ids: frozenset[int]) -> None:
@@ -317,7 +315,11 @@ def _check_named_rows(report: Any, purge: GenuinePurge, table: str, ids: frozens
     if model_table is None or owners is None or not set(fields) <= set(model_table.c.keys()):
         report.problems.append(f"{where}: names {table} fields {list(fields)} it cannot blank")
         return
-    columns = [model_table.c.id, *(model_table.c[o] for o in owners), *(model_table.c[f] for f in fields)]
+    columns = [
+        model_table.c.id,
+        *(model_table.c[o] for o in owners),
+        *(model_table.c[f] for f in fields),
+    ]
     found: dict[int, Any] = {}
     ordered = sorted(ids)
     for start in range(0, len(ordered), _CHUNK):
