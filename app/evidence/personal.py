@@ -9,10 +9,16 @@ import secrets
 from collections.abc import Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
-from app.core.audit import canonical_json
+from sqlalchemy import select
+
+from app.core.audit import canonical_json, evidence_key
 from app.core.audit_actions import AuditAction
+from app.extensions import db
+from app.models.audit import AuditEvent
+from app.models.privacy import RetentionPurge
 
 # MAC payload versions: 1 covers the personal values themselves, 2 covers their salted digest.
 MAC_V1, MAC_V2 = 1, 2
@@ -56,10 +62,6 @@ _CHUNK = 500
 
 def purge_mac(purge: Any) -> str:
     """HMAC-SHA256 over every field of a retention_purge row (what it blanked included)."""
-    from datetime import UTC
-
-    from app.core.audit import evidence_key
-
     payload = canonical_json(
         {
             "user_id": purge.user_id,
@@ -107,12 +109,7 @@ class GenuinePurge:
 
 
 def _purge_entries() -> dict[str, list[tuple[int, int | None, dict]]]:
-    """ "retention.purged" audit entries by target: "purge:<id>" (sealed) or "user:<id>" (before)."""
-    from sqlalchemy import select
-
-    from app.extensions import db
-    from app.models.audit import AuditEvent
-
+    """The "retention.purged" audit entries by target: "purge:<id>", or "user:<id>" (unsealed)."""
     found: dict[str, list[tuple[int, int | None, dict]]] = {}
     for seq, subject_id, target_type, target_id, details in db.session.execute(
         select(
@@ -130,11 +127,6 @@ def _purge_entries() -> dict[str, list[tuple[int, int | None, dict]]]:
 
 def genuine_purges(problems: list[str] | None = None) -> dict[int, GenuinePurge]:
     """User id -> the purge that verified; what is wrong with the others goes to `problems`."""
-    from sqlalchemy import select
-
-    from app.extensions import db
-    from app.models.privacy import RetentionPurge
-
     problems = problems if problems is not None else []
     entries = _purge_entries()
     genuine: dict[int, GenuinePurge] = {}
@@ -233,16 +225,18 @@ def purged_user_ids() -> PurgedRecords:
     return PurgedRecords()
 
 
+def purged_pseudonym(user_id: int) -> str | None:
+    """The pseudonym a genuine purge gave this person, or None: what a receipt or certificate
+    shows instead of a sealed name that the purge blanked."""
+    purge = genuine_purges().get(user_id)
+    return purge.pseudonym if purge else None
+
+
 def resealed(kind: str) -> dict[int, tuple[str, str]]:
     """Record id -> (MAC before, MAC after) for version 1 rows resealed by a retention purge.
 
     Read from the "retention.purged" audit entries, which the chain protects.
     """
-    from sqlalchemy import select
-
-    from app.extensions import db
-    from app.models.audit import AuditEvent
-
     found: dict[int, tuple[str, str]] = {}
     for details in db.session.scalars(
         select(AuditEvent.details).where(AuditEvent.action == AuditAction.RETENTION_PURGED.value)
@@ -284,30 +278,20 @@ def verify_purges(report: Any) -> None:
     purge row is gone, named rows that are missing, belong to someone else or are not blank;
     then accepts the blank audit entries (found by the chain check) that a genuine purge names.
     """
-    from sqlalchemy import select
-
-    from app.extensions import db
-
     purges = genuine_purges(report.problems)
     for purge in purges.values():
         for table, ids in (purge.named or {}).items():
             _check_named_rows(report, purge, table, ids)
     for entry_id, (_where, actor_id, subject_id) in list(report.blanked_audit_entries.items()):
         for owner in (actor_id, subject_id):
-            purge = purges.get(owner) if owner is not None else None
-            if purge is not None and purge.names("audit_event", entry_id):
+            by_owner = purges.get(owner) if owner is not None else None
+            if by_owner is not None and by_owner.names("audit_event", entry_id):
                 del report.blanked_audit_entries[entry_id]
                 break
-    from app.models.privacy import RetentionPurge
-
     report.checked["retention purges"] = len(db.session.scalars(select(RetentionPurge.id)).all())
 
 
 def _check_named_rows(report: Any, purge: GenuinePurge, table: str, ids: frozenset[int]) -> None:
-    from sqlalchemy import select
-
-    from app.extensions import db
-
     where = f"retention purge id={purge.id} (user {purge.user_id})"
     model_table = db.metadata.tables.get(table)
     owners = OWNER_COLUMNS.get(table)
@@ -324,8 +308,8 @@ def _check_named_rows(report: Any, purge: GenuinePurge, table: str, ids: frozens
     ordered = sorted(ids)
     for start in range(0, len(ordered), _CHUNK):
         chunk = ordered[start : start + _CHUNK]
-        for row in db.session.execute(select(*columns).where(model_table.c.id.in_(chunk))):
-            found[row[0]] = row
+        for fetched in db.session.execute(select(*columns).where(model_table.c.id.in_(chunk))):
+            found[fetched[0]] = fetched
     for row_id in ordered:
         row = found.get(row_id)
         if row is None:
