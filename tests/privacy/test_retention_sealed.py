@@ -240,3 +240,42 @@ def test_verify_cli_fails_on_a_fake_purge(app, departed, other_employee):
     )
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert result.exit_code == 1 and "retention purge id=" in result.output
+
+
+def test_purge_written_before_sealing_still_verifies_through_its_audit_entry(app, departed):
+    # What the previous version of `flask retention apply` left: an unsealed row, blanks, and a
+    # "retention.purged" entry about the user (no purge id, no MAC).
+    from app.core.audit_actions import AuditAction
+
+    user_id = departed.id
+    _tamper(
+        "INSERT INTO retention_purge (user_id, purged_at, pseudonym, retention_years, "
+        "acknowledgements, consent_events, audit_events) VALUES "
+        "(:user, CURRENT_TIMESTAMP, 'former-0123456789', 5, 1, 2, 0)",
+        user=user_id,
+    )
+    _tamper(
+        "UPDATE acknowledgement SET typed_name = '', ip = NULL, user_agent = NULL "
+        "WHERE user_id = :user",
+        user=user_id,
+    )
+    _tamper(
+        "UPDATE consent_event SET ip = NULL, user_agent = NULL WHERE user_id = :user", user=user_id
+    )
+    _tamper(
+        "UPDATE audit_event SET ip = NULL, user_agent = NULL "
+        "WHERE actor_id = :user OR subject_id = :user",
+        user=user_id,
+    )
+    assert any("no sealed record and no audit entry" in p for p in _problems())
+    audit.record(
+        AuditAction.RETENTION_PURGED,
+        actor=None,
+        subject=db.session.get(User, user_id),
+        target_type="user",
+        target_id=user_id,
+        details={"pseudonym": "former-0123456789", "retention_years": 5},
+    )
+    db.session.commit()
+    report = audit.verify_all()
+    assert report.ok, report.problems
