@@ -177,6 +177,9 @@ def test_record_of_processing_page(client, auth, admin, hr):
     assert "Record of processing" in page
     assert "typed_name" in page and "user_agent" in page and "evidence_attachment" not in page
     assert "5 years" in page
+    # Retention covers certificates (the name printed) and the webhook outbox (the email).
+    assert "holder_name" in page and "Webhook deliveries" in page
+    assert "their email is removed from it" in page
     auth.logout()
     auth.login(hr.email)
     assert client.get("/admin/privacy").status_code == 403
