@@ -180,7 +180,8 @@ def verify_chain(report: VerificationReport) -> None:
 
 
 def verify_all() -> VerificationReport:
-    """Check the chain, then every evidence check subscribed to `hooks.evidence_checks`."""
+    """Check the chain, then every evidence check subscribed to `hooks.evidence_checks`; last,
+    report blank audit entries that no genuine retention purge accounted for."""
     report = VerificationReport()
     verify_chain(report)
     hooks.evidence_checks.emit(report)
