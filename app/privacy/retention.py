@@ -109,12 +109,24 @@ def _gather(user: User) -> _Records:
     certificates = db.session.scalars(
         select(Certificate).where(Certificate.user_id == user.id)
     ).all()
-    audit_ids = db.session.scalars(
-        select(AuditEvent.id)
+    audit_ids = []
+    for entry_id, seq, salt, ip, user_agent, sealed in db.session.execute(
+        select(
+            AuditEvent.id,
+            AuditEvent.seq,
+            AuditEvent.pii_salt,
+            AuditEvent.ip,
+            AuditEvent.user_agent,
+            AuditEvent.pii_digest,
+        )
         .where(or_(AuditEvent.actor_id == user.id, AuditEvent.subject_id == user.id))
         .where(or_(AuditEvent.ip.is_not(None), AuditEvent.user_agent.is_not(None)))
-    ).all()
-    return _Records(list(acks), list(events), list(certificates), list(audit_ids))
+    ):
+        # Blanking an altered address would erase the trace of the alteration: refuse instead.
+        if audit.pii_digest(salt, ip, user_agent) != sealed:
+            raise RetentionError(f"audit entry seq={seq}: ip or user agent altered")
+        audit_ids.append(entry_id)
+    return _Records(list(acks), list(events), list(certificates), audit_ids)
 
 
 def _blank_acknowledgements(rows: list[Acknowledgement]) -> dict[str, list[str]]:

@@ -279,3 +279,20 @@ def test_purge_written_before_sealing_still_verifies_through_its_audit_entry(app
     db.session.commit()
     report = audit.verify_all()
     assert report.ok, report.problems
+
+
+def test_purge_refuses_to_blank_an_altered_audit_address(app, departed):
+    # Blanking it would erase the trace of the alteration: nothing changes for that person.
+    user_id = departed.id
+    entry = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.subject_id == user_id, AuditEvent.ip.is_not(None))
+    )
+    seq = entry.seq
+    _tamper("UPDATE audit_event SET ip = '192.0.2.66' WHERE seq = :seq", seq=seq)
+    today = (departed.deactivated_at + timedelta(days=365 * 6 + 2)).date().isoformat()
+    result = app.test_cli_runner().invoke(args=["retention", "apply", "--today", today])
+    assert result.exit_code == 1 and f"audit entry seq={seq}" in result.output
+    db.session.expire_all()
+    assert db.session.scalar(select(RetentionPurge)) is None
+    assert not db.session.get(User, user_id).full_name.startswith("former-")
+    assert any(f"seq={seq}" in p and "altered" in p for p in _problems())
