@@ -116,6 +116,12 @@ class VerificationReport:
 
     checked: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    # Entries whose ip and user agent are blank although their digest says otherwise:
+    # id -> (where, actor_id, subject_id). A genuine retention purge naming them takes them off
+    # (app/evidence/personal.verify_purges); verify_all reports whatever is left.
+    blanked_audit_entries: dict[int, tuple[str, int | None, int | None]] = field(
+        default_factory=dict
+    )
 
     @property
     def ok(self) -> bool:
@@ -156,11 +162,12 @@ def verify_chain(report: VerificationReport) -> None:
                 f"{where}: previous-hash link broken (row removed, inserted or reordered)"
             )
             break
-        if (event.ip is not None or event.user_agent is not None) and pii_digest(
-            event.pii_salt, event.ip, event.user_agent
-        ) != event.pii_digest:
-            report.problems.append(f"{where}: ip or user agent altered")
-            break
+        if pii_digest(event.pii_salt, event.ip, event.user_agent) != event.pii_digest:
+            if event.ip is not None or event.user_agent is not None:
+                report.problems.append(f"{where}: ip or user agent altered")
+                break
+            # Blanked: fine only where a genuine retention purge names this entry.
+            report.blanked_audit_entries[event.id] = (where, event.actor_id, event.subject_id)
         if not hmac.compare_digest(entry_hash(event), event.hash):
             report.problems.append(f"{where}: content altered (hash mismatch)")
             break
@@ -173,8 +180,13 @@ def verify_chain(report: VerificationReport) -> None:
 
 
 def verify_all() -> VerificationReport:
-    """Check the chain, then every evidence check subscribed to `hooks.evidence_checks`."""
+    """Check the chain, then every evidence check subscribed to `hooks.evidence_checks`; last,
+    report blank audit entries that no genuine retention purge accounted for."""
     report = VerificationReport()
     verify_chain(report)
     hooks.evidence_checks.emit(report)
+    for where, _actor, _subject in report.blanked_audit_entries.values():
+        report.problems.append(
+            f"{where}: ip and user agent removed without a recorded retention purge naming it"
+        )
     return report

@@ -169,6 +169,15 @@ export_sections = Hook(
     Parts other areas add to a person's data export, after the built-in ones.""",
 )
 
+person_pseudonymised = Hook(
+    "person_pseudonymised",
+    """Collecting, in the retention purge's transaction. (user, former_email=...) -> dict or None.
+
+    Emitted by privacy.retention after the person's evidence was blanked and the user row
+    renamed to the pseudonym. Receivers forget what they hold about the person (name, email)
+    and return {what: how many rows} for the purge's audit entry.""",
+)
+
 ALL: tuple[Hook, ...] = tuple(
     value for value in list(globals().values()) if isinstance(value, Hook)
 )

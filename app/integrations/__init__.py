@@ -21,7 +21,7 @@ def init_app(app: Flask) -> None:
     """/api/v1, the admin pages for tokens and webhooks, `flask webhooks`; events fill the outbox."""
     refuse_test_settings_in_production(app.config)
     from app.core import hooks
-    from app.integrations import webhook_events
+    from app.integrations import webhook_events, webhooks
     from app.integrations.api.routes import bp as api_bp
     from app.integrations.cli import webhooks_cli
     from app.integrations.routes import bp
@@ -33,3 +33,4 @@ def init_app(app: Flask) -> None:
     hooks.policy_signed.subscribe(app, webhook_events.on_policy_signed)
     hooks.programme_completed.subscribe(app, webhook_events.on_programme_completed)
     hooks.certificate_revoked.subscribe(app, webhook_events.on_certificate_revoked)
+    hooks.person_pseudonymised.subscribe(app, webhooks.forget_person)

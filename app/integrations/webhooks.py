@@ -8,6 +8,7 @@ checked by outbound.py at registration and again before each delivery.
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 import uuid
@@ -165,6 +166,42 @@ def emit(event_type: str, payload: dict[str, Any], now: datetime | None = None) 
         ],
     )
     return len(targets)
+
+
+def forget_person(user: User, *, former_email: str) -> dict[str, int] | None:
+    """Retention purge: take the person's email out of every outbox body that names them.
+
+    Bodies keep the email while the person is known because receivers look people up by it
+    (the API names employees by email or external id); after a purge the outbox, pending or
+    delivered, holds no email of theirs. A pending delivery then leaves with "email": null.
+    """
+    if not former_email:
+        return None
+    changed = 0
+    rows = db.session.scalars(
+        select(WebhookDelivery).where(WebhookDelivery.body.contains(former_email, autoescape=True))
+    )
+    for delivery in rows:
+        body = json.loads(delivery.body)
+        if _scrub_email(body, user.id, former_email):
+            delivery.body = canonical_json(body)
+            changed += 1
+    return {"webhook_delivery": changed}
+
+
+def _scrub_email(value: Any, user_id: int, email: str) -> bool:
+    """Blank `email` wherever an object names this person (by id or by that email)."""
+    found = False
+    if isinstance(value, dict):
+        if value.get("email") == email and value.get("id", user_id) == user_id:
+            value["email"] = None
+            found = True
+        for child in value.values():
+            found = _scrub_email(child, user_id, email) or found
+    elif isinstance(value, list):
+        for child in value:
+            found = _scrub_email(child, user_id, email) or found
+    return found
 
 
 def _iso(moment: datetime) -> str:

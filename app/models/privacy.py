@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -34,7 +34,13 @@ class EvidenceAttachment(db.Model):
 
 
 class RetentionPurge(db.Model):
-    """The record that one departed person's records were pseudonymised (one row per person)."""
+    """The record that one departed person's records were pseudonymised (one row per person).
+
+    Sealed and exact: `blanked` names every row and field the purge blanked, `mac` covers the
+    whole row, and the "retention.purged" audit entry repeats the MAC. Only such a purge makes
+    a blank personal field acceptable to `flask audit verify` (app/evidence/personal.py).
+    Rows written before sealing existed have neither (their audit entry alone vouches for them).
+    """
 
     __tablename__ = "retention_purge"
 
@@ -46,3 +52,6 @@ class RetentionPurge(db.Model):
     acknowledgements: Mapped[int] = mapped_column(Integer, default=0)
     consent_events: Mapped[int] = mapped_column(Integer, default=0)
     audit_events: Mapped[int] = mapped_column(Integer, default=0)
+    # Canonical JSON {table: {"fields": [...], "ids": [...]}}.
+    blanked: Mapped[str | None] = mapped_column(Text)
+    mac: Mapped[str | None] = mapped_column(String(64))

@@ -6,8 +6,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """The Me page and export, the record of processing, `flask retention`."""
-    from app.core import settings
+    """The Me page and export, the record of processing, `flask retention` and its check."""
+    from app.core import hooks, settings
+    from app.evidence import personal
     from app.privacy import processing
     from app.privacy.admin_routes import bp as admin_bp
     from app.privacy.cli import retention_cli
@@ -17,3 +18,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin/privacy")
     app.cli.add_command(retention_cli)
     settings.declare(app, processing.RETENTION_YEARS)
+    hooks.evidence_checks.subscribe(app, personal.verify_purges)

@@ -88,6 +88,24 @@ def processing_record() -> list[DataCategory]:
             _("Kept with the record it supports."),
         ),
         (
+            _("Certificates"),
+            "certificate",
+            _("Attest that the person completed a module or the whole programme."),
+            hr + "; " + _("anyone holding a certificate code sees the name, title and date"),
+            kept,
+        ),
+        (
+            _("Webhook deliveries"),
+            "webhook_delivery",
+            _("Tell the organisation's other systems about signatures and consent decisions."),
+            _("Administrators; the systems an administrator registered"),
+            _(
+                "Kept as the delivery history; %(years)d years after the person leaves, their "
+                "email is removed from it.",
+                years=years,
+            ),
+        ),
+        (
             _("Audit log"),
             "audit_event",
             _("Show who did what and when, and detect any alteration of the evidence."),

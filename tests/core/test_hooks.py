@@ -22,6 +22,7 @@ EXPECTED = {
         "app.evidence.attachments.verify_attachments",
         "app.policy.checks.verify_acknowledgements",
         "app.consent.evidence.verify_events",
+        "app.evidence.personal.verify_purges",
     ],
     "me_sections": [
         "app.certificates.me_section.certificates_section",
@@ -31,6 +32,7 @@ EXPECTED = {
         "app.certificates.me_section.certificates_export",
         "app.assignments.reminders_received.export_part",
     ],
+    "person_pseudonymised": ["app.integrations.webhooks.forget_person"],
 }
 
 
