@@ -30,7 +30,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5e7a0c2d9b14'
-down_revision = '0012'
+down_revision = 'e7c1a9d4b2f0'
 branch_labels = None
 depends_on = None
 
