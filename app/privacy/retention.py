@@ -13,7 +13,7 @@ import calendar
 import secrets
 from datetime import date, datetime
 
-from sqlalchemy import or_, select, text, update
+from sqlalchemy import delete, or_, select, text, update
 from sqlalchemy.orm import selectinload
 
 from app.consent import evidence
@@ -27,7 +27,7 @@ from app.models.audit import AuditEvent
 from app.models.consent import ConsentEvent
 from app.models.privacy import RetentionPurge
 from app.models.types import utcnow
-from app.models.user import User, new_session_token
+from app.models.user import User, UserSession, new_session_token
 from app.policy import signing
 from app.privacy.processing import RETENTION_YEARS
 
@@ -109,6 +109,8 @@ def purge_person(user: User, *, years: int, client: ClientInfo, now: datetime) -
     user.job_title = ""
     user.password_hash = None
     user.session_token = new_session_token()
+    # Its sign-in sessions hold IP addresses and browsers too (and serve nothing any more).
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
     purge = RetentionPurge(
         user_id=user.id,
         purged_at=now,

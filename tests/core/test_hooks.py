@@ -24,6 +24,7 @@ EXPECTED = {
         "app.consent.evidence.verify_events",
     ],
     "me_sections": [
+        "app.people.me_section.sessions_section",
         "app.certificates.me_section.certificates_section",
         "app.assignments.reminders_received.me_section",
     ],
