@@ -27,6 +27,7 @@ from app import (
     privacy,
 )
 from app.config import CONFIGS, development_secret_key
+from app.deployment import check_rate_limit_store, install_proxy_handling
 from app.errors import register_error_handlers
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.observability import register_request_logging
@@ -49,6 +50,8 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     if config:
         app.config.update(config)
     _finish_config(app, env)
+    install_proxy_handling(app)
+    check_rate_limit_store(app)
 
     db.init_app(app)
     migrate.init_app(
