@@ -78,7 +78,9 @@ def load_user(user_id: str) -> User | None:
 
 def _check_before_the_view() -> None:
     # Load the user (and record use, or end an idle session) before any view runs: the check
-    # may write, and must not commit half of a view's work.
+    # may write, and must not commit half of a view's work. A user loaded by an earlier request
+    # is never reused, even where requests share an app context (the test client does).
+    g.pop("_login_user", None)
     if request.endpoint != "static" and "_user_id" in session:
         current_user._get_current_object()
 
