@@ -103,7 +103,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.email}>"
 
 
-class UserSession(db.Model):
+class UserSession(db.Model):  # type: ignore[name-defined]  # as every model: mypy-baseline.txt
     """One signed-in browser: the signed cookie carries a random key whose hash is stored here.
 
     Checked on every request (people.sessions), so that ending a row ends every copy of that

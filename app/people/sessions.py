@@ -14,9 +14,11 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, or_, select, update
+from sqlalchemy.engine import CursorResult
 
 from app.core import audit, settings
 from app.core.audit_actions import AuditAction
@@ -269,12 +271,13 @@ def end_everywhere(user: User, client: ClientInfo) -> int:
 
 
 def _end_where(user: User, reason: str, *conditions) -> int:
-    return db.session.execute(
+    result = db.session.execute(
         update(UserSession)
         .where(UserSession.user_id == user.id, *conditions)
         .values(revoked_at=utcnow(), revoked_reason=reason)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
+    return cast(CursorResult, result).rowcount
 
 
 def _audit_sign_out(user: User, client: ClientInfo, scope: str, ended: int) -> None:
