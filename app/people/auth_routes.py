@@ -95,7 +95,9 @@ def _password_page(token: str, purpose: str):
         except accounts.AccountError as exc:
             flash(str(exc), "error")
         else:
-            signin.forget()  # the new password ended every session, this browser's included
+            # The new password ended the person's sessions; a browser signed in as someone
+            # else who opened the link is signed out too.
+            signin.sign_out(client_info())
             flash(_("Your password is saved. You can now sign in."), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/set_password.html", form=form, user=user, purpose=purpose)

@@ -241,7 +241,8 @@ def end(user: User, key: str | None, client: ClientInfo, reason: str = SIGNED_OU
     ended = _end_where(
         user, reason, UserSession.key_hash == _hash(key), UserSession.revoked_at.is_(None)
     )
-    _audit_sign_out(user, client, "this_browser", ended)
+    if ended:  # nothing to audit when a password change or deactivation already ended it
+        _audit_sign_out(user, client, "this_browser", ended)
     db.session.commit()
     return bool(ended)
 

@@ -389,3 +389,21 @@ def test_communications_role_gets_the_short_idle_timeout(app, client, auth):
     auth.login(comms.email)
     age(comms, last_seen_at=utcnow() - timedelta(minutes=31))
     assert not signed_in(client)
+
+
+def test_using_a_reset_link_while_signed_in_as_someone_else_ends_that_session(
+    app, client, auth, employee, other_employee
+):
+    auth.login(other_employee.email)
+    thief = copy_of(client, app)
+    with app.test_request_context():
+        token = accounts.make_token(employee, accounts.PASSWORD_RESET)
+    post_form(
+        client,
+        f"/reset-password/{token}",
+        {"password": "another good one", "confirm": "another good one"},
+        page=f"/reset-password/{token}",
+    )
+    assert not signed_in(client)
+    assert not signed_in(thief)
+    assert [row.revoked_reason for row in rows(other_employee)] == [sessions.SIGNED_OUT]
