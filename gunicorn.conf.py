@@ -5,6 +5,17 @@ import os
 
 bind = os.environ.get("CHARTE_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+# The app refuses, in production, a per-process rate-limit store with several workers: it reads
+# the worker count from CHARTE_WORKERS (app/deployment.py). Set here for --preload, and again in
+# each worker from the count gunicorn really uses (a `-w` on the command line wins over this file).
+os.environ["CHARTE_WORKERS"] = str(workers)
+
+
+def post_fork(server, worker):
+    """Runs in each new worker before it loads the app."""
+    os.environ["CHARTE_WORKERS"] = str(server.cfg.workers)
+
+
 threads = int(os.environ.get("CHARTE_THREADS", "1"))
 timeout = int(os.environ.get("CHARTE_TIMEOUT", "30"))
 graceful_timeout = 20

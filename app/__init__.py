@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from flask import Flask, g, has_request_context, request, session
+from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -27,6 +27,7 @@ from app import (
     privacy,
 )
 from app.config import CONFIGS, development_secret_key
+from app.deployment import check_rate_limit_store, install_proxy_handling
 from app.errors import register_error_handlers
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.observability import register_request_logging
@@ -49,6 +50,8 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     if config:
         app.config.update(config)
     _finish_config(app, env)
+    install_proxy_handling(app)
+    check_rate_limit_store(app)
 
     db.init_app(app)
     migrate.init_app(
@@ -147,19 +150,12 @@ def _configure_login() -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = lazy_gettext("Please sign in to see this page.")
     login_manager.login_message_category = "info"
-    login_manager.session_protection = "strong"
+    # Not "strong": it trusted client headers. Each request's cookie is checked against its
+    # server-side session instead (people.signin.load_user).
+    login_manager.session_protection = None
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        raw_id, _, token = user_id.partition(":")
-        if not raw_id.isdigit():
-            return None
-        try:
-            user = db.session.get(User, int(raw_id))
-            if user is None or not user.active or user.session_token != token:
-                return None
-        except SQLAlchemyError:
-            if g.get("charte_rendering_error"):
-                return None  # the error page itself: render it as for a visitor
-            raise  # anywhere else: the outage handler answers 503
-        return user
+        from app.people import signin
+
+        return signin.load_user(user_id)

@@ -35,6 +35,11 @@ class BaseConfig:
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Prefix of the rate-limit keys, for a Redis shared with other applications (or test runs).
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "")
+    # Which X-Forwarded-* headers to believe: a number of proxy hops, or networks (comma
+    # separated); empty: none (see app/deployment.py and README "Deploying behind a proxy").
+    TRUSTED_PROXIES = os.environ.get("TRUSTED_PROXIES", "")
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a hashing method, not a password
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT_PER_IP = os.environ.get("LOGIN_RATE_LIMIT_PER_IP", "20 per minute")

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from app import deployment
 from app.core import settings
 from app.extensions import db
 from app.models.user import Role, User
@@ -54,7 +64,13 @@ def settings_page():
             return redirect(url_for("admin.settings_page"))
         flash(_("Nothing was saved: correct the fields marked below."), "error")
     return render_template(
-        "admin/settings.html", form=form, sections=_sections(), values=values, errors=errors
+        "admin/settings.html",
+        form=form,
+        sections=_sections(),
+        values=values,
+        errors=errors,
+        # Production refuses to start in this state; elsewhere the admin sees why limits leak.
+        deployment_warning=deployment.shared_rate_limit_problem(current_app),
     )
 
 

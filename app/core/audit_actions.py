@@ -26,6 +26,7 @@ class AuditAction(StrEnum):
     USERS_INVITATION_LINKS_EXPORTED = "users.invitation_links_exported"
     AUTH_SIGNED_IN = "auth.signed_in"
     AUTH_SIGN_IN_FAILED = "auth.sign_in_failed"
+    AUTH_SIGNED_OUT = "auth.signed_out"
     AUTH_SSO_FAILED = "auth.sso_failed"
     AUTH_PASSWORD_SET = "auth.password_set"  # noqa: S105 - an action name
     AUTH_PASSWORD_CHANGED = "auth.password_changed"  # noqa: S105 - an action name

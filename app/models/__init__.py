@@ -19,7 +19,7 @@ from app.models.privacy import EvidenceAttachment, RetentionPurge
 from app.models.publication import PublicationCheck, PublicationCheckPerson, PublicationReview
 from app.models.reminder import ReminderSent
 from app.models.setting import Setting
-from app.models.user import Role, User
+from app.models.user import Role, User, UserSession
 from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
@@ -50,6 +50,7 @@ __all__ = [
     "Role",
     "Setting",
     "User",
+    "UserSession",
     "ApiToken",
     "WebhookAttempt",
     "WebhookDelivery",

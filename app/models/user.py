@@ -7,7 +7,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Date, String
+from sqlalchemy import Boolean, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -101,3 +101,31 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
+
+
+class UserSession(db.Model):  # type: ignore[name-defined]  # as every model: mypy-baseline.txt
+    """One signed-in browser: the signed cookie carries a random key whose hash is stored here.
+
+    Checked on every request (people.sessions), so that ending a row ends every copy of that
+    browser's cookie: sign-out, "sign out of all devices", idle timeout and absolute lifetime.
+    Operational state, not evidence: rows are pruned once ended.
+    """
+
+    __tablename__ = "user_session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    # SHA-256 of the key in the cookie: a copy of this table does not sign anyone in.
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The user's session_token when the row was made: rotating it (password set, deactivation,
+    # bulk offboarding) ends the rows made before without touching each of them.
+    generation: Mapped[str] = mapped_column(String(32))
+    auth_method: Mapped[str] = mapped_column(String(20), default="password")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ip: Mapped[str | None] = mapped_column(String(45))
+    device: Mapped[str] = mapped_column(String(80), default="")
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(String(30))
+
+    def __repr__(self) -> str:
+        return f"<UserSession {self.id} user={self.user_id}>"

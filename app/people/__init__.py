@@ -9,16 +9,21 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Sign-in (password and OIDC), `flask users`, the SSO settings."""
-    from app.core import settings
-    from app.people import sso
+    """Sign-in (password and OIDC), sessions, `flask users`, the SSO and session settings."""
+    from app.core import hooks, settings
+    from app.people import sessions, signin, sso
     from app.people.auth_routes import bp as auth_bp
     from app.people.cli import users_cli
+    from app.people.me_section import sessions_section
     from app.people.oidc import init_oidc
+    from app.people.session_routes import bp as sessions_bp
     from app.people.sso_routes import bp as sso_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(sso_bp)
+    app.register_blueprint(sessions_bp, url_prefix="/me/sessions")
     init_oidc(app)
+    signin.init_app(app)
     app.cli.add_command(users_cli)
-    settings.declare(app, sso.CREATE_USERS, sso.PASSWORD_ADMINS_ONLY)
+    settings.declare(app, sso.CREATE_USERS, sso.PASSWORD_ADMINS_ONLY, *sessions.ALL_SETTINGS)
+    hooks.me_sections.subscribe(app, sessions_section)

@@ -22,7 +22,8 @@ from app.core.client import ClientInfo
 from app.core.mail import mail_configured, send_mail
 from app.extensions import db
 from app.models.types import utcnow
-from app.models.user import Role, User, hash_password, new_session_token
+from app.models.user import Role, User, hash_password
+from app.people import sessions
 
 log = logging.getLogger(__name__)
 
@@ -212,6 +213,7 @@ def set_password(user: User, password: str, confirm: str, *, via: str, client: C
     """Set a new password from a valid link, which ends every other session."""
     check_new_password(password, confirm, user)
     user.set_password(password)
+    sessions.end_all(user, sessions.PASSWORD_CHANGED)
     audit.record(
         AuditAction.AUTH_PASSWORD_SET,
         actor=user,
@@ -279,7 +281,7 @@ def set_active(
     user.active = active
     user.deactivated_at = None if active else utcnow()
     if not active:
-        user.session_token = new_session_token()
+        sessions.end_all(user, sessions.DEACTIVATED)
     audit.record(
         AuditAction.USER_REACTIVATED if active else AuditAction.USER_DEACTIVATED,
         actor=actor,

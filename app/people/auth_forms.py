@@ -45,3 +45,7 @@ class ForgotPasswordForm(FlaskForm):
         render_kw={"autocomplete": "username"},
     )
     submit = SubmitField(_l("Send me a link"))
+
+
+class SignOutForm(FlaskForm):
+    """Nothing but the CSRF token: signing out of one or all sessions is a POST."""

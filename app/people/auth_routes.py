@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
 from app.extensions import limiter
-from app.people import accounts, sso
+from app.people import accounts, signin, sso
 from app.people.auth_forms import ForgotPasswordForm, LoginForm, SetPasswordForm
 from app.web import client_info, safe_next
 
@@ -37,18 +37,19 @@ def login():
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
+        client = client_info()
         try:
             user = accounts.authenticate(
                 form.email.data,
                 form.password.data,
-                client_info(),
+                client,
                 allowed=sso.password_login_allowed,
             )
         except accounts.PasswordSignInRefused as exc:
             flash(f"{exc} " + _("Use “%(label)s” instead.", label=sso_label()), "error")
             return render_template("auth/login.html", form=form, **_sso_context())
         if user is not None:
-            login_user(user)
+            signin.sign_in(user, client)
             return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
         # Same message whether or not the email exists.
         flash(_("Email or password is incorrect."), "error")
@@ -70,8 +71,10 @@ def sso_label() -> str:
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    """Sign out (a POST, so that a link on another site cannot sign anyone out)."""
-    logout_user()
+    """Sign out (a POST, so that a link on another site cannot sign anyone out).
+
+    The session ends on the server, so a copy of this browser's cookie is refused from now on."""
+    signin.sign_out(client_info())
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -92,7 +95,9 @@ def _password_page(token: str, purpose: str):
         except accounts.AccountError as exc:
             flash(str(exc), "error")
         else:
-            logout_user()
+            # The new password ended the person's sessions; a browser signed in as someone
+            # else who opened the link is signed out too.
+            signin.sign_out(client_info())
             flash(_("Your password is saved. You can now sign in."), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/set_password.html", form=form, user=user, purpose=purpose)

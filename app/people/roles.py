@@ -12,6 +12,7 @@ from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.extensions import db
 from app.models.user import Role, User
+from app.people import sessions
 
 PER_PAGE = 50
 
@@ -76,6 +77,8 @@ def change_role(user: User, role: Role, *, actor: User, client: ClientInfo) -> b
                 )
             )
     user.role = role.value
+    # What the person may see changed: every browser signs in again (the new rights apply).
+    sessions.end_all(user, sessions.ROLE_CHANGED)
     audit.record(
         AuditAction.USER_ROLE_CHANGED,
         actor=actor,

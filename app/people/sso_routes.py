@@ -9,11 +9,11 @@ import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.base_client import MismatchingStateError
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
-from flask_login import current_user, login_user
+from flask_login import current_user
 from joserfc.errors import ClaimError, JoseError
 
 from app.extensions import limiter
-from app.people import sso
+from app.people import signin, sso
 from app.people.oidc import IssuerMismatch, client_or_404, load_metadata
 from app.web import client_info, safe_next
 
@@ -100,8 +100,9 @@ def callback():
         return _fail("provider_error", error=request.args["error"][:64])
     try:
         claims = _claims(client)
-        user = sso.sign_in(claims, client=client_info("oidc"))
+        requester = client_info("oidc")
+        user = sso.sign_in(claims, client=requester)
     except sso.SSOFailure as failure:
         return _refused(failure)
-    login_user(user)
+    signin.sign_in(user, requester)
     return redirect(next_url or url_for("main.home"))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from flask import current_app
@@ -21,35 +20,18 @@ from app.consent import decisions, texts
 from app.core import audit, hooks
 from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
+from app.core.me_sections import MeContext, MeSection
 from app.extensions import db
 from app.learn import progress
 from app.models.acknowledgement import Acknowledgement
 from app.models.learning import ModuleCompletion, QuizAttempt
 from app.models.policy import PolicyVersion
 from app.models.user import User
-from app.people import accounts
+from app.people import accounts, sessions
 
 
 class WrongPassword(accounts.AccountError):
     """The current password typed to change it is not the right one."""
-
-
-@dataclass(frozen=True)
-class MeContext:
-    """What every section may need: the reader's language and today's date."""
-
-    locale: str
-    today: date
-
-
-@dataclass(frozen=True)
-class MeSection:
-    """One block of the Me page: a heading, a template under templates/ and its data."""
-
-    key: str
-    title: str
-    template: str
-    data: Any
 
 
 @dataclass(frozen=True)
@@ -169,6 +151,7 @@ def change_password(
         raise WrongPassword(_("Your current password is incorrect."))
     accounts.check_new_password(new, confirm, user)
     user.set_password(new)
+    sessions.end_all(user, sessions.PASSWORD_CHANGED)
     audit.record(
         AuditAction.AUTH_PASSWORD_CHANGED,
         actor=user,

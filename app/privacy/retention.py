@@ -20,7 +20,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import or_, select, text, update
+from sqlalchemy import delete, or_, select, text, update
 from sqlalchemy.orm import selectinload
 
 from app.consent import evidence
@@ -36,7 +36,7 @@ from app.models.certificate import Certificate
 from app.models.consent import ConsentEvent
 from app.models.privacy import RetentionPurge
 from app.models.types import utcnow
-from app.models.user import User, new_session_token
+from app.models.user import User, UserSession, new_session_token
 from app.policy import signing
 from app.privacy.processing import RETENTION_YEARS
 
@@ -196,6 +196,8 @@ def purge_person(user: User, *, years: int, client: ClientInfo, now: datetime) -
     user.job_title = ""
     user.password_hash = None
     user.session_token = new_session_token()
+    # Its sign-in sessions hold IP addresses and browsers too (and serve nothing any more).
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
     db.session.flush()
     # Other areas forget the person too (e.g. the webhook outbox): {what: how many}.
     forgotten: dict[str, int] = {}

@@ -15,11 +15,11 @@ from flask import (
 )
 from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 
 from app.evidence import attachments
 from app.models.types import utcnow
-from app.people import accounts
+from app.people import accounts, signin
 from app.privacy import export as me_export
 from app.privacy import me_page
 from app.privacy.forms import ExportForm, LanguageForm, PasswordForm
@@ -76,8 +76,9 @@ def password():
         field.errors = [str(exc)]
         flash(_("Your password was not changed: %(reason)s", reason=str(exc)), "error")
         return _page(form, 422)
-    # The new session token ended every session; sign this browser in again with it.
-    login_user(current_user._get_current_object())
+    # Changing the password ended every session, this browser's too (so a copy of its cookie
+    # is refused): open a new one for this browser.
+    signin.sign_in(current_user._get_current_object(), client_info())
     flash(_("Your password was changed. Your other sessions were signed out."), "success")
     return redirect(url_for("me.index"))
 

@@ -30,6 +30,7 @@ STORED_VALUES = {
     "users.invitation_links_exported",
     "auth.signed_in",
     "auth.sign_in_failed",
+    "auth.signed_out",
     "auth.sso_failed",
     "auth.password_set",
     "auth.password_changed",
@@ -199,6 +200,7 @@ TIMELINE_EXCLUDED = {
     AuditAction.AUTH_SIGNED_IN: "sign-in",
     AuditAction.AUTH_SIGN_IN_FAILED: "sign-in",
     AuditAction.AUTH_SSO_FAILED: "sign-in",
+    AuditAction.AUTH_SIGNED_OUT: "sign-in",
     # The person's own password changes: the timeline shows only the first choice of a password.
     AuditAction.AUTH_PASSWORD_CHANGED: "own password change",
     AuditAction.AUTH_PASSWORD_CHANGE_REFUSED: "own password change",

@@ -25,6 +25,7 @@ EXPECTED = {
         "app.evidence.personal.verify_purges",
     ],
     "me_sections": [
+        "app.people.me_section.sessions_section",
         "app.certificates.me_section.certificates_section",
         "app.assignments.reminders_received.me_section",
     ],

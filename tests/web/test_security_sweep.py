@@ -84,6 +84,8 @@ ACCESS: dict[str, tuple[set[str], dict]] = {
     "me.export": (SIGNED_IN, {}),
     "me.language": (SIGNED_IN, {}),
     "me.password": (SIGNED_IN, {}),
+    "sessions.end_one": (SIGNED_IN, {"session_id": 999999}),
+    "sessions.end_all": (SIGNED_IN, {}),
     "on_behalf.paper_signature": (HR_WRITE, {"user_id": 999999}),
     "privacy_admin.index": (ADMIN_ONLY, {}),
     "hr.employee": (HR_READ, {"user_id": 999999}),
@@ -189,7 +191,7 @@ def test_every_route_answers_each_role_as_the_table_says(app, client, auth, peop
     token = csrf_token(client, "/login" if role == ANON else "/")
     wrong: list[str] = []
     for endpoint, method, url, allowed in _calls(app):
-        if endpoint in {"auth.logout", "sso.start", "sso.callback"}:
+        if endpoint in {"auth.logout", "sessions.end_all", "sso.start", "sso.callback"}:
             continue  # signing out would end the sweep; SSO is off in this configuration
         data = {"csrf_token": token} if method != "GET" else None
         response = client.open(url, method=method, data=data)
@@ -219,7 +221,7 @@ def test_every_form_route_refuses_a_missing_or_wrong_csrf_token(app, client, aut
     for endpoint, method, url, _allowed in _calls(app):
         if method == "GET" or url.startswith(CSRF_EXEMPT_PREFIXES):
             continue
-        if endpoint in {"auth.logout"}:
+        if endpoint in {"auth.logout", "sessions.end_all"}:
             continue
         for data in ({}, {"csrf_token": "forged"}):
             response = client.open(url, method=method, data=data)
@@ -229,3 +231,4 @@ def test_every_form_route_refuses_a_missing_or_wrong_csrf_token(app, client, aut
                 wrong.append(f"{method} {url} with {data or 'no token'}: {response.status_code}")
     assert not wrong, "\n".join(wrong)
     assert client.post("/logout").status_code == 400
+    assert client.post("/me/sessions/end-all").status_code == 400
