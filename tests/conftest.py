@@ -22,6 +22,7 @@ from app.core.client import ClientInfo
 from app.extensions import db
 from app.models.user import Role, User
 from app.people import accounts
+from tests.network import no_real_dns, resolver  # noqa: F401  (autouse: the network rule)
 
 PASSWORD = "correct horse battery"
 BACKEND = os.environ.get("CHARTE_TEST_DB", "sqlite")

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from app.integrations import outbound
 from tests.browser.conftest import sign_in
 from tests.conftest import PASSWORD
-from tests.integrations.conftest import StubResolver
+from tests.network import StubResolver
 
 
 def test_issue_and_revoke_a_token_then_register_a_webhook(

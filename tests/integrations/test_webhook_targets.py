@@ -27,7 +27,7 @@ from app.integrations import delivery, outbound, refuse_test_settings_in_product
 from app.models.audit import AuditEvent
 from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from tests.conftest import post_form
-from tests.integrations.conftest import PUBLIC_V4, PUBLIC_V6
+from tests.network import PUBLIC_V4, PUBLIC_V6
 from tests.webhook_receiver import Receiver, self_signed_certificate
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
