@@ -216,9 +216,7 @@ def _lock_person(user_id: int) -> None:
     serialises writers about that person without blocking inserts that merely reference them.
     SQLite needs nothing here: state-changing requests already begin with BEGIN IMMEDIATE.
     """
-    db.session.execute(
-        select(User.id).where(User.id == user_id).with_for_update(key_share=True)
-    )
+    db.session.execute(select(User.id).where(User.id == user_id).with_for_update(key_share=True))
 
 
 def record_decision(

@@ -100,9 +100,7 @@ def _consent_audits() -> int:
     )
 
 
-def test_a_decision_posted_from_many_tabs_at_once_is_recorded_once(
-    app, server, employee, purposes
-):
+def test_a_decision_posted_from_many_tabs_at_once_is_recorded_once(app, server, employee, purposes):
     opener = _signed_in_opener(server, employee.email)
     grant = _form("company-website", "photo", "granted", valid_until="2027-06-30")
 
