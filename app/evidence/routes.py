@@ -52,6 +52,8 @@ def check(code: str):
                 "issued_at": result.issued_at.isoformat(),
                 "details": result.details,
                 "revoked_at": result.revoked_at.isoformat() if result.revoked_at else None,
+                "status_since": result.status_since.isoformat() if result.status_since else None,
+                "status_text": result.status_text or None,
             }
         )
     return render_template(
