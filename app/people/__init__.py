@@ -11,7 +11,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Sign-in (password and OIDC), `flask users`, the SSO settings."""
     from app.core import settings
-    from app.people import sso
+    from app.people import sso, step_up
     from app.people.auth_routes import bp as auth_bp
     from app.people.cli import users_cli
     from app.people.oidc import init_oidc
@@ -21,4 +21,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(sso_bp)
     init_oidc(app)
     app.cli.add_command(users_cli)
-    settings.declare(app, sso.CREATE_USERS, sso.PASSWORD_ADMINS_ONLY)
+    settings.declare(app, sso.CREATE_USERS, sso.PASSWORD_ADMINS_ONLY, step_up.STEP_UP_AT_PROVIDER)

@@ -28,10 +28,23 @@ def _text(ack: Acknowledgement):
     return next(t for t in ack.policy_version.texts if t.locale == ack.locale)
 
 
+def method_label(method: str) -> str:
+    """How intent was proved, in words (the receipt's "Method" row)."""
+    return _method_label(method)
+
+
 def _method_label(method: str) -> str:
     labels = {
         "password": _("Signed in with a password, password typed again to sign"),
         "paper-recorded-by-hr": _("Signed on paper; recorded by HR on behalf of the employee"),
+        "sso_step_up": _(
+            "Signed in with the company account; signature confirmed by signing in again at "
+            "the company's identity provider just before signing"
+        ),
+        "email_code": _(
+            "Signed in with the company account; signature confirmed with a one-time code "
+            "sent to the employee's email address"
+        ),
     }
     return labels.get(method, method)
 
