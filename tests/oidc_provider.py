@@ -28,6 +28,7 @@ from authlib.oidc.core import UserInfo
 from authlib.oidc.core.grants import OpenIDCode
 from authlib.oidc.core.models import AuthorizationCodeMixin
 from flask import Flask, g, jsonify, request
+from joserfc import jwt
 from joserfc.jwk import RSAKey
 from werkzeug.serving import make_server
 
@@ -235,9 +236,17 @@ class OIDCProvider:
                 claims = super().get_authorization_code_claims(authorization_code)
                 if provider.wrong_nonce:
                     claims["nonce"] = "a-nonce-this-client-never-sent"
-                if provider.omit_auth_time:
-                    claims.pop("auth_time", None)
                 return claims
+
+            def encode_id_token(self, token, request):
+                id_token = super().encode_id_token(token, request)
+                if not provider.omit_auth_time:
+                    return id_token
+                # Authlib always writes auth_time: re-sign the token without it.
+                claims = jwt.decode(id_token, provider.key).claims
+                claims.pop("auth_time", None)
+                header = {"alg": "RS256", "kid": provider.key.kid}
+                return jwt.encode(header, claims, provider.key)
 
             def generate_user_info(self, user, scope):
                 # Standard claims in the ID token; department and groups only from UserInfo.

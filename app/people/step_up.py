@@ -43,7 +43,7 @@ EMAIL_CODE = "email_code"
 # How recent the sign-in at the provider must be, and how long a proof may wait to be used.
 FRESH = timedelta(minutes=5)
 # Clocks of Charte and the provider may differ a little.
-CLOCK_SKEW = timedelta(seconds=30)
+CLOCK_SKEW = timedelta(seconds=10)
 ROUND_TRIP = timedelta(minutes=10)  # to come back from the provider, or to type the code
 CODE_ATTEMPTS = 5
 
