@@ -18,6 +18,7 @@ import secrets
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from flask import current_app, redirect, url_for
@@ -203,6 +204,22 @@ def _mail_code(user: User, code: str) -> None:
             code=code,
         )
     send_mail(user.email, subject, body)
+
+
+def provider_origins() -> list[str]:
+    """Origins of the provider's issuer and authorization endpoint (for the page's CSP)."""
+    client = current_app.extensions.get(oidc.EXTENSION_KEY)
+    if client is None:
+        return []
+    urls = [current_app.config.get("OIDC_ISSUER") or ""]
+    urls.append(str((client.server_metadata or {}).get("authorization_endpoint") or ""))
+    origins = []
+    for url in urls:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+        if origin and origin not in origins and parts.scheme in ("https", "http"):
+            origins.append(origin)
+    return origins
 
 
 def redirect_to_provider(step: StepUp, state: str, user: User):

@@ -8,6 +8,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     url_for,
@@ -23,6 +24,7 @@ from app.permissions import owned_or_404
 from app.policy import receipts, signing, versions
 from app.policy import status as policy_status
 from app.policy.forms import CodeForm, SignForm, StepUpSignForm
+from app.security import CONTENT_SECURITY_POLICY
 from app.web import client_info, verification_url
 
 bp = Blueprint("sign", __name__)
@@ -58,14 +60,25 @@ def index():
     if text is not None:
         form.version.data = str(status.current.version)
         form.locale.data = text.locale
-    return render_template(
-        "sign/index.html",
-        status=status,
-        text=text,
-        form=form,
-        reasons=signing.blocking_reasons(current_user),
-        with_step_up=with_step_up,
+    response = make_response(
+        render_template(
+            "sign/index.html",
+            status=status,
+            text=text,
+            form=form,
+            reasons=signing.blocking_reasons(current_user),
+            with_step_up=with_step_up,
+        )
     )
+    if with_step_up:
+        # Submitting the form redirects to the identity provider: the page's form-action must
+        # allow that origin too, or the browser stops the redirect (nothing else is relaxed).
+        origins = " ".join(step_up.provider_origins())
+        if origins:
+            response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+                "form-action 'self'", f"form-action 'self' {origins}"
+            )
+    return response
 
 
 def _version_number(form) -> int:
