@@ -39,6 +39,10 @@ BADGES = {
 }
 
 
+def _day(value: date | None) -> str:
+    return value.isoformat() if value else "—"
+
+
 @dataclass(frozen=True)
 class ReceiptStatus:
     """The status of one recorded decision today, and the day that status began."""
@@ -69,28 +73,26 @@ class ReceiptStatus:
     def headline(self) -> str:
         """The status as a sentence, in the reader's language."""
         if self.status == VALID:
-            return _(
-                "Valid today: consent granted until %(date)s.", date=self.valid_until.isoformat()
-            )
+            return _("Valid today: consent granted until %(date)s.", date=_day(self.valid_until))
         if self.status == WITHDRAWN:
             return _(
                 "Withdrawn on %(date)s: this consent no longer allows any use of the image.",
-                date=self.since.isoformat(),
+                date=_day(self.since),
             )
         if self.status == EXPIRED:
             return _(
                 "Expired on %(date)s: this consent no longer allows any use of the image.",
-                date=self.since.isoformat(),
+                date=_day(self.since),
             )
         if self.status == REFUSED:
             return _(
                 "Refused on %(date)s: the image may not be used for this purpose.",
-                date=self.since.isoformat(),
+                date=_day(self.since),
             )
         return _(
             "Superseded by a later decision recorded on %(date)s: this receipt no longer shows "
             "the person's decision. Ask the organisation before any use.",
-            date=self.since.isoformat(),
+            date=_day(self.since),
         )
 
 

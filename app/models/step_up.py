@@ -16,7 +16,7 @@ from app.extensions import db
 from app.models.types import UTCDateTime, utcnow
 
 
-class StepUp(db.Model):
+class StepUp(db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy's dynamic base class
     """One re-authentication asked for a purpose (e.g. signing version 3 of the policy)."""
 
     __tablename__ = "step_up"

@@ -17,7 +17,7 @@ import logging
 import secrets
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import requests
@@ -25,7 +25,7 @@ from flask import current_app, redirect, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from app.core import audit, settings
 from app.core.audit_actions import AuditAction
@@ -318,11 +318,11 @@ def check_code(step: StepUp, code: str, *, client: ClientInfo, now: datetime | N
     if now > _as_utc(step.expires_at):
         raise fail(step, "expired", client=client)
     # Count the try before comparing, atomically, so parallel guesses cannot exceed the limit.
-    counted = db.session.execute(
+    counted = _rowcount(
         update(StepUp)
         .where(StepUp.id == step.id, StepUp.attempts < CODE_ATTEMPTS)
         .values(attempts=StepUp.attempts + 1)
-    ).rowcount
+    )
     db.session.commit()
     if counted != 1:
         raise fail(step, "too_many_attempts", client=client)
@@ -356,7 +356,7 @@ def consume(
 ) -> dict[str, Any]:
     """Use a proved step-up once (atomically); return its payload, or raise StepUpError."""
     now = now or utcnow()
-    used = db.session.execute(
+    used = _rowcount(
         update(StepUp)
         .where(
             StepUp.id == step.id,
@@ -368,7 +368,7 @@ def consume(
             StepUp.proved_at >= now - FRESH,
         )
         .values(used_at=now)
-    ).rowcount
+    )
     db.session.commit()
     if used != 1:
         db.session.refresh(step)
@@ -383,6 +383,12 @@ def consume(
         raise StepUpError(reason, message(reason))
     db.session.refresh(step)
     return dict(json.loads(step.payload))
+
+
+def _rowcount(statement) -> int:
+    """Rows changed by an UPDATE (the guard that makes a check-and-set atomic)."""
+    result = cast(CursorResult, db.session.execute(statement))
+    return result.rowcount
 
 
 def evidence_details(step: StepUp) -> dict[str, Any]:

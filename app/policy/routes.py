@@ -160,7 +160,7 @@ def _start_step_up(form: StepUpSignForm):
     return step_up.provider_redirect_or_code_page(step, secret, current_user, "sign.confirm_code")
 
 
-def _sign_with(step) -> Response:
+def _sign_with(step):
     """Use a proved step-up once and record the signature it was asked for."""
     try:
         payload = step_up.consume(step, current_user, STEP_UP_PURPOSE)
