@@ -252,6 +252,7 @@ def fail(step: StepUp, reason: str, *, client: ClientInfo, **details: Any) -> St
     """Audit a refused step-up, make it unusable, and return the error to show."""
     if step.failure is None and step.used_at is None:
         step.failure = reason
+        step.payload = "{}"  # a spent step-up keeps no personal detail
     audit.record(
         AuditAction.AUTH_STEP_UP_FAILED,
         actor=db.session.get(User, step.user_id),
@@ -356,6 +357,7 @@ def consume(
 ) -> dict[str, Any]:
     """Use a proved step-up once (atomically); return its payload, or raise StepUpError."""
     now = now or utcnow()
+    payload = dict(json.loads(step.payload or "{}"))
     used = _rowcount(
         update(StepUp)
         .where(
@@ -367,7 +369,8 @@ def consume(
             StepUp.proved_at.is_not(None),
             StepUp.proved_at >= now - FRESH,
         )
-        .values(used_at=now)
+        # The pending action's details (a typed name) are not kept once used.
+        .values(used_at=now, payload="{}")
     )
     db.session.commit()
     if used != 1:
@@ -382,7 +385,7 @@ def consume(
             reason = "expired"
         raise StepUpError(reason, message(reason))
     db.session.refresh(step)
-    return dict(json.loads(step.payload))
+    return payload
 
 
 def _rowcount(statement) -> int:
