@@ -15,6 +15,7 @@ import hmac
 import json
 import logging
 import secrets
+import smtplib
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -95,6 +96,7 @@ def _messages() -> dict[str, str]:
         + again,
         "sso_refused": _("The confirmation with your company account failed.") + " " + again,
         "wrong_code": _("This code is not right."),
+        "mail_failed": _("The code could not be sent by email. Try again in a moment."),
         "too_many_attempts": _("Too many wrong codes.") + " " + again,
     }
 
@@ -179,7 +181,12 @@ def begin(
     if method == EMAIL_CODE:
         secret = f"{secrets.randbelow(10**6):06d}"
         step.code_hmac = _code_hmac(step.id, secret)
-        _mail_code(user, secret)
+        try:
+            _mail_code(user, secret)
+        except (OSError, smtplib.SMTPException):
+            log.exception("could not mail a step-up code")
+            db.session.rollback()
+            raise StepUpError("mail_failed", message("mail_failed")) from None
         audit.record(
             AuditAction.AUTH_STEP_UP_CODE_SENT,
             actor=user,

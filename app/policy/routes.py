@@ -140,18 +140,22 @@ def _start_step_up(form: StepUpSignForm):
     except step_up.StepUpError as exc:
         flash(exc.message, "error")
         return None
-    step, secret = step_up.begin(
-        current_user,
-        purpose=STEP_UP_PURPOSE,
-        payload={
-            "version": version_number,
-            "locale": form.locale.data,
-            "typed_name": form.typed_name.data,
-        },
-        method=method,
-        return_path=lambda step_id: url_for("sign.complete", step_id=step_id),
-        client=client_info(method),
-    )
+    try:
+        step, secret = step_up.begin(
+            current_user,
+            purpose=STEP_UP_PURPOSE,
+            payload={
+                "version": version_number,
+                "locale": form.locale.data,
+                "typed_name": form.typed_name.data,
+            },
+            method=method,
+            return_path=lambda step_id: url_for("sign.complete", step_id=step_id),
+            client=client_info(method),
+        )
+    except step_up.StepUpError as exc:
+        flash(exc.message, "error")
+        return None
     if method == step_up.EMAIL_CODE:
         flash(
             _("We sent a six-digit code to %(email)s. Type it below.", email=current_user.email),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import socket
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -327,3 +328,18 @@ def test_a_wrong_name_is_refused_before_going_to_the_provider(client, provider, 
     assert response.status_code == 200
     assert "Type your full name exactly as it appears on your account" in flashed(response)
     assert db.session.scalar(select(func.count()).select_from(StepUp)) == 0
+
+
+def test_a_code_that_cannot_be_mailed_says_so_and_records_nothing(
+    app, client, provider, sso_employee
+):
+    provider.advertise_step_up = False
+    with socket.socket() as probe:  # a loopback port where nothing listens
+        probe.bind(("127.0.0.1", 0))
+        app.config["MAIL_PORT"] = probe.getsockname()[1]
+    sso_sign_in(client)
+    response = post_sign(client)
+    assert response.status_code == 200
+    assert "The code could not be sent by email." in flashed(response)
+    assert db.session.scalar(select(func.count()).select_from(StepUp)) == 0
+    assert acks() == []
