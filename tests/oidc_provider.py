@@ -2,8 +2,12 @@
 
 It serves discovery, JWKS, an HTML sign-in form at /authorize, /token and /userinfo; it requires
 PKCE (S256) and a nonce, checks the code_verifier, and signs ID tokens with an RS256 key made at
-start-up. Users are configured per test. It never uses a cookie, so that it cannot clobber the
-app's session cookie when both run on 127.0.0.1 (cookies ignore ports).
+start-up; the ID token carries `auth_time`, when the person last typed their password here.
+Users are configured per test. It never uses a cookie, so that it cannot clobber the app's
+session cookie when both run on 127.0.0.1 (cookies ignore ports); a test that wants the
+provider to remember a sign-in (as a real one does with its own cookie) sets
+`remember_sign_in`, and then `prompt=login` and `max_age` are honoured as OpenID Connect says:
+either forces the form again, otherwise the code is issued at once with the earlier auth_time.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import UserInfo
 from authlib.oidc.core.grants import OpenIDCode
 from authlib.oidc.core.models import AuthorizationCodeMixin
-from flask import Flask, jsonify, request
+from flask import Flask, g, jsonify, request
+from joserfc import jwt
 from joserfc.jwk import RSAKey
 from werkzeug.serving import make_server
 
@@ -128,6 +133,16 @@ class OIDCProvider:
         self.tokens: dict[str, ProviderUser] = {}
         self.used_nonces: set[str] = set()
         self.wrong_nonce = False  # a test sets it to make the ID token carry another nonce
+        # The provider's own sign-in session (see the module docstring).
+        self.remember_sign_in = False
+        self.signed_in: ProviderUser | None = None
+        self.signed_in_at: int | None = None
+        # Misbehaving providers: one that ignores prompt/max_age (reuses its session anyway),
+        # one that never says when the person signed in, one whose metadata says it cannot.
+        self.ignore_prompt = False
+        self.omit_auth_time = False
+        self.advertise_step_up = True
+        self.authorize_requests: list[dict[str, str]] = []
         self.token_requests: list[dict[str, str]] = []
         self.issuer = ""
         self._server = None
@@ -155,6 +170,17 @@ class OIDCProvider:
             self._server.shutdown()
             self._thread.join(timeout=5)
 
+    def session_still_good(self, args) -> bool:
+        """May the remembered sign-in answer this request without asking for the password?"""
+        if self.signed_in is None or self.signed_in_at is None:
+            return False
+        if self.ignore_prompt:
+            return True
+        if "login" in args.get("prompt", "").split():
+            return False
+        max_age = args.get("max_age")
+        return max_age is None or time.time() - self.signed_in_at <= int(max_age)
+
     def _build_app(self) -> Flask:
         provider = self
         app = Flask("oidc_provider")
@@ -173,6 +199,7 @@ class OIDCProvider:
                     nonce=data.get("nonce"),
                     code_challenge=data.get("code_challenge"),
                     code_challenge_method=data.get("code_challenge_method"),
+                    auth_time=g.auth_time,
                 )
                 if data.get("nonce"):
                     provider.used_nonces.add(data["nonce"])
@@ -210,6 +237,16 @@ class OIDCProvider:
                 if provider.wrong_nonce:
                     claims["nonce"] = "a-nonce-this-client-never-sent"
                 return claims
+
+            def encode_id_token(self, token, request):
+                id_token = super().encode_id_token(token, request)
+                if not provider.omit_auth_time:
+                    return id_token
+                # Authlib always writes auth_time: re-sign the token without it.
+                claims = jwt.decode(id_token, provider.key).claims
+                claims.pop("auth_time", None)
+                header = {"alg": "RS256", "kid": provider.key.kid}
+                return jwt.encode(header, claims, provider.key)
 
             def generate_user_info(self, user, scope):
                 # Standard claims in the ID token; department and groups only from UserInfo.
@@ -250,6 +287,9 @@ class OIDCProvider:
                     "client_secret_basic",
                     "client_secret_post",
                 ],
+                claims_supported=["sub", "email", "email_verified", "name", "nonce"]
+                + (["auth_time"] if provider.advertise_step_up else []),
+                prompt_values_supported=["none", "login"],
             )
 
         @app.get("/jwks")
@@ -263,6 +303,12 @@ class OIDCProvider:
             except OAuth2Error as error:
                 return f"<p>{escape(error.error)}: {escape(error.description or '')}</p>", 400
             if request.method == "GET":
+                provider.authorize_requests.append(request.args.to_dict())
+                if provider.session_still_good(request.args):
+                    g.auth_time = provider.signed_in_at
+                    return server.create_authorization_response(
+                        grant=grant, grant_user=provider.signed_in
+                    )
                 return _login_page("")
             if request.form.get("action") == "cancel":
                 return server.create_authorization_response(grant=grant, grant_user=None)
@@ -271,6 +317,9 @@ class OIDCProvider:
                 user.password, request.form.get("password", "")
             ):
                 return _login_page("Wrong username or password."), 401
+            g.auth_time = int(time.time())
+            if provider.remember_sign_in:
+                provider.signed_in, provider.signed_in_at = user, g.auth_time
             return server.create_authorization_response(grant=grant, grant_user=user)
 
         @app.post("/token")

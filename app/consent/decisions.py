@@ -207,6 +207,18 @@ def _check(d: Decision, actor: User, today: date, latest_text_id: int | None) ->
     return until
 
 
+def _lock_person(user_id: int) -> None:
+    """Queue decisions about one person until this transaction ends (PostgreSQL).
+
+    Reading the latest event and appending the next must not interleave: two identical posts (a
+    double click) would both see "nothing yet" and record twice, and a grant/revoke race would
+    record "revoked" several times in a row. The person's row is the lock: FOR NO KEY UPDATE
+    serialises writers about that person without blocking inserts that merely reference them.
+    SQLite needs nothing here: state-changing requests already begin with BEGIN IMMEDIATE.
+    """
+    db.session.execute(select(User.id).where(User.id == user_id).with_for_update(key_share=True))
+
+
 def record_decision(
     d: Decision, *, actor: User, client: ClientInfo, now: datetime | None = None
 ) -> ConsentEvent | None:
@@ -217,6 +229,7 @@ def record_decision(
     """
     now = (now or utcnow()).astimezone(UTC)
     today = now.date()
+    _lock_person(d.user.id)
     latest_text_id = db.session.scalar(
         select(ConsentText.id)
         .where(ConsentText.purpose_id == d.purpose.id, ConsentText.locale == d.text.locale)

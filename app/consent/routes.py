@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.consent import decisions, evidence, pages, receipts, texts
+from app.consent import decisions, evidence, pages, receipt_status, receipts, texts
 from app.consent.forms import DecisionForm
 from app.consent.posted import apply_decision
 from app.core import codes
+from app.extensions import limiter
 from app.models.types import utcnow
 from app.permissions import owned_or_404
 
@@ -102,17 +113,25 @@ def receipt_json(event_id: int):
     return response
 
 
+def _verify_limit() -> str:
+    return current_app.config.get("VERIFY_RATE_LIMIT", "30 per minute")
+
+
 @bp.route("/image-consent/verify/<code>")
+@limiter.limit(_verify_limit)
 def verify(code: str):
-    """Public: is this consent receipt genuine? Shows what the receipt itself shows."""
+    """Public: is this consent receipt genuine, and does its decision still stand today?"""
     canonical = codes.normalise_code(code)
     event = decisions.event_by_code(canonical) if canonical else None
     if event is None:
         abort(404)
+    genuine = evidence.intact(event)
     return render_template(
         "consent/verify.html",
         event=event,
-        genuine=evidence.intact(event),
+        genuine=genuine,
+        # An altered record has no status: nothing about it can be vouched for.
+        status=receipt_status.status_of(event, utcnow().date()) if genuine else None,
         title=_title(event),
         code=codes.format_code(event.code),
     )

@@ -32,6 +32,8 @@ class AuditAction(StrEnum):
     AUTH_PASSWORD_CHANGED = "auth.password_changed"  # noqa: S105 - an action name
     AUTH_PASSWORD_CHANGE_REFUSED = "auth.password_change_refused"  # noqa: S105 - an action name
     AUTH_RESET_LINK_ISSUED = "auth.reset_link_issued"
+    AUTH_STEP_UP_CODE_SENT = "auth.step_up_code_sent"
+    AUTH_STEP_UP_FAILED = "auth.step_up_failed"
 
     # Learning, policy and certificates
     MODULE_COMPLETED = "module.completed"

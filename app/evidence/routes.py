@@ -42,18 +42,21 @@ def check(code: str):
     if _wants_json():
         if result is None:
             return jsonify({"status": "unknown"}), 404
-        return jsonify(
-            {
-                "status": result.status,
-                "kind": result.kind,
-                "code": format_code(canonical),
-                "holder_name": result.holder_name,
-                "title": result.title,
-                "issued_at": result.issued_at.isoformat(),
-                "details": result.details,
-                "revoked_at": result.revoked_at.isoformat() if result.revoked_at else None,
-            }
-        )
+        body = {
+            "status": result.status,
+            "kind": result.kind,
+            "code": format_code(canonical),
+            "holder_name": result.holder_name,
+            "title": result.title,
+            "issued_at": result.issued_at.isoformat(),
+            "details": result.details,
+            "revoked_at": result.revoked_at.isoformat() if result.revoked_at else None,
+        }
+        if result.status_text:
+            # Decisions that can end later (consent) say where they stand today.
+            body["status_since"] = result.status_since.isoformat() if result.status_since else None
+            body["status_text"] = result.status_text
+        return jsonify(body)
     return render_template(
         "verify/result.html",
         result=result,

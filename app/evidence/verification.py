@@ -10,11 +10,15 @@ A result says only what the document itself shows: never more about the holder.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from app.core import hooks
 from app.core.codes import normalise_code
+
+# "valid" and "revoked" for receipts and certificates; a consent receipt may also say that the
+# decision was withdrawn, expired, was a refusal, or was superseded by a later decision.
+STATUSES = ("valid", "revoked", "withdrawn", "expired", "refused", "superseded")
 
 
 @dataclass(frozen=True)
@@ -22,16 +26,23 @@ class VerificationResult:
     """What the public page may say about a genuine document."""
 
     kind: str
-    status: str  # "valid" or "revoked"
+    status: str  # one of STATUSES
     holder_name: str
     title: str
     issued_at: datetime
     details: dict[str, Any] = field(default_factory=dict)
     revoked_at: datetime | None = None  # when a revoked document stopped being valid
     kind_label: Any = ""  # the kind's name on the public page (a lazy string, translated there)
+    # Decisions that can end after they were recorded (consent) say how they stand today: the
+    # day that status began, the status as a sentence and as a badge, in the reader's language.
+    status_since: date | None = None
+    status_text: str = ""
+    status_label: str = ""
+    status_badge: str = ""
+    facts: tuple[tuple[str, str], ...] = ()  # further (label, value) rows the document shows
 
     def __post_init__(self) -> None:
-        if self.status not in ("valid", "revoked"):
+        if self.status not in STATUSES:
             raise ValueError(f"unknown verification status {self.status}")
 
 

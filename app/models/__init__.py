@@ -19,10 +19,12 @@ from app.models.privacy import EvidenceAttachment, RetentionPurge
 from app.models.publication import PublicationCheck, PublicationCheckPerson, PublicationReview
 from app.models.reminder import ReminderSent
 from app.models.setting import Setting
+from app.models.step_up import StepUp
 from app.models.user import Role, User, UserSession
 from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
+    "StepUp",
     "Assignment",
     "AssignmentTarget",
     "ModuleVersionSeen",

@@ -9,9 +9,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Sign-in (password and OIDC), sessions, `flask users`, the SSO and session settings."""
+    """Sign-in (password, OIDC and step-up before signing), sessions, `flask users`, settings."""
     from app.core import hooks, settings
-    from app.people import sessions, signin, sso
+    from app.people import sessions, signin, sso, step_up
     from app.people.auth_routes import bp as auth_bp
     from app.people.cli import users_cli
     from app.people.me_section import sessions_section
@@ -25,5 +25,11 @@ def init_app(app: Flask) -> None:
     init_oidc(app)
     signin.init_app(app)
     app.cli.add_command(users_cli)
-    settings.declare(app, sso.CREATE_USERS, sso.PASSWORD_ADMINS_ONLY, *sessions.ALL_SETTINGS)
+    settings.declare(
+        app,
+        sso.CREATE_USERS,
+        sso.PASSWORD_ADMINS_ONLY,
+        step_up.STEP_UP_AT_PROVIDER,
+        *sessions.ALL_SETTINGS,
+    )
     hooks.me_sections.subscribe(app, sessions_section)

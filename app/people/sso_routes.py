@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -13,7 +14,7 @@ from flask_login import current_user
 from joserfc.errors import ClaimError, JoseError
 
 from app.extensions import limiter
-from app.people import signin, sso
+from app.people import signin, sso, step_up
 from app.people.oidc import IssuerMismatch, client_or_404, load_metadata
 from app.web import client_info, safe_next
 
@@ -93,6 +94,9 @@ def _claims(client: Any) -> dict[str, Any]:
 def callback():
     """Check the provider's answer (state, code exchange, ID token), then sign the person in."""
     client = client_or_404()
+    pending = step_up.find_by_state(request.args.get("state"))
+    if pending is not None:
+        return _step_up_callback(client, pending)
     next_url = session.pop(_NEXT_KEY, None)
     if request.args.get("error"):
         # The provider said no (e.g. the person cancelled): forget this attempt's state too.
@@ -106,3 +110,36 @@ def callback():
         return _refused(failure)
     signin.sign_in(user, requester)
     return redirect(next_url or url_for("main.home"))
+
+
+def _step_up_callback(client: Any, pending):
+    """The provider's answer to a step-up (a new sign-in asked before signing): check it.
+
+    The same redirect URI serves both, so nothing new is registered at the provider; the state
+    tells them apart. Success or failure, the browser goes back to the pending action, which
+    uses the proof once or says why there is none.
+    """
+    info = client_info(step_up.SSO_STEP_UP)
+    if not current_user.is_authenticated or pending.user_id != current_user.id:
+        # Someone else's pending signature (or a signed-out browser): never complete it.
+        step_up.fail(pending, "other_account", client=info, wrong_session=True)
+        flash(step_up.message("other_account"), "error")
+        return redirect(url_for("main.home"))
+    replay = step_up.refuse_replay(pending, client=info)
+    if replay is not None:
+        client.framework.clear_state_data(session, request.args.get("state"))
+        flash(replay.message, "error")
+        return redirect(url_for("main.home"))
+    if request.args.get("error"):
+        client.framework.clear_state_data(session, request.args.get("state"))
+        step_up.fail(pending, "sso_refused", client=info, error=request.args["error"][:64])
+        return redirect(pending.return_path)
+    try:
+        claims = _claims(client)
+    except sso.SSOFailure as failure:
+        step_up.fail(pending, "sso_refused", client=info, error=failure.reason)
+        return redirect(pending.return_path)
+    # A refusal is recorded on the step-up; the pending action shows its message.
+    with contextlib.suppress(step_up.StepUpError):
+        step_up.complete_sso(pending, current_user, claims, client=info)
+    return redirect(pending.return_path)

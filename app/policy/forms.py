@@ -23,3 +23,19 @@ class SignForm(FlaskForm):
         _l("Your password"), validators=[DataRequired(_l("Type your password."))]
     )
     submit = SubmitField(_l("Sign the policy"))
+
+
+class StepUpSignForm(SignForm):
+    """Signing for people without a password: intent is proved by a step-up instead."""
+
+    password = None  # type: ignore[assignment]  # removes the field
+
+
+class CodeForm(FlaskForm):
+    """The six-digit code mailed to confirm a signature."""
+
+    code = StringField(
+        _l("Code received by email"),
+        validators=[DataRequired(_l("Type the code.")), Length(max=12)],
+    )
+    submit = SubmitField(_l("Confirm and sign"))

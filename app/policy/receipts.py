@@ -76,6 +76,9 @@ def signed_text(ack: Acknowledgement) -> SignedText | None:
         markdown=text.markdown,
         matches=matches,
     )
+def method_label(method: str) -> str:
+    """How intent was proved, in words (the receipt's "Method" row)."""
+    return _method_label(method)
 
 
 def _method_label(method: str) -> str:
@@ -84,6 +87,14 @@ def _method_label(method: str) -> str:
         "paper-recorded-by-hr": _("Signed on paper; recorded by HR on behalf of the employee"),
         "api_token": _("Recorded through the API"),
         "cli": _("Recorded from the command line"),
+        "sso_step_up": _(
+            "Signed in with the company account; signature confirmed by signing in again at "
+            "the company's identity provider just before signing"
+        ),
+        "email_code": _(
+            "Signed in with the company account; signature confirmed with a one-time code "
+            "sent to the employee's email address"
+        ),
     }
     # An unknown method (e.g. one added later) still reads as a sentence in the signer's language.
     return labels.get(method) or _("Other method (%(code)s)", code=method)

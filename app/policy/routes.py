@@ -8,6 +8,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     url_for,
@@ -19,13 +20,17 @@ from flask_login import current_user, login_required
 from app.core.codes import format_code
 from app.extensions import limiter
 from app.models.acknowledgement import Acknowledgement
+from app.people import step_up
 from app.permissions import owned_or_404
 from app.policy import receipts, signing, versions
 from app.policy import status as policy_status
-from app.policy.forms import SignForm
+from app.policy.forms import CodeForm, SignForm, StepUpSignForm
+from app.security import CONTENT_SECURITY_POLICY
 from app.web import client_info, verification_url
 
 bp = Blueprint("sign", __name__)
+
+STEP_UP_PURPOSE = "policy-signature"
 
 
 def _signer_key() -> str:
@@ -43,11 +48,12 @@ def index():
     """Where I stand, the full text of the current version in my language, and the form."""
     status = policy_status.status_for(current_user)
     text = versions.text_for(status.current, str(get_locale())) if status.current else None
-    form = SignForm()
+    with_step_up = step_up.needs_step_up(current_user)
+    form = StepUpSignForm() if with_step_up else SignForm()
     if text is not None:
         form.agree.label.text = signing.statement_for(status.current.version, text.locale)
     if form.validate_on_submit():
-        response = _sign(form)
+        response = _start_step_up(form) if with_step_up else _sign(form)
         if response is not None:
             return response
     elif form.is_submitted():
@@ -55,44 +61,172 @@ def index():
     if text is not None:
         form.version.data = str(status.current.version)
         form.locale.data = text.locale
-    return render_template(
-        "sign/index.html",
-        status=status,
-        text=text,
-        form=form,
-        reasons=signing.blocking_reasons(current_user),
+    response = make_response(
+        render_template(
+            "sign/index.html",
+            status=status,
+            text=text,
+            form=form,
+            reasons=signing.blocking_reasons(current_user),
+            with_step_up=with_step_up,
+        )
     )
+    if with_step_up:
+        # Submitting the form redirects to the identity provider: the page's form-action must
+        # allow that origin too, or the browser stops the redirect (nothing else is relaxed).
+        origins = " ".join(step_up.provider_origins())
+        if origins:
+            response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+                "form-action 'self'", f"form-action 'self' {origins}"
+            )
+    return response
+
+
+def _version_number(form) -> int:
+    try:
+        return int(form.version.data)
+    except ValueError:
+        abort(400)
+
+
+def _refused(form, exc: signing.SigningError) -> None:
+    if form is not None and exc.field and getattr(form, exc.field, None) is not None:
+        getattr(form, exc.field).errors.append(str(exc))
+    flash(_("Nothing was signed: %(reason)s", reason=str(exc)), "error")
 
 
 def _sign(form: SignForm):
     try:
-        version_number = int(form.version.data)
-    except ValueError:
-        abort(400)
-    try:
         result = signing.sign(
             current_user,
-            version_number=version_number,
+            version_number=_version_number(form),
             locale=form.locale.data,
             typed_name=form.typed_name.data,
             password=form.password.data,
             client=client_info(),
         )
     except signing.SigningError as exc:
-        if exc.field:
-            getattr(form, exc.field).errors.append(str(exc))
-        flash(_("Nothing was signed: %(reason)s", reason=str(exc)), "error")
+        _refused(form, exc)
         return None
-    ack = result.acknowledgement
-    if not result.created:
+    return _signed(result)
+
+
+def _already_signed(ack):
+    flash(
+        _(
+            "You had already signed this version on %(date)s: nothing new was recorded.",
+            date=format_datetime(ack.signed_at, "long"),
+        ),
+        "info",
+    )
+    return redirect(url_for("sign.index"))
+
+
+def _start_step_up(form: StepUpSignForm):
+    """Check everything, then send the person to confirm it is them (provider or email code)."""
+    version_number = _version_number(form)
+    try:
+        prepared = signing.prepare(
+            current_user,
+            version_number=version_number,
+            locale=form.locale.data,
+            typed_name=form.typed_name.data,
+        )
+        if not isinstance(prepared, tuple):
+            return _already_signed(prepared)
+        method = step_up.method_for(current_user)
+    except signing.SigningError as exc:
+        _refused(form, exc)
+        return None
+    except step_up.StepUpError as exc:
+        flash(exc.message, "error")
+        return None
+    try:
+        step, secret = step_up.begin(
+            current_user,
+            purpose=STEP_UP_PURPOSE,
+            payload={
+                "version": version_number,
+                "locale": form.locale.data,
+                "typed_name": form.typed_name.data,
+            },
+            method=method,
+            return_path=lambda step_id: url_for("sign.complete", step_id=step_id),
+            client=client_info(method),
+        )
+    except step_up.StepUpError as exc:
+        flash(exc.message, "error")
+        return None
+    if method == step_up.EMAIL_CODE:
         flash(
-            _(
-                "You had already signed this version on %(date)s: nothing new was recorded.",
-                date=format_datetime(ack.signed_at, "long"),
-            ),
+            _("We sent a six-digit code to %(email)s. Type it below.", email=current_user.email),
             "info",
         )
+    return step_up.provider_redirect_or_code_page(step, secret, current_user, "sign.confirm_code")
+
+
+def _sign_with(step):
+    """Use a proved step-up once and record the signature it was asked for."""
+    try:
+        payload = step_up.consume(step, current_user, STEP_UP_PURPOSE)
+    except step_up.StepUpError as exc:
+        flash(exc.message, "error")
         return redirect(url_for("sign.index"))
+    try:
+        result = signing.sign(
+            current_user,
+            version_number=int(payload["version"]),
+            locale=str(payload["locale"]),
+            typed_name=str(payload["typed_name"]),
+            proof=signing.IntentProof(step.method, step_up.evidence_details(step)),
+            client=client_info(step.method),
+        )
+    except signing.SigningError as exc:
+        _refused(None, exc)
+        return redirect(url_for("sign.index"))
+    return _signed(result)
+
+
+@bp.route("/step-up/<int:step_id>")
+@login_required
+def complete(step_id: int):
+    """Back from the identity provider: record the signature if the new sign-in was proved."""
+    step = step_up.get_own(step_id, current_user)
+    if step is None or step.method != step_up.SSO_STEP_UP:
+        abort(404)
+    return _sign_with(step)
+
+
+@bp.route("/step-up/<int:step_id>/code", methods=["GET", "POST"])
+@login_required
+@limiter.limit(
+    lambda: current_app.config.get("SIGN_RATE_LIMIT", "10 per minute"),
+    methods=["POST"],
+    key_func=_signer_key,
+)
+def confirm_code(step_id: int):
+    """Type the code received by email; a right code records the pending signature."""
+    step = step_up.get_own(step_id, current_user)
+    if step is None or step.method != step_up.EMAIL_CODE:
+        abort(404)
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            step_up.check_code(step, form.code.data, client=client_info(step.method))
+        except step_up.StepUpError as exc:
+            if exc.reason != "wrong_code":
+                flash(exc.message, "error")
+                return redirect(url_for("sign.index"))
+            form.code.errors.append(exc.message)
+        else:
+            return _sign_with(step)
+    return render_template("sign/code.html", form=form, email=current_user.email)
+
+
+def _signed(result: signing.SignResult):
+    ack = result.acknowledgement
+    if not result.created:
+        return _already_signed(ack)
     flash(_("Thank you: your signature is recorded."), "success")
     return redirect(url_for("sign.confirmation", ack_id=ack.id))
 

@@ -21,7 +21,7 @@ from app.core.client import ClientInfo
 from app.evidence import personal
 from app.extensions import db
 from app.models.acknowledgement import Acknowledgement
-from app.models.policy import PolicyVersion
+from app.models.policy import PolicyText, PolicyVersion
 from app.models.types import utcnow
 from app.models.user import User
 from app.policy import versions
@@ -138,20 +138,24 @@ def find(user: User, version: PolicyVersion) -> Acknowledgement | None:
     )
 
 
-def sign(
-    user: User,
-    *,
-    version_number: int,
-    locale: str,
-    typed_name: str,
-    password: str,
-    client: ClientInfo,
-    now: datetime | None = None,
-) -> SignResult:
-    """Record the user's signature of the current version, or raise SigningError (nothing saved).
+@dataclass(frozen=True)
+class IntentProof:
+    """How the signer proved, just before signing, that it is them: recorded with the signature.
 
-    Signing a version already signed records nothing and returns the existing acknowledgement.
+    `method` goes into the acknowledgement's `auth_method` ("sso_step_up", "email_code");
+    `details` into its audit entry (e.g. the provider's auth_time). Without one, the password
+    typed with the signature is the proof ("password").
     """
+
+    method: str
+    details: dict
+
+
+def prepare(
+    user: User, *, version_number: int, locale: str, typed_name: str
+) -> tuple[PolicyVersion, PolicyText] | Acknowledgement:
+    """Every check before the proof of intent: the version and text to sign, or the existing
+    acknowledgement when this version is already signed; SigningError otherwise."""
     reasons = blocking_reasons(user)
     if reasons:
         raise SigningError(reasons[0])
@@ -166,7 +170,7 @@ def sign(
         )
     existing = find(user, current)
     if existing is not None:
-        return SignResult(existing, created=False)
+        return existing
     text = next((t for t in current.texts if t.locale == locale), None)
     if text is None:
         raise SigningError(_("Reload the page and sign again."))
@@ -178,7 +182,30 @@ def sign(
             ),
             "typed_name",
         )
-    if not user.check_password(password):
+    return current, text
+
+
+def sign(
+    user: User,
+    *,
+    version_number: int,
+    locale: str,
+    typed_name: str,
+    password: str = "",
+    proof: IntentProof | None = None,
+    client: ClientInfo,
+    now: datetime | None = None,
+) -> SignResult:
+    """Record the user's signature of the current version, or raise SigningError (nothing saved).
+
+    Intent is proved by the password typed again, or by a step-up proof (`proof`) obtained just
+    before. Signing a version already signed records nothing and returns the existing one.
+    """
+    prepared = prepare(user, version_number=version_number, locale=locale, typed_name=typed_name)
+    if isinstance(prepared, Acknowledgement):
+        return SignResult(prepared, created=False)
+    current, text = prepared
+    if proof is None and not user.check_password(password):
         raise SigningError(_("Your password is incorrect."), "password")
     ack = Acknowledgement(
         user_id=user.id,
@@ -190,10 +217,13 @@ def sign(
         signed_at=now or utcnow(),
         ip=client.ip,
         user_agent=client.user_agent,
-        auth_method=client.auth_method,
+        auth_method=proof.method if proof else client.auth_method,
         code=codes.new_code(),
     )
-    if not record_acknowledgement(ack, current, signer=user, actor=user, client=client):
+    details = proof.details if proof else None
+    if not record_acknowledgement(
+        ack, current, signer=user, actor=user, client=client, details=details
+    ):
         # A simultaneous request (double click) signed first: keep that one.
         return SignResult(find(user, current), created=False)
     return SignResult(ack, created=True)

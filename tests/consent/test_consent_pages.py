@@ -163,7 +163,7 @@ def test_pdf_receipt_shows_the_decision_and_on_behalf_mark(
 def test_verification_page_confirms_a_receipt(client, employee, purposes):
     event = decide(employee, "company-website", "photo", "granted")
     html = client.get(f"/image-consent/verify/{event.code.lower()}").get_data(as_text=True)
-    assert "This record is genuine" in html and "Company website" in html
+    assert "The record itself is genuine" in html and "Company website" in html
     assert client.get("/image-consent/verify/NOTACODE").status_code == 404
 
 

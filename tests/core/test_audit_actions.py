@@ -36,6 +36,8 @@ STORED_VALUES = {
     "auth.password_changed",
     "auth.password_change_refused",
     "auth.reset_link_issued",
+    "auth.step_up_code_sent",
+    "auth.step_up_failed",
     "module.completed",
     "module.settings_changed",
     "quiz.submitted",
@@ -201,6 +203,9 @@ TIMELINE_EXCLUDED = {
     AuditAction.AUTH_SIGN_IN_FAILED: "sign-in",
     AuditAction.AUTH_SSO_FAILED: "sign-in",
     AuditAction.AUTH_SIGNED_OUT: "sign-in",
+    # Re-authentication before signing: the signature it led to is on the timeline.
+    AuditAction.AUTH_STEP_UP_CODE_SENT: "step-up",
+    AuditAction.AUTH_STEP_UP_FAILED: "step-up",
     # The person's own password changes: the timeline shows only the first choice of a password.
     AuditAction.AUTH_PASSWORD_CHANGED: "own password change",
     AuditAction.AUTH_PASSWORD_CHANGE_REFUSED: "own password change",

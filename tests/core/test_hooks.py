@@ -17,7 +17,11 @@ EXPECTED = {
     "consent_decided": ["app.integrations.webhook_events.on_consent_decision"],
     "after_consent_decided": ["app.consent.publication.notify_withdrawal"],
     "certificate_revoked": ["app.integrations.webhook_events.on_certificate_revoked"],
-    "code_lookups": ["app.policy.receipts.lookup", "app.certificates.issuing.lookup"],
+    "code_lookups": [
+        "app.policy.receipts.lookup",
+        "app.consent.receipt_status.lookup",
+        "app.certificates.issuing.lookup",
+    ],
     "evidence_checks": [
         "app.evidence.attachments.verify_attachments",
         "app.policy.checks.verify_acknowledgements",

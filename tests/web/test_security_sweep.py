@@ -104,6 +104,8 @@ ACCESS: dict[str, tuple[set[str], dict]] = {
     "sign.confirmation": (SIGNED_IN, {"ack_id": 999999}),
     "sign.receipt": (SIGNED_IN, {"ack_id": 999999}),
     "sign.signed_text": (SIGNED_IN, {"ack_id": 999999}),
+    "sign.complete": (SIGNED_IN, {"step_id": 999999}),
+    "sign.confirm_code": (SIGNED_IN, {"step_id": 999999}),
     "consent.my_image": (SIGNED_IN, {}),
     "consent.decide": (SIGNED_IN, {}),
     "consent.receipt_pdf": (SIGNED_IN, {"event_id": 999999}),

@@ -301,5 +301,6 @@ def verify(code: str):
         holder_name=result.holder_name,
         title=str(result.title),
         issued_at=iso(result.issued_at),
+        status_since=result.status_since.isoformat() if result.status_since else None,
         details=json.loads(json.dumps(result.details, default=str)),
     )

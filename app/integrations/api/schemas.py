@@ -204,7 +204,11 @@ SCHEMAS.update(
             "properties": {
                 "code": {"type": "string"},
                 "kind": {"type": "string"},
-                "status": {"type": "string", "enum": ["valid", "revoked"]},
+                "status": {
+                    "type": "string",
+                    "enum": ["valid", "revoked", "withdrawn", "expired", "refused", "superseded"],
+                },
+                "status_since": {"type": ["string", "null"], "format": "date"},
                 "holder_name": {"type": "string"},
                 "title": {"type": "string"},
                 "issued_at": {"type": "string", "format": "date-time"},
