@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import csrf_token
+from tests.people.test_account_takeover import _on_evil_host
 
 
 @pytest.fixture
@@ -17,7 +18,7 @@ def app_config(smtp_server):
 
 
 def test_host_header_does_not_steer_the_mailed_reset_link(client, employee, smtp_server):
-    client.environ_base["HTTP_HOST"] = "evil.example"
+    _on_evil_host(client)
     token = csrf_token(client, "/forgot-password")
     response = client.post("/forgot-password", data={"email": employee.email, "csrf_token": token})
     assert response.status_code == 302

@@ -21,7 +21,16 @@ from tests.conftest import csrf_token, make_user, post_form
 
 def _on_evil_host(client) -> None:
     """Every later request names Host: evil.example (cookies follow that host, as a browser's)."""
-    client.environ_base["HTTP_HOST"] = "evil.example"
+    on_localhost = client.open
+
+    def open_on_evil_host(*args, **kwargs):
+        headers = dict(kwargs.pop("headers", None) or {})
+        headers.setdefault("Host", "evil.example")
+        return on_localhost(*args, headers=headers, **kwargs)
+
+    client.open = open_on_evil_host
+    client.get("/login")
+    assert client.get_cookie("session", domain="evil.example") is not None
 
 
 def _pending_admin() -> User:
