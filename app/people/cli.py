@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask.cli import AppGroup
 
@@ -35,7 +37,7 @@ def create_user(
 ) -> None:
     """Create an account with a password (the first administrator: --role admin)."""
     if password_stdin:
-        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+        password = sys.stdin.readline().rstrip("\r\n")
     elif password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     data = accounts.NewUser(

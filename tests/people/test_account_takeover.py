@@ -18,7 +18,6 @@ from app.people import accounts
 from tests.conftest import csrf_token, make_user, post_form
 
 
-
 def _on_evil_host(client) -> None:
     """Every later request names Host: evil.example (cookies follow that host, as a browser's)."""
     on_localhost = client.open
