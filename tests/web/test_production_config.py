@@ -43,6 +43,7 @@ def _published_keys() -> set[str]:
         TestConfig.SECRET_KEY,  # the test suite's key, published with the code
         "change-me",
     ],
+    ids=["one-char", "x32", "k64", "hex-pattern", "hex-16-bytes", "test-suite-key", "change-me"],
 )
 def test_weak_or_published_secret_keys_are_refused_in_production(tmp_path, key):
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
@@ -61,7 +62,9 @@ def test_every_key_written_in_the_docs_or_tests_is_refused():
 
 
 @pytest.mark.parametrize(
-    "key", [secrets.token_hex(32), secrets.token_urlsafe(32), secrets.token_urlsafe(64)]
+    "key",
+    [secrets.token_hex(32), secrets.token_urlsafe(32), secrets.token_urlsafe(64)],
+    ids=["hex-32-bytes", "urlsafe-32-bytes", "urlsafe-64-bytes"],
 )
 def test_random_keys_of_32_bytes_are_accepted(key):
     assert secret_key_problem(key) is None
