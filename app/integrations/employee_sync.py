@@ -296,8 +296,11 @@ def by_emails(emails: list[str]) -> dict[str, User]:
     return found
 
 
-def resolve(keys: list[str]) -> tuple[list[User], list[str]]:
-    """People named by email or external id, and the keys that named nobody."""
+def resolve(keys: list[str], *, reach_privileged: bool = True) -> tuple[list[User], list[str]]:
+    """People named by email or external id, and the keys that named nobody.
+
+    Without `reach_privileged`, a key naming someone above the employee role names nobody.
+    """
     emails = [k.strip().lower() for k in keys if "@" in k]
     externals = [k.strip() for k in keys if "@" not in k]
     found = by_emails(emails)
@@ -308,6 +311,8 @@ def resolve(keys: list[str]) -> tuple[list[User], list[str]]:
     people, unknown, ids = [], [], set()
     for key in keys:
         user = found.get(key.strip().lower() if "@" in key else key.strip())
+        if user is not None and not reach_privileged and is_privileged(user.role):
+            user = None
         if user is None:
             unknown.append(key)
         elif user.id not in ids:

@@ -196,3 +196,36 @@ def test_token_stays_dead_after_a_role_round_trip_through_the_csv_import(client,
         assert result.ok, result.errors
     assert _reload(admin).role == "admin"
     assert not _works(client, token)
+
+
+def test_publication_check_does_not_name_staff_without_the_admin_scope(
+    client, admin, hr, employee, purposes
+):
+    payload = {
+        "purpose": "social-media",
+        "medium": "photo",
+        "people": [employee.email, hr.email],
+        "reference": "Team photo",
+    }
+    narrow = issue(admin, scopes=("consents:check",))
+    refused = client.post("/api/v1/consents/check", json=payload, headers=bearer(narrow))
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"] == [{"field": "people", "unknown": [hr.email]}]
+    wide = issue(admin, scopes=("consents:check", "employees:admin"))
+    allowed = client.post("/api/v1/consents/check", json=payload, headers=bearer(wide))
+    assert allowed.status_code == 200
+    assert {r["email"] for r in allowed.get_json()["results"]} == {employee.email, hr.email}
+
+
+def test_certificates_of_staff_are_listed_only_with_the_admin_scope(client, auth, admin, hr):
+    from tests.learning_helpers import complete_module
+
+    auth.login(hr.email)
+    complete_module(client, "why-a-policy")
+    auth.logout()
+    narrow = issue(admin, scopes=("certificates:read",))
+    listed = client.get("/api/v1/certificates", headers=bearer(narrow)).get_json()["data"]
+    assert listed == []
+    wide = issue(admin, scopes=("certificates:read", "employees:admin"))
+    listed = client.get("/api/v1/certificates", headers=bearer(wide)).get_json()["data"]
+    assert [c["employee_email"] for c in listed] == [hr.email]

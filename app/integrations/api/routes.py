@@ -251,7 +251,9 @@ def consent_check():
     purpose = db.session.scalar(select(ConsentPurpose).where(ConsentPurpose.slug == slug))
     if purpose is None:
         raise ApiProblem(422, "Unknown purpose.", errors=[{"field": "purpose", "value": slug}])
-    people, unknown = employee_sync.resolve(people_keys)
+    people, unknown = employee_sync.resolve(
+        people_keys, reach_privileged=g.api_caller.reaches_privileged
+    )
     if unknown:
         raise ApiProblem(422, "Unknown people.", errors=[{"field": "people", "unknown": unknown}])
     try:
@@ -285,7 +287,9 @@ def consent_check():
 def certificates():
     """Certificates by id."""
     after, limit = _page_args()
-    records = certificate_register.records_after(after, limit + 1)
+    records = certificate_register.records_after(
+        after, limit + 1, employees_only=not g.api_caller.reaches_privileged
+    )
     more = len(records) > limit
     records = records[:limit]
     data = [
