@@ -310,12 +310,10 @@ def resolve(keys: list[str], *, reach_privileged: bool = True) -> tuple[list[Use
             found[user.external_id] = user
     people, unknown, ids = [], [], set()
     for key in keys:
-        user = found.get(key.strip().lower() if "@" in key else key.strip())
-        if user is not None and not reach_privileged and is_privileged(user.role):
-            user = None
-        if user is None:
+        person = found.get(key.strip().lower() if "@" in key else key.strip())
+        if person is None or (not reach_privileged and is_privileged(person.role)):
             unknown.append(key)
-        elif user.id not in ids:
-            ids.add(user.id)
-            people.append(user)
+        elif person.id not in ids:
+            ids.add(person.id)
+            people.append(person)
     return people, unknown
