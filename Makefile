@@ -42,7 +42,7 @@ serve: install
 	psql "$(dir $(SERVE_DATABASE_URL))postgres" -tAc "SELECT 1 FROM pg_database WHERE datname='$(notdir $(SERVE_DATABASE_URL))'" | grep -q 1 || \
 		psql "$(dir $(SERVE_DATABASE_URL))postgres" -c "CREATE DATABASE $(notdir $(SERVE_DATABASE_URL))"
 	DATABASE_URL=$(SERVE_DATABASE_URL) $(BIN)/flask db upgrade
-	DATABASE_URL=$(SERVE_DATABASE_URL) $(BIN)/flask demo
+	@echo "No demo accounts here. First administrator: DATABASE_URL=$(SERVE_DATABASE_URL) $(BIN)/flask users create --role admin --email you@example.com --name 'Your Name'"
 	DATABASE_URL=$(SERVE_DATABASE_URL) RATELIMIT_STORAGE_URI=$(SERVE_REDIS_URL) \
 		$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 

@@ -26,7 +26,13 @@ from app import (
     policy,
     privacy,
 )
-from app.config import CONFIGS, development_secret_key
+from app.config import (
+    CONFIGS,
+    base_url_problem,
+    development_base_url,
+    development_secret_key,
+    secret_key_problem,
+)
 from app.deployment import check_rate_limit_store, install_proxy_handling
 from app.errors import register_error_handlers
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -103,10 +109,19 @@ def _finish_config(app: Flask, env: str) -> None:
             **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
             "connect_args": {"timeout": 30},
         }
+    if env == "production":
+        problem = secret_key_problem(app.config.get("SECRET_KEY")) or base_url_problem(
+            app.config.get("CHARTE_BASE_URL"), production=True
+        )
+        if problem:
+            raise RuntimeError(problem)
     if not app.config.get("SECRET_KEY"):
-        if env == "production":
-            raise RuntimeError("SECRET_KEY must be set in production (CHARTE_ENV=production).")
         app.config["SECRET_KEY"] = development_secret_key(app.instance_path)
+    if not app.config.get("CHARTE_BASE_URL"):
+        app.config["CHARTE_BASE_URL"] = development_base_url()
+    problem = base_url_problem(app.config["CHARTE_BASE_URL"], production=False)
+    if problem:
+        raise RuntimeError(problem)
     app.config["BABEL_DEFAULT_LOCALE"] = app.config["CHARTE_DEFAULT_LOCALE"]
     if app.config.get("STRICT_CONTENT"):
         _refuse_invalid_content(app)

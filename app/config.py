@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
+import string
+import zlib
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,6 +30,72 @@ def development_secret_key(instance_path: str) -> str:
     path.write_text(key)
     path.chmod(0o600)
     return key
+
+
+# Keys that were ever printed in this repository (tests, README, docs): public, so never secret.
+KNOWN_PUBLIC_SECRET_KEYS = frozenset(
+    {
+        "test-secret-key-not-for-production",
+        "change-me",
+        "changeme",
+        "secret",
+        "dev",
+        "development",
+    }
+)
+MIN_SECRET_KEY_BITS = 256  # 32 random bytes
+_BASE64_ALPHABET = frozenset(string.ascii_letters + string.digits + "+/=_-")
+
+
+def secret_key_problem(key: str | None) -> str | None:
+    """Why this SECRET_KEY is unfit for production, or None when it looks like 32 random bytes.
+
+    A string cannot prove it is random; this refuses what certainly is not: missing, published,
+    shorter than 256 bits for its alphabet (64 hex digits, 43 base64 characters), made of few
+    distinct characters, or repetitive (it compresses well).
+    """
+    if not key:
+        return "SECRET_KEY must be set in production (CHARTE_ENV=production)."
+    if key.strip().lower() in KNOWN_PUBLIC_SECRET_KEYS:
+        return "SECRET_KEY is a published test or example key; generate your own."
+    if set(key) <= set(string.hexdigits):
+        bits_per_char = 4.0
+    elif set(key) <= _BASE64_ALPHABET:
+        bits_per_char = 6.0
+    else:
+        bits_per_char = math.log2(95)  # printable ASCII
+    weak = (
+        len(key) * bits_per_char < MIN_SECRET_KEY_BITS
+        or len(set(key)) < 12
+        or len(zlib.compress(key.encode(), 9)) < 40
+    )
+    if weak:
+        return (
+            "SECRET_KEY is too weak: use at least 32 random bytes, e.g. the output of "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'`."
+        )
+    return None
+
+
+def base_url_problem(url: str | None, *, production: bool) -> str | None:
+    """Why CHARTE_BASE_URL cannot be used to build the links we mail and print, or None."""
+    if not url:
+        return (
+            "CHARTE_BASE_URL must be set in production: invitation, password-reset and "
+            "verification links are built from it, never from the request's Host header "
+            "(e.g. CHARTE_BASE_URL=https://charte.example.com)."
+        )
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        return f"CHARTE_BASE_URL must look like https://charte.example.com (got {url!r})."
+    if production and parts.scheme != "https":
+        return "CHARTE_BASE_URL must start with https:// in production (cookies are HTTPS-only)."
+    return None
+
+
+def development_base_url() -> str:
+    """Where `make run` (or gunicorn on CHARTE_BIND) serves: the links' host outside production."""
+    return "http://" + os.environ.get("CHARTE_BIND", "127.0.0.1:5000")
 
 
 class BaseConfig:
@@ -60,7 +130,9 @@ class BaseConfig:
     BABEL_DEFAULT_LOCALE = CHARTE_DEFAULT_LOCALE
     BABEL_DEFAULT_TIMEZONE = "UTC"
     CHARTE_ORGANISATION_NAME = os.environ.get("CHARTE_ORGANISATION_NAME", "Charte Demo SA")
-    CHARTE_BASE_URL = os.environ.get("CHARTE_BASE_URL")  # None: derive from the request
+    # Every link mailed, shown to HR or printed (reset, invitation, verification QR) starts with
+    # it; never taken from the request. Required in production; elsewhere see _finish_config.
+    CHARTE_BASE_URL = os.environ.get("CHARTE_BASE_URL")
     INVITATION_MAX_AGE_SECONDS = int(os.environ.get("INVITATION_MAX_AGE_SECONDS", 7 * 24 * 3600))
     PASSWORD_RESET_MAX_AGE_SECONDS = int(os.environ.get("PASSWORD_RESET_MAX_AGE_SECONDS", 3600))
     IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 5 * 1024 * 1024))
@@ -118,6 +190,7 @@ class TestConfig(BaseConfig):
     # a hash on two cores). tests/web/test_web_basics.py proves production hashes with scrypt.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"  # noqa: S105 - a hashing method
     SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
+    CHARTE_BASE_URL = "http://localhost"  # the test client's host, fixed whatever Host is sent
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SERVER = None
     SERVER_NAME = None

@@ -25,6 +25,23 @@ CONSENT_READERS: tuple[Role, ...] = (*CONSENT_MANAGERS, Role.AUDITOR)
 TEMPLATE_ROLE_GROUPS = {"consent_managers": CONSENT_MANAGERS, "consent_readers": CONSENT_READERS}
 
 
+# How far each role reaches: nobody may act on the account (invite, reset, deactivate) of someone
+# who ranks above them, or they could sign in as that person. Auditor and communications see less
+# than HR and change nothing HR could not.
+ROLE_RANK: dict[Role, int] = {
+    Role.EMPLOYEE: 0,
+    Role.COMMUNICATIONS: 1,
+    Role.AUDITOR: 1,
+    Role.HR: 2,
+    Role.ADMIN: 3,
+}
+
+
+def may_manage_account(actor: Any, person: Any) -> bool:
+    """True when the actor may send or see links for, or deactivate, this person's account."""
+    return ROLE_RANK[Role(person.role)] <= ROLE_RANK[Role(actor.role)]
+
+
 def role_required(*roles: Role) -> Callable[[F], F]:
     """Require sign-in, then one of the roles: anonymous users go to sign-in, others get 403."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, request, url_for
+from flask import current_app, request
 
 from app.core.client import ClientInfo
 from app.evidence import attachments
@@ -35,12 +35,25 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def verification_url(code: str) -> str:
-    """Public address that verifies a code: on CHARTE_BASE_URL when set, else on this host."""
+def public_url(endpoint: str, **values: object) -> str:
+    """An absolute link for mail, QR codes and links shown to copy, on CHARTE_BASE_URL.
+
+    Never built from the request: a forged Host header must not put a reset or invitation
+    token on someone else's server. Works outside requests too (CLI, background jobs).
+    """
     base = current_app.config.get("CHARTE_BASE_URL")
-    if base:
-        return base.rstrip("/") + url_for("verify.check", code=code)
-    return url_for("verify.check", code=code, _external=True)
+    if not base:
+        raise RuntimeError("CHARTE_BASE_URL is not set: absolute links cannot be built.")
+    parts = urlsplit(base.rstrip("/"))
+    adapter = current_app.url_map.bind(
+        parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme
+    )
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def verification_url(code: str) -> str:
+    """Public address that verifies a code, on CHARTE_BASE_URL."""
+    return public_url("verify.check", code=code)
 
 
 def read_scan(field) -> attachments.Upload:

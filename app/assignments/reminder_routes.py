@@ -54,7 +54,7 @@ def send():
     if not mail_configured():
         flash(_("Mail is not configured: no reminder was sent."), "error")
         return redirect(back)
-    base_url = current_app.config.get("CHARTE_BASE_URL") or request.host_url
+    base_url = current_app.config["CHARTE_BASE_URL"]
     report = reminders.send(
         utcnow().date(),
         base_url,

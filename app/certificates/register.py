@@ -13,7 +13,7 @@ from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.extensions import db
 from app.models.certificate import KINDS, Certificate, CertificateRevocation
-from app.models.user import User
+from app.models.user import Role, User
 
 PER_PAGE = 50
 STATUSES = ("valid", "revoked")
@@ -142,12 +142,19 @@ class CertificateRecord:
     revoked_at: datetime | None = None
 
 
-def records_after(after_id: int, limit: int) -> list[CertificateRecord]:
-    """Certificates with id > after_id, ascending, at most `limit`, holders loaded (the API)."""
+def records_after(
+    after_id: int, limit: int, *, employees_only: bool = False
+) -> list[CertificateRecord]:
+    """Certificates with id > after_id, ascending, at most `limit`, holders loaded (the API).
+
+    `employees_only` leaves out the certificates of HR staff and administrators (a token
+    without the employees:admin scope never reads them).
+    """
+    query = select(Certificate).where(Certificate.id > after_id)
+    if employees_only:
+        query = query.join(Certificate.user).where(User.role == Role.EMPLOYEE.value)
     rows = db.session.scalars(
-        select(Certificate)
-        .where(Certificate.id > after_id)
-        .options(selectinload(Certificate.user), selectinload(Certificate.revocation))
+        query.options(selectinload(Certificate.user), selectinload(Certificate.revocation))
         .order_by(Certificate.id)
         .limit(limit)
     )

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -25,6 +25,7 @@ from app.models.consent import ConsentEvent, ConsentPurpose
 from app.models.publication import PublicationCheck, PublicationCheckPerson, PublicationReview
 from app.models.types import utcnow
 from app.models.user import Role, User
+from app.web import public_url
 
 log = logging.getLogger(__name__)
 SEARCH_LIMIT = 30
@@ -249,9 +250,7 @@ def mark_reviewed(check_person_id: int, *, actor: User, client: ClientInfo, toda
 
 
 def _reviews_link() -> str:
-    if has_request_context():
-        return url_for("consent_hr.reviews", _external=True)
-    return (current_app.config.get("CHARTE_BASE_URL") or "") + "/hr/consent/reviews"
+    return public_url("consent_hr.reviews")
 
 
 def _recipients() -> list[str]:

@@ -24,6 +24,7 @@ from app.core import codes
 from app.extensions import limiter
 from app.models.types import utcnow
 from app.permissions import owned_or_404
+from app.web import public_url
 
 bp = Blueprint("consent", __name__)
 
@@ -87,7 +88,7 @@ def receipt_pdf(event_id: int):
         event,
         _title(event),
         locale=str(get_locale()),
-        verify_url=url_for("consent.verify", code=event.code, _external=True),
+        verify_url=public_url("consent.verify", code=event.code),
     )
     return Response(
         pdf,
@@ -104,8 +105,8 @@ def receipt_json(event_id: int):
     receipt = receipts.json_receipt(
         event,
         _title(event),
-        withdrawal_url=url_for("consent.my_image", _external=True),
-        verify_url=url_for("consent.verify", code=event.code, _external=True),
+        withdrawal_url=public_url("consent.my_image"),
+        verify_url=public_url("consent.verify", code=event.code),
         locale=str(get_locale()),
     )
     response = jsonify(receipt)

@@ -21,6 +21,7 @@ class AuditAction(StrEnum):
     USER_DEACTIVATED = "user.deactivated"
     USER_REACTIVATED = "user.reactivated"
     USER_ROLE_CHANGED = "user.role_changed"
+    USER_IDENTITY_CHANGED = "user.identity_changed"  # email or external_id, by the API
     USERS_IMPORTED = "users.imported"
     USERS_UPSERTED = "users.upserted"
     USERS_INVITATION_LINKS_EXPORTED = "users.invitation_links_exported"

@@ -29,15 +29,15 @@ from app.hr_reports.people_forms import ConfirmForm, ImportForm, InviteForm, Off
 from app.models.types import utcnow
 from app.models.user import Role, User
 from app.people import accounts, directory, importer
-from app.permissions import HR_READERS, role_labels, role_required
-from app.web import client_info, csv_download
+from app.permissions import HR_READERS, may_manage_account, role_labels, role_required
+from app.web import client_info, csv_download, public_url
 
 bp = Blueprint("hr", __name__)
 
 
 def _invitation_link(user: User) -> str:
     token = accounts.make_token(user, accounts.INVITATION)
-    return url_for("auth.accept_invitation", token=token, _external=True)
+    return public_url("auth.accept_invitation", token=token)
 
 
 def _role_choices() -> list[tuple[str, str]]:
@@ -63,6 +63,7 @@ def employees():
         consent_labels=exports.consent_state_labels(),
         sort_labels=employee_list.sort_labels(),
         confirm=ConfirmForm(),
+        may_manage=may_manage_account,
     )
 
 
@@ -126,11 +127,17 @@ def invite():
 
 
 def _send_invitation(user: User, purpose: str = accounts.INVITATION):
+    # Whoever sees or receives the link can sign in as the person: never above the actor's role.
+    if not may_manage_account(current_user, user):
+        abort(403)
     if purpose == accounts.INVITATION:
+        if not accounts.invitable(user):
+            flash(_("This person has already chosen a password: send a reset link."), "error")
+            return redirect(url_for("hr.employees"))
         link = _invitation_link(user)
     else:
         token = accounts.make_token(user, accounts.PASSWORD_RESET)
-        link = url_for("auth.reset_password", token=token, _external=True)
+        link = public_url("auth.reset_password", token=token)
     mailed = accounts.send_link(user, link, purpose, actor=current_user, client=client_info())
     if mailed:
         flash(_("A link was sent to %(email)s.", email=user.email), "success")
@@ -161,8 +168,6 @@ def reset_link(user_id: int):
     if not user.active:
         flash(_("Reactivate this account before inviting the person."), "error")
         return redirect(url_for("hr.employees"))
-    if user.is_admin and not current_user.is_admin:
-        abort(403)
     return _send_invitation(user, accounts.PASSWORD_RESET)
 
 
@@ -171,7 +176,7 @@ def reset_link(user_id: int):
 def deactivate(user_id: int):
     """Confirm, choosing what happens to their image consents; then they can no longer sign in."""
     user = db.get_or_404(User, user_id)
-    if user.is_admin and not current_user.is_admin:
+    if not may_manage_account(current_user, user):
         abort(403)
     form = OffboardingForm()
     valid = form.validate_on_submit()
@@ -210,7 +215,7 @@ def _set_active(user_id: int, active: bool):
     user = db.get_or_404(User, user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    if user.is_admin and not current_user.is_admin:
+    if not may_manage_account(current_user, user):
         abort(403)
     try:
         accounts.set_active(user, active, actor=current_user, client=client_info())
@@ -282,7 +287,7 @@ def invitation_links():
 
     def rows():
         yield "\ufeff" + directory.csv_line(["email", "full_name", "department", "link"])
-        for user in directory.pending_invitations():
+        for user in directory.pending_invitations(up_to=current_user.role):
             yield directory.csv_line(
                 [user.email, user.full_name, user.department, _invitation_link(user)]
             )

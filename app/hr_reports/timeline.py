@@ -144,6 +144,7 @@ def _account_labels() -> dict[str, str]:
         AuditAction.USER_DEACTIVATED.value: _("Account deactivated"),
         AuditAction.USER_REACTIVATED.value: _("Account reactivated"),
         AuditAction.USER_ROLE_CHANGED.value: _("Role changed"),
+        AuditAction.USER_IDENTITY_CHANGED.value: _("Email or external id changed through the API"),
     }
 
 
@@ -160,6 +161,9 @@ def account_entries(user: User, locale: str) -> Iterable[TimelineEntry]:
         if event.action == AuditAction.USER_ROLE_CHANGED:
             data = json.loads(event.details)
             detail = f"{data.get('from', '')} → {data.get('to', '')}"
+        elif event.action == AuditAction.USER_IDENTITY_CHANGED:
+            data = json.loads(event.details)
+            detail = ", ".join(data.get("fields", [])) + f" (token {data.get('api_token_id')})"
         yield TimelineEntry(
             at=event.created_at, kind="account", title=labels[event.action], detail=detail
         )

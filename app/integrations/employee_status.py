@@ -11,7 +11,7 @@ from app.assignments import due as assignments
 from app.consent import decisions, texts
 from app.extensions import db
 from app.learn import progress
-from app.models.user import User
+from app.models.user import Role, User
 from app.policy import status
 
 
@@ -83,8 +83,12 @@ def status_of(user: User, today: date, with_consents: bool) -> dict[str, Any]:
     return result
 
 
-def overdue_page(today: date, after_id: int, limit: int) -> tuple[list[dict[str, Any]], int | None]:
+def overdue_page(
+    today: date, after_id: int, limit: int, *, employees_only: bool = True
+) -> tuple[list[dict[str, Any]], int | None]:
     """Active people with something overdue, by id after `after_id`; and the next cursor id.
+
+    `employees_only` leaves out accounts above the employee role (tokens without admin scope).
 
     People are read in chunks so that each page costs a bounded number of queries per chunk
     whatever the organisation's size.
@@ -93,14 +97,10 @@ def overdue_page(today: date, after_id: int, limit: int) -> tuple[list[dict[str,
     cursor = after_id
     chunk = max(limit * 2, 100)
     while len(found) < limit:
-        users = list(
-            db.session.scalars(
-                select(User)
-                .where(User.active.is_(True), User.id > cursor)
-                .order_by(User.id)
-                .limit(chunk)
-            )
-        )
+        query = select(User).where(User.active.is_(True), User.id > cursor)
+        if employees_only:
+            query = query.where(User.role == Role.EMPLOYEE.value)
+        users = list(db.session.scalars(query.order_by(User.id).limit(chunk)))
         if not users:
             return found, None
         due = assignments.summaries(users, today)

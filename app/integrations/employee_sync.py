@@ -36,17 +36,31 @@ class UpsertResult:
 
     errors: list[dict[str, Any]] = field(default_factory=list)
     outcomes: list[dict[str, Any]] = field(default_factory=list)  # index, email, result
+    # Set when a row named an account above the employee role without the admin scope.
+    forbidden: bool = False
 
     def count(self, result: str) -> int:
         return sum(1 for o in self.outcomes if o["result"] == result)
 
 
-def find(key: str) -> User | None:
-    """The employee an API path names: an email (it has an @) or the HR system's external id."""
+def is_privileged(role: str) -> bool:
+    """True for every role above employee: HR, admin, auditor, communications."""
+    return role != Role.EMPLOYEE.value
+
+
+def find(key: str, *, reach_privileged: bool = True) -> User | None:
+    """The employee an API path names: an email (it has an @) or the HR system's external id.
+
+    Without `reach_privileged`, accounts above the employee role are not found at all.
+    """
     key = key.strip()
     if "@" in key:
-        return db.session.scalar(select(User).where(func.lower(User.email) == key.lower()))
-    return db.session.scalar(select(User).where(User.external_id == key))
+        query = select(User).where(func.lower(User.email) == key.lower())
+    else:
+        query = select(User).where(User.external_id == key)
+    if not reach_privileged:
+        query = query.where(User.role == Role.EMPLOYEE.value)
+    return db.session.scalar(query)
 
 
 def _error(index: int, name: str | None, message: str) -> dict[str, Any]:
@@ -99,7 +113,13 @@ def _clean(index: int, item: Any, errors: list[dict[str, Any]]) -> dict[str, Any
 
 def _existing(rows: list[dict[str, Any]]) -> tuple[dict[str, dict], dict[str, dict]]:
     """Current users matching the rows' emails or external ids, keyed both ways."""
-    columns = (User.id, User.email, User.external_id, *(getattr(User, n) for n in FIELDS[2:]))
+    columns = (
+        User.id,
+        User.role,
+        User.email,
+        User.external_id,
+        *(getattr(User, n) for n in FIELDS[2:]),
+    )
     emails = [r["email"] for r in rows]
     externals = [r["external_id"] for r in rows if r["external_id"]]
     by_email: dict[str, dict] = {}
@@ -135,8 +155,21 @@ def _match(index, row, by_email, by_external, errors) -> dict | None:
     return current
 
 
-def upsert(items: list[Any], *, actor: User, client: ClientInfo, source: str) -> UpsertResult:
-    """Create or update every employee, or none: one transaction, bulk statements."""
+def upsert(
+    items: list[Any],
+    *,
+    actor: User,
+    client: ClientInfo,
+    source: str,
+    reach_privileged: bool = False,
+) -> UpsertResult:
+    """Create or update every employee, or none: one transaction, bulk statements.
+
+    A row matching an account above the employee role (by email or external id) is refused
+    unless `reach_privileged` (the token's admin scope): a sync must not re-key or re-address
+    HR or an administrator, whose next password reset would then go to someone else.
+    Changes of email or external id are audited one by one, naming the token (`source`).
+    """
     result = UpsertResult()
     if not isinstance(items, list) or not items or len(items) > MAX_BATCH:
         result.errors.append(_error(0, None, _("Send between 1 and %(n)d employees.", n=MAX_BATCH)))
@@ -163,9 +196,22 @@ def upsert(items: list[Any], *, actor: User, client: ClientInfo, source: str) ->
         return result
     by_email, by_external = _existing([r for _i, r in rows])
     now = utcnow()
-    to_create, to_update = [], []
+    to_create, to_update, identity_changes = [], [], []
     for index, row in rows:
         current = _match(index, row, by_email, by_external, result.errors)
+        if current is not None and is_privileged(current["role"]) and not reach_privileged:
+            result.forbidden = True
+            result.errors.append(
+                _error(
+                    index,
+                    None,
+                    _(
+                        "This person is not an employee: only a token with the scope "
+                        "employees:admin may change them."
+                    ),
+                )
+            )
+            continue
         if current is None:
             to_create.append(
                 {
@@ -184,6 +230,13 @@ def upsert(items: list[Any], *, actor: User, client: ClientInfo, source: str) ->
             changed = any(current.get(k) != v for k, v in row.items())
             if changed:
                 to_update.append({"id": current["id"], **row, "updated_at": now})
+            moved = {
+                name: {"from": current[name], "to": row[name]}
+                for name in ("email", "external_id")
+                if current[name] != row[name]
+            }
+            if moved:
+                identity_changes.append((current["id"], moved))
             outcome = "updated" if changed else "unchanged"
         result.outcomes.append({"index": index, "email": row["email"], "result": outcome})
     if result.errors:
@@ -205,8 +258,32 @@ def upsert(items: list[Any], *, actor: User, client: ClientInfo, source: str) ->
         },
         client=client,
     )
+    for user_id, moved in identity_changes:
+        _audit_identity_change(user_id, moved, actor=actor, client=client, source=source)
     db.session.commit()
     return result
+
+
+def _audit_identity_change(
+    user_id: int, moved: dict[str, dict], *, actor: User, client: ClientInfo, source: str
+) -> None:
+    """One entry per person whose email or external id changed, naming the token.
+
+    The old and new external ids are recorded (identifiers); for the email only that it
+    changed: addresses are personal data the retention purge must be able to blank.
+    """
+    details: dict[str, Any] = {"fields": sorted(moved), "api_token_id": source}
+    if "external_id" in moved:
+        details["external_id"] = moved["external_id"]
+    audit.record(
+        AuditAction.USER_IDENTITY_CHANGED,
+        actor=actor,
+        subject=db.session.get(User, user_id),
+        target_type="user",
+        target_id=user_id,
+        details=details,
+        client=client,
+    )
 
 
 def by_emails(emails: list[str]) -> dict[str, User]:
@@ -219,8 +296,11 @@ def by_emails(emails: list[str]) -> dict[str, User]:
     return found
 
 
-def resolve(keys: list[str]) -> tuple[list[User], list[str]]:
-    """People named by email or external id, and the keys that named nobody."""
+def resolve(keys: list[str], *, reach_privileged: bool = True) -> tuple[list[User], list[str]]:
+    """People named by email or external id, and the keys that named nobody.
+
+    Without `reach_privileged`, a key naming someone above the employee role names nobody.
+    """
     emails = [k.strip().lower() for k in keys if "@" in k]
     externals = [k.strip() for k in keys if "@" not in k]
     found = by_emails(emails)
@@ -230,10 +310,10 @@ def resolve(keys: list[str]) -> tuple[list[User], list[str]]:
             found[user.external_id] = user
     people, unknown, ids = [], [], set()
     for key in keys:
-        user = found.get(key.strip().lower() if "@" in key else key.strip())
-        if user is None:
+        person = found.get(key.strip().lower() if "@" in key else key.strip())
+        if person is None or (not reach_privileged and is_privileged(person.role)):
             unknown.append(key)
-        elif user.id not in ids:
-            ids.add(user.id)
-            people.append(user)
+        elif person.id not in ids:
+            ids.add(person.id)
+            people.append(person)
     return people, unknown

@@ -28,6 +28,9 @@ class TokenError(ValueError):
     """The token cannot be created; the message says why."""
 
 
+ADMIN_SCOPE = "employees:admin"
+
+
 @dataclass(frozen=True)
 class Caller:
     """Who is calling the API: the token (by id and name), its scopes and the admin who issued it."""
@@ -36,6 +39,11 @@ class Caller:
     name: str
     scopes: frozenset[str]
     issuer_id: int
+
+    @property
+    def reaches_privileged(self) -> bool:
+        """May this token read or change accounts above the employee role (HR, admins…)?"""
+        return ADMIN_SCOPE in self.scopes
 
     def actor(self) -> User:
         """The person accountable for what the token does (its issuer), for evidence and audit."""
@@ -70,6 +78,7 @@ def create(name: str, scopes: list[str], *, actor: User, client: ClientInfo) -> 
         token_sha256=digest(value),
         scopes=" ".join(chosen),
         created_by_id=actor.id,
+        issuer_generation=actor.privilege_generation or 0,
     )
     db.session.add(token)
     db.session.flush()
@@ -121,8 +130,16 @@ def authenticate(value: str, now: datetime | None = None) -> Caller | None:
         .where(ApiToken.token_sha256 == digest(value), ApiToken.revoked_at.is_(None))
         .options(joinedload(ApiToken.created_by))
     )
-    # A token acts for its issuer: it stops working when they leave or are no longer admin.
-    if token is None or not token.created_by.active or not token.created_by.is_admin:
+    # A token acts for its issuer: it stops working when they leave or are no longer admin, and
+    # stays dead after a re-promotion or reactivation (each of those moves the generation).
+    if token is None:
+        return None
+    issuer = token.created_by
+    if (
+        not issuer.active
+        or not issuer.is_admin
+        or token.issuer_generation != (issuer.privilege_generation or 0)
+    ):
         return None
     caller = Caller(token.id, token.name, frozenset(token.scope_list), token.created_by_id)
     now = now or utcnow()

@@ -18,6 +18,8 @@ SCOPES = (
     "consents:read",
     "consents:check",
     "certificates:read",
+    # Lets the token read and change accounts above the employee role (HR, admins, auditors…).
+    "employees:admin",
 )
 
 
@@ -33,6 +35,8 @@ class ApiToken(db.Model):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     scopes: Mapped[str] = mapped_column(String(400))  # space-separated
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    # The issuer's privilege_generation when the token was issued: it works only while they match.
+    issuer_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -7,8 +7,9 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Date, ForeignKey, String
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm.base import NEVER_SET, NO_VALUE
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
@@ -64,6 +65,10 @@ class User(UserMixin, db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped whenever the role or the active flag changes (see _privileges_changed): what the
+    # person issued with their authority (API tokens) records the generation it was issued in
+    # and dies when it moves, so a demotion or deactivation is never undone by a re-promotion.
+    privilege_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
@@ -129,3 +134,10 @@ class UserSession(db.Model):  # type: ignore[name-defined]  # as every model: my
 
     def __repr__(self) -> str:
         return f"<UserSession {self.id} user={self.user_id}>"
+@event.listens_for(User.role, "set", active_history=True)
+@event.listens_for(User.active, "set", active_history=True)
+def _privileges_changed(user: User, value: object, old: object, _initiator: object) -> None:
+    """Every ORM change of role or active flag (any page, API, CLI, SSO) moves the generation."""
+    if old in (NO_VALUE, NEVER_SET) or old == value:
+        return  # a new account, or nothing really changed
+    user.privilege_generation = (user.privilege_generation or 0) + 1

@@ -189,13 +189,30 @@ def _password_fingerprint(user: User) -> str:
     return hashlib.sha256((user.password_hash or "none").encode()).hexdigest()[:16]
 
 
+def invitable(user: User) -> bool:
+    """True while the person has never chosen a password: only then may an invitation be issued."""
+    return user.password_hash is None
+
+
 def make_token(user: User, purpose: str) -> str:
-    """A signed token for an invitation or a password reset."""
+    """A signed token for an invitation or a password reset.
+
+    An invitation is refused for an account that already has a password: it would otherwise be
+    a 7-day password reset handed to whoever sent it.
+    """
+    if purpose == INVITATION and not invitable(user):
+        raise AccountError(_("This person has already chosen a password: send a reset link."))
     return _serializer(purpose).dumps({"uid": user.id, "fp": _password_fingerprint(user)})
 
 
-def user_for_token(token: str, purpose: str) -> User | None:
-    """Return the user a still-valid, unused token was issued for, else None."""
+def user_for_token(token: str, purpose: str, *, lock: bool = False) -> User | None:
+    """Return the user a still-valid, unused token was issued for, else None.
+
+    Both kinds are single-use: the token carries a fingerprint of the password hash, which
+    changes as soon as a password is set. An invitation is also refused once the account has a
+    password, whatever the fingerprint. `lock` holds the account's row until the transaction
+    ends, so that two requests racing with the same token cannot both set a password.
+    """
     max_age = current_app.config[
         "INVITATION_MAX_AGE_SECONDS" if purpose == INVITATION else "PASSWORD_RESET_MAX_AGE_SECONDS"
     ]
@@ -203,8 +220,16 @@ def user_for_token(token: str, purpose: str) -> User | None:
         payload = _serializer(purpose).loads(token, max_age=max_age)
     except (SignatureExpired, BadSignature):
         return None
-    user = db.session.get(User, payload.get("uid"))
+    uid = payload.get("uid") if isinstance(payload, dict) else None
+    if not isinstance(uid, int):
+        return None
+    query = select(User).where(User.id == uid)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    user = db.session.scalar(query)
     if user is None or not user.active or payload.get("fp") != _password_fingerprint(user):
+        return None
+    if purpose == INVITATION and not invitable(user):
         return None
     return user
 

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from app.extensions import limiter
 from app.people import accounts, signin, sso
 from app.people.auth_forms import ForgotPasswordForm, LoginForm, SetPasswordForm
-from app.web import client_info, safe_next
+from app.web import client_info, public_url, safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -80,7 +80,7 @@ def logout():
 
 
 def _password_page(token: str, purpose: str):
-    user = accounts.user_for_token(token, purpose)
+    user = accounts.user_for_token(token, purpose, lock=request.method == "POST")
     if user is None:
         flash(
             _("This link is invalid, has expired or was already used. Ask for a new one."), "error"
@@ -124,7 +124,7 @@ def forgot_password():
         user = accounts.find_by_email(form.email.data)
         if user is not None and user.active and sso.password_login_allowed(user):
             token = accounts.make_token(user, accounts.PASSWORD_RESET)
-            link = url_for("auth.reset_password", token=token, _external=True)
+            link = public_url("auth.reset_password", token=token)
             accounts.send_link(
                 user, link, accounts.PASSWORD_RESET, actor=None, client=client_info()
             )

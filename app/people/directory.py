@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models.user import User
+from app.models.user import Role, User
+from app.permissions import ROLE_RANK
 
 
 def departments() -> list[str]:
@@ -24,11 +25,17 @@ def departments() -> list[str]:
     )
 
 
-def pending_invitations() -> Iterator[User]:
-    """Active people who have not chosen a password yet, streamed in batches."""
+def pending_invitations(*, up_to: str) -> Iterator[User]:
+    """Active people who have not chosen a password yet, streamed in batches.
+
+    Only people whose role does not rank above `up_to` (the asking person's role): their links
+    are handed to the asker, who could otherwise become them.
+    """
+    rank = ROLE_RANK[Role(up_to)]
+    roles = [role.value for role, role_rank in ROLE_RANK.items() if role_rank <= rank]
     return db.session.scalars(
         select(User)
-        .where(User.active.is_(True), User.password_hash.is_(None))
+        .where(User.active.is_(True), User.password_hash.is_(None), User.role.in_(roles))
         .order_by(User.id)
         .execution_options(yield_per=500)
     )

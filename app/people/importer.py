@@ -188,7 +188,12 @@ def import_employees(raw: bytes, *, actor: User, client: ClientInfo) -> ImportRe
             result.errors.append(
                 _("%(email)s: only an administrator can change a role.", email=row["email"])
             )
-        to_update.append({"id": current["id"], **row, "updated_at": now})
+        # Bulk updates skip the ORM's role listener: a role change moves the generation here
+        # (every row sets the column: one executemany needs the same columns on each row).
+        generation = current["generation"] + (current["role"] != row["role"])
+        to_update.append(
+            {"id": current["id"], **row, "updated_at": now, "privilege_generation": generation}
+        )
     if result.errors:
         return result
     # Bulk statements: 10,000 rows go in a handful of round trips instead of one per person.
@@ -218,8 +223,10 @@ def _existing_by_email(emails: list[str]) -> dict[str, dict]:
     found: dict[str, dict] = {}
     for start in range(0, len(emails), 900):  # stay under SQLite's bound-parameter limit
         chunk = emails[start : start + 900]
-        for user_id, email, role in db.session.execute(
-            select(User.id, User.email, User.role).where(User.email.in_(chunk))
+        for user_id, email, role, generation in db.session.execute(
+            select(User.id, User.email, User.role, User.privilege_generation).where(
+                User.email.in_(chunk)
+            )
         ):
-            found[email.lower()] = {"id": user_id, "role": role}
+            found[email.lower()] = {"id": user_id, "role": role, "generation": generation}
     return found

@@ -16,7 +16,7 @@ from joserfc.errors import ClaimError, JoseError
 from app.extensions import limiter
 from app.people import signin, sso, step_up
 from app.people.oidc import IssuerMismatch, client_or_404, load_metadata
-from app.web import client_info, safe_next
+from app.web import client_info, public_url, safe_next
 
 bp = Blueprint("sso", __name__)
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ def start():
     session[_NEXT_KEY] = safe_next(request.args.get("next"))
     try:
         load_metadata(client)
-        return client.authorize_redirect(url_for("sso.callback", _external=True))
+        return client.authorize_redirect(public_url("sso.callback"))
     except IssuerMismatch:
         return _fail("issuer_mismatch")
     except (requests.RequestException, ValueError):

@@ -37,6 +37,7 @@ from app.models.step_up import StepUp
 from app.models.types import utcnow
 from app.models.user import User
 from app.people import oidc, sso
+from app.web import public_url
 
 log = logging.getLogger(__name__)
 
@@ -233,7 +234,7 @@ def redirect_to_provider(step: StepUp, state: str, user: User):
     """Send the browser to the provider, asking for a new sign-in (prompt=login, max_age=0)."""
     client = oidc.client_or_404()
     return client.authorize_redirect(
-        url_for("sso.callback", _external=True),
+        public_url("sso.callback"),
         state=state,
         nonce=step.nonce,
         prompt="login",

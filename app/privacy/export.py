@@ -62,6 +62,18 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def _network(record: Any, reader: User) -> tuple[str | None, str | None]:
+    """The IP address and browser stored with a record, as the reader may see them.
+
+    A record HR made on the person's behalf carries the HR person's own address and browser:
+    they are that HR person's personal data, shown to nobody else (the person exporting gets
+    who recorded it and when, not from where).
+    """
+    if record.on_behalf and record.recorded_by_id != reader.id:
+        return None, None
+    return record.ip, record.user_agent
+
+
 def profile_part(user: User, ctx: ExportContext) -> ExportPart:
     """The account as stored."""
     return ExportPart(
@@ -170,6 +182,7 @@ def signatures_part(user: User, ctx: ExportContext) -> ExportPart:
     for ack in me_page.signatures(user):
         signed, text_files = _signed_text(ack)
         files.extend(text_files)
+        ip, user_agent = _network(ack, user)
         data.append(
             {
                 "id": ack.id,
@@ -179,8 +192,8 @@ def signatures_part(user: User, ctx: ExportContext) -> ExportPart:
                 "statement": ack.statement,
                 "typed_name": ack.typed_name,
                 "signed_at": _iso(ack.signed_at),
-                "ip": ack.ip,
-                "user_agent": ack.user_agent,
+                "ip": ip,
+                "user_agent": user_agent,
                 "method": ack.auth_method,
                 "verification_code": ack.code,
                 "on_behalf": bool(ack.on_behalf),
@@ -218,6 +231,7 @@ def consent_part(user: User, ctx: ExportContext) -> ExportPart:
     for event in events:
         title = titles.get(event.purpose_id, event.text.title)
         verify_url = ctx.consent_verify_url(event.code)
+        ip, user_agent = _network(event, user)
         data.append(
             {
                 "id": event.id,
@@ -231,8 +245,8 @@ def consent_part(user: User, ctx: ExportContext) -> ExportPart:
                 "text_version": event.text_version,
                 "text_locale": event.text_locale,
                 "text_sha256": event.text_sha256,
-                "ip": event.ip,
-                "user_agent": event.user_agent,
+                "ip": ip,
+                "user_agent": user_agent,
                 "on_behalf": bool(event.on_behalf),
                 "recorded_by": event.recorded_by.full_name if event.recorded_by else None,
                 "paper_reference": event.paper_reference,

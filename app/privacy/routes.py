@@ -23,7 +23,7 @@ from app.people import accounts, signin
 from app.privacy import export as me_export
 from app.privacy import me_page
 from app.privacy.forms import ExportForm, LanguageForm, PasswordForm
-from app.web import client_info, verification_url
+from app.web import client_info, public_url, verification_url
 
 bp = Blueprint("me", __name__)
 
@@ -106,8 +106,8 @@ def export():
     context = me_export.ExportContext(
         locale=str(get_locale()),
         policy_verify_url=verification_url,
-        consent_verify_url=lambda code: url_for("consent.verify", code=code, _external=True),
-        withdrawal_url=url_for("consent.my_image", _external=True),
+        consent_verify_url=lambda code: public_url("consent.verify", code=code),
+        withdrawal_url=public_url("consent.my_image"),
     )
     archive = me_export.build(current_user, context, client=client_info())
     response = send_file(

@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from app.config import TestConfig
+
 ROOT = Path(__file__).resolve().parents[2]
 VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 CHROMIUM_ARGS = [
@@ -55,9 +57,14 @@ def browser_context_args(browser_context_args):
 def server_url(app):
     """Serve this test's app on a free port of 127.0.0.1 with a real threaded server."""
     server = make_server("127.0.0.1", _free_port(), app, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    # Links shown or mailed are built from CHARTE_BASE_URL, never from the request: point the
+    # default at this server so that a journey can follow them (a test may set its own).
+    if app.config["CHARTE_BASE_URL"] == TestConfig.CHARTE_BASE_URL:
+        app.config["CHARTE_BASE_URL"] = url
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    yield url
     server.shutdown()
     thread.join(timeout=5)
 

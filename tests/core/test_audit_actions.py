@@ -25,6 +25,7 @@ STORED_VALUES = {
     "user.deactivated",
     "user.reactivated",
     "user.role_changed",
+    "user.identity_changed",
     "users.imported",
     "users.upserted",
     "users.invitation_links_exported",

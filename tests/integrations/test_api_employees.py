@@ -130,7 +130,13 @@ def test_deactivate_is_audited_and_idempotent(client, admin, employee):
         ).status_code
         == 404
     )
+    # The issuer is an admin: invisible without employees:admin, and never self-deactivated.
     own = client.post(f"/api/v1/employees/{admin.email}/deactivate", headers=bearer(token))
+    assert own.status_code == 404
+    with_admin_scope = issue(admin, scopes=("employees:write", "employees:admin"))
+    own = client.post(
+        f"/api/v1/employees/{admin.email}/deactivate", headers=bearer(with_admin_scope)
+    )
     assert own.status_code == 409
 
 
@@ -150,7 +156,8 @@ def test_cursor_pagination_walks_every_employee_once(client, admin):
         cursor = page["next_cursor"]
         if cursor is None:
             break
-    assert seen == sorted(set(seen)) and len(seen) == _people() == 13
+    # The 12 employees; the issuing admin is not listed without employees:admin.
+    assert seen == sorted(set(seen)) and len(seen) == _people() - 1 == 12
     assert pages == 3
     for bad in ({"limit": 0}, {"limit": 201}, {"cursor": "!!!"}, {"cursor": "eyJ4IjoxfQ"}):
         assert (

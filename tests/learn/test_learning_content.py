@@ -12,6 +12,7 @@ from app import create_app
 from app.learn.content import catalog as content
 from app.learn.content.validation import load_catalog
 from tests.learning_helpers import ROOT, copy_content
+from tests.production import production_config
 
 SLUG = "why-a-policy"
 
@@ -253,7 +254,7 @@ def test_production_refuses_to_start_on_invalid_content(dirs, database_url):
     _edit(_quiz(dirs), "pass_mark: 80", "pass_mark: 0")
     config = {
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SECRET_KEY": "x" * 32,
+        **production_config(),
         "CONTENT_DIR": str(dirs[0]),
         "QUIZZES_DIR": str(dirs[1]),
     }

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models.audit import AuditEvent
 from tests.conftest import PASSWORD, csrf_token
+from tests.production import production_config
 
 
 def test_sign_in_and_out(client, auth, employee):
@@ -144,7 +145,7 @@ def test_production_cookies_are_secure_and_need_a_secret(monkeypatch, tmp_path):
             env="production",
         )
     app = create_app(
-        config={"SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"},
+        config=production_config(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/p.db"),
         env="production",
     )
     assert app.config["SESSION_COOKIE_SECURE"] is True

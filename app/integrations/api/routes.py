@@ -23,7 +23,7 @@ from app.integrations.api.schemas import CURSOR_QUERY, page_of, ref
 from app.integrations.employee_status import employee_json, iso, overdue_page, status_of
 from app.models.consent import ConsentPurpose
 from app.models.types import utcnow
-from app.models.user import User
+from app.models.user import Role, User
 from app.people import accounts
 
 bp = Blueprint("api", __name__)
@@ -107,7 +107,8 @@ def _cursor(after: int | None) -> str | None:
 
 
 def _employee_or_404(key: str) -> User:
-    user = employee_sync.find(key)
+    # Accounts above the employee role are invisible (404) to a token without employees:admin.
+    user = employee_sync.find(key, reach_privileged=g.api_caller.reaches_privileged)
     if user is None:
         raise ApiProblem(404, "No employee has this email or external id.")
     return user
@@ -125,9 +126,10 @@ def openapi():
 def list_employees():
     """Employees by id, one page at a time."""
     after, limit = _page_args()
-    users = list(
-        db.session.scalars(select(User).where(User.id > after).order_by(User.id).limit(limit + 1))
-    )
+    query = select(User).where(User.id > after)
+    if not g.api_caller.reaches_privileged:
+        query = query.where(User.role == Role.EMPLOYEE.value)
+    users = list(db.session.scalars(query.order_by(User.id).limit(limit + 1)))
     more = len(users) > limit
     users = users[:limit]
     return jsonify(
@@ -154,8 +156,14 @@ def put_employee(key: str):
         raise ApiProblem(422, f"The {name} in the body differs from the one in the path.")
     item[name] = key
     result = employee_sync.upsert(
-        [item], actor=g.api_caller.actor(), client=_client(), source=str(g.api_caller.token_id)
+        [item],
+        actor=g.api_caller.actor(),
+        client=_client(),
+        source=str(g.api_caller.token_id),
+        reach_privileged=g.api_caller.reaches_privileged,
     )
+    if result.forbidden:
+        raise ApiProblem(403, "This person is not an employee: the token needs employees:admin.")
     if result.errors:
         raise ApiProblem(422, "The employee was not saved.", errors=result.errors)
     user = employee_sync.find(result.outcomes[0]["email"])
@@ -176,6 +184,7 @@ def batch_employees():
         actor=g.api_caller.actor(),
         client=_client(),
         source=str(g.api_caller.token_id),
+        reach_privileged=g.api_caller.reaches_privileged,
     )
     if result.errors:
         raise ApiProblem(422, "Nothing was saved: correct every error.", errors=result.errors)
@@ -193,7 +202,13 @@ def deactivate_employee(key: str):
     """Sign-in refused and sessions ended; nothing the person signed is touched. Idempotent."""
     user = _employee_or_404(key)
     try:
-        accounts.set_active(user, False, actor=g.api_caller.actor(), client=_client())
+        accounts.set_active(
+            user,
+            False,
+            actor=g.api_caller.actor(),
+            client=_client(),
+            details={"api_token_id": g.api_caller.token_id},
+        )
     except accounts.AccountError as exc:
         raise ApiProblem(409, str(exc)) from exc
     return jsonify(employee_json(user))
@@ -213,7 +228,9 @@ def employee_status(key: str):
 def overdue():
     """People late with their programme or the policy, by id."""
     after, limit = _page_args()
-    rows, last = overdue_page(utcnow().date(), after, limit)
+    rows, last = overdue_page(
+        utcnow().date(), after, limit, employees_only=not g.api_caller.reaches_privileged
+    )
     return jsonify(data=rows, next_cursor=_cursor(last))
 
 
@@ -234,7 +251,9 @@ def consent_check():
     purpose = db.session.scalar(select(ConsentPurpose).where(ConsentPurpose.slug == slug))
     if purpose is None:
         raise ApiProblem(422, "Unknown purpose.", errors=[{"field": "purpose", "value": slug}])
-    people, unknown = employee_sync.resolve(people_keys)
+    people, unknown = employee_sync.resolve(
+        people_keys, reach_privileged=g.api_caller.reaches_privileged
+    )
     if unknown:
         raise ApiProblem(422, "Unknown people.", errors=[{"field": "people", "unknown": unknown}])
     try:
@@ -268,7 +287,9 @@ def consent_check():
 def certificates():
     """Certificates by id."""
     after, limit = _page_args()
-    records = certificate_register.records_after(after, limit + 1)
+    records = certificate_register.records_after(
+        after, limit + 1, employees_only=not g.api_caller.reaches_privileged
+    )
     more = len(records) > limit
     records = records[:limit]
     data = [
