@@ -5,10 +5,20 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 
 from app.core.codes import format_code, normalise_code
-from app.evidence import verification
+from app.evidence import signing_keys, verification
 from app.extensions import limiter
 
 bp = Blueprint("verify", __name__)
+well_known = Blueprint("well_known", __name__)
+
+
+@well_known.route("/charte-keys.json")
+def keys():
+    """Public, no sign-in: the Ed25519 keys that sign receipts and certificates (a JWK set)."""
+    response = jsonify(signing_keys.public_jwks())
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Access-Control-Allow-Origin"] = "*"  # any verifier may fetch it
+    return response
 
 
 def _limit() -> str:
