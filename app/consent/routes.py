@@ -77,6 +77,7 @@ def receipt_pdf(event_id: int):
         _title(event),
         locale=str(get_locale()),
         verify_url=url_for("consent.verify", code=event.code, _external=True),
+        signed=_signed_receipt(event),
     )
     return Response(
         pdf,
@@ -85,18 +86,21 @@ def receipt_pdf(event_id: int):
     )
 
 
-@bp.route("/me/image/receipts/<int:event_id>.json")
-@login_required
-def receipt_json(event_id: int):
-    """The machine-readable consent receipt of one of the person's own decisions."""
-    event = _own_event(event_id)
-    receipt = receipts.json_receipt(
+def _signed_receipt(event):
+    return receipts.signed_json_receipt(
         event,
         _title(event),
         withdrawal_url=url_for("consent.my_image", _external=True),
         verify_url=url_for("consent.verify", code=event.code, _external=True),
     )
-    response = jsonify(receipt)
+
+
+@bp.route("/me/image/receipts/<int:event_id>.json")
+@login_required
+def receipt_json(event_id: int):
+    """The machine-readable consent receipt of one of the person's own decisions (signed)."""
+    event = _own_event(event_id)
+    response = jsonify(_signed_receipt(event))
     response.headers["Content-Disposition"] = f"attachment; filename=consent-{event.id}.json"
     return response
 

@@ -143,12 +143,11 @@ def current_head() -> ChainHead | None:
     return ChainHead(row.seq, row.hash, row.created_at) if row else None
 
 
-def entry_head(target_type: str, target_id: str | int, actions: tuple[str, ...]) -> ChainHead | None:
+def entry_head(target_type: str, target_id: str | int) -> ChainHead | None:
     """The first entry recording one evidence row: the chain head when that row was issued."""
     row = db.session.execute(
         select(AuditEvent.seq, AuditEvent.hash, AuditEvent.created_at)
         .where(
-            AuditEvent.action.in_([str(action) for action in actions]),
             AuditEvent.target_type == target_type,
             AuditEvent.target_id == str(target_id),
         )
@@ -156,6 +155,20 @@ def entry_head(target_type: str, target_id: str | int, actions: tuple[str, ...])
         .limit(1)
     ).first()
     return ChainHead(row.seq, row.hash, row.created_at) if row else None
+
+
+def entry_heads(target_type: str, target_ids: list[int]) -> dict[int, ChainHead]:
+    """entry_head for many rows of one kind at once (e.g. a batch of certificates)."""
+    rows = db.session.execute(
+        select(AuditEvent.target_id, AuditEvent.seq, AuditEvent.hash, AuditEvent.created_at)
+        .where(
+            AuditEvent.target_type == target_type,
+            AuditEvent.target_id.in_([str(target_id) for target_id in target_ids]),
+        )
+        .order_by(AuditEvent.seq.desc())
+    )
+    # Descending, so the first entry of each row (the one that issued it) is written last.
+    return {int(row.target_id): ChainHead(row.seq, row.hash, row.created_at) for row in rows}
 
 
 def chain_holds(seq: int, hash_: str) -> bool:

@@ -15,6 +15,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from app.pdf.common import ACCENT, CREATOR, INK, MUTED, RULE, fixed_date
+from app.pdf.embedded import embed_file
 from app.pdf.fonts import MONO, SANS, SANS_BOLD, SERIF_BOLD, register_fonts
 from app.pdf.qr import draw_qr
 from app.pdf.textfit import clean, strip_controls, wrap_text
@@ -45,6 +46,8 @@ class ReceiptDocument:
     footer: str
     pdf_subject: str
     language: str = "en"
+    # (file name, bytes, description): the signed JSON record, attached for offline checking.
+    attachment: tuple[str, bytes, str] | None = None
 
 
 def _style(
@@ -158,7 +161,9 @@ def _verification_table(doc: ReceiptDocument) -> Table:
     return table
 
 
-def _canvas_class(footer_lines: list[str]) -> type[Canvas]:
+def _canvas_class(
+    footer_lines: list[str], attachment: tuple[str, bytes, str] | None = None
+) -> type[Canvas]:
     """A canvas that holds pages back until save() so each footer can say 'page n / total'."""
 
     class _ReceiptCanvas(Canvas):
@@ -177,6 +182,8 @@ def _canvas_class(footer_lines: list[str]) -> type[Canvas]:
                 self.__dict__.update(state)
                 self._draw_footer(number, total)
                 super().showPage()
+            if attachment is not None:
+                embed_file(self, *attachment)
             super().save()
 
         def _draw_footer(self, number: int, total: int) -> None:
@@ -220,5 +227,5 @@ def render_receipt(doc: ReceiptDocument) -> bytes:
         *([_rows_table(doc), Spacer(1, 18)] if doc.rows else []),
         _verification_table(doc),
     ]
-    template.build(story, canvasmaker=_canvas_class(footer_lines))
+    template.build(story, canvasmaker=_canvas_class(footer_lines, doc.attachment))
     return buffer.getvalue()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
@@ -12,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from app.core import settings
 from app.core.codes import format_code
+from app.evidence import signed_documents
 from app.evidence.verification import VerificationResult
 from app.extensions import db
 from app.models.acknowledgement import Acknowledgement
@@ -22,6 +24,8 @@ from app.policy import signing
 log = logging.getLogger(__name__)
 
 KIND = "policy_acknowledgement"
+RECEIPT_VERSION = "charte-signature-receipt/1.0"
+ATTACHMENT_NAME = "signature-receipt.json"
 
 
 def _text(ack: Acknowledgement):
@@ -46,10 +50,46 @@ def _on_behalf_rows(ack: Acknowledgement) -> tuple[tuple[str, str], ...]:
     )
 
 
+def signed_json(ack: Acknowledgement, verify_url: str) -> dict[str, Any]:
+    """The receipt as signed JSON: what the PDF shows, the chain head at signing and a JWS."""
+    text = _text(ack)
+    body = {
+        "receipt_version": RECEIPT_VERSION,
+        "record_id": f"urn:charte:acknowledgement:{ack.code}",
+        "organisation": settings.get(settings.ORGANISATION_NAME),
+        "signer": {
+            "id": f"urn:charte:user:{ack.user_id}",
+            "name": ack.user.full_name,
+            "typed_name": ack.typed_name,
+        },
+        "document": {
+            "title": text.title,
+            "version": ack.policy_version.version,
+            "language": ack.locale,
+            "sha256": ack.text_sha256,
+        },
+        "statement": ack.statement,
+        "signed_at": ack.signed_at.isoformat(),
+        "method": ack.auth_method,
+        "recorded_by": (
+            {
+                "id": f"urn:charte:user:{ack.recorded_by_id}",
+                "name": ack.recorded_by.full_name if ack.recorded_by else None,
+                "paper_reference": ack.paper_reference,
+            }
+            if ack.on_behalf
+            else None
+        ),
+        "verification": {"code": format_code(ack.code), "url": verify_url},
+    }
+    return signed_documents.sign(body, signed_documents.issue_head("acknowledgement", ack.id))
+
+
 def render(ack: Acknowledgement, verify_url: str) -> bytes:
     """The receipt PDF, in the signer's language (the acknowledgement must be fully loaded)."""
     user = ack.user
     text = _text(ack)
+    signed = signed_json(ack, verify_url)
     with force_locale(user.locale):
         document = ReceiptDocument(
             organisation_name=settings.get(settings.ORGANISATION_NAME),
@@ -76,6 +116,7 @@ def render(ack: Acknowledgement, verify_url: str) -> bytes:
                 ),
                 (_("Method"), _method_label(ack.auth_method)),
                 *_on_behalf_rows(ack),
+                *signed_documents.printed_rows(signed, ATTACHMENT_NAME),
             ),
             code_label=_("Verification code"),
             code=format_code(ack.code),
@@ -89,6 +130,7 @@ def render(ack: Acknowledgement, verify_url: str) -> bytes:
             ),
             pdf_subject=_("Charte receipt"),
             language=user.locale,
+            attachment=signed_documents.attachment(signed, ATTACHMENT_NAME),
         )
     return render_receipt(document)
 

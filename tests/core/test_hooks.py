@@ -19,6 +19,7 @@ EXPECTED = {
     "certificate_revoked": ["app.integrations.webhook_events.on_certificate_revoked"],
     "code_lookups": ["app.policy.receipts.lookup", "app.certificates.issuing.lookup"],
     "evidence_checks": [
+        "app.evidence.witness.check",
         "app.evidence.attachments.verify_attachments",
         "app.policy.checks.verify_acknowledgements",
         "app.consent.evidence.verify_events",
