@@ -11,7 +11,9 @@ A signed document is ordinary, readable JSON with two added members:
 
 from __future__ import annotations
 
+import io
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, has_request_context, url_for
@@ -116,3 +118,53 @@ def printed_line(document: dict[str, Any], name: str) -> str:
         hash=head["hash"][:16],
         name=name,
     )
+
+
+@dataclass(frozen=True)
+class ReceiptCheck:
+    """What /verify/receipt found in an uploaded signed document."""
+
+    genuine: bool
+    signed: dict[str, Any] | None = None
+    head: dict[str, Any] | None = None
+    chain_reaches_head: bool | None = None  # None: the document carries no head
+    code: str | None = None
+    reason: str = ""
+
+
+def read_uploaded(raw: bytes) -> dict[str, Any]:
+    """A signed document from an uploaded JSON file or from a Charte PDF's attachment."""
+    if raw.startswith(b"%PDF"):
+        import pypdf
+
+        try:
+            attachments = pypdf.PdfReader(io.BytesIO(raw)).attachments
+            found = [data for name in attachments if name.endswith(".json")
+                     for data in attachments[name]]  # fmt: skip
+        except Exception as exc:  # pypdf raises many kinds of errors on broken files
+            raise ValueError("unreadable PDF") from exc
+        if not found:
+            raise ValueError("the PDF carries no signed record")
+        raw = found[0]
+    try:
+        document = json.loads(raw)
+    except ValueError as exc:
+        raise ValueError("not JSON") from exc
+    if not isinstance(document, dict):
+        raise ValueError("not a signed document")
+    return document
+
+
+def check_upload(raw: bytes) -> ReceiptCheck:
+    """Signature with this site's keys, then whether the audit log still reaches the head."""
+    try:
+        signed = check(read_uploaded(raw))
+    except ValueError as exc:
+        return ReceiptCheck(False, reason=str(exc))
+    head = signed.get(CHAIN_HEAD)
+    reaches = None
+    if isinstance(head, dict) and isinstance(head.get("seq"), int):
+        reaches = audit.chain_holds(head["seq"], str(head.get("hash", "")))
+    verification = signed.get("verification")
+    code = verification.get("code") if isinstance(verification, dict) else None
+    return ReceiptCheck(True, signed, head, reaches, code if isinstance(code, str) else None)

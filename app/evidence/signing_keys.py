@@ -196,9 +196,9 @@ def require_for_production(app: Flask) -> None:
     _parse(path, path.stat().st_mtime_ns)
 
 
-def sign(payload: bytes) -> str:
+def sign(payload: bytes, app: Flask | None = None) -> str:
     """A compact JWS of the payload with the current key (header: alg, kid)."""
-    keys = load()
+    keys = load(app)
     header = {"alg": ALGORITHM, "kid": keys.current_kid}
     return jws.serialize_compact(header, payload, keys.current, algorithms=[ALGORITHM])
 

@@ -75,11 +75,11 @@ def target(app: Flask | None = None) -> Target:
     return Target(Path(raw.removeprefix("file:")))
 
 
-def signed_line(head: audit.ChainHead) -> bytes:
+def signed_line(head: audit.ChainHead, app: Flask | None = None) -> bytes:
     """One witness line: the head in clear and its compact JWS (payload: the same fields)."""
     fields = {**head.as_dict(), "witnessed_at": datetime.now(UTC).isoformat()}
     payload = audit.canonical_json(fields).encode()
-    return (audit.canonical_json({**fields, "jws": signing_keys.sign(payload)}) + "\n").encode()
+    return (audit.canonical_json({**fields, "jws": signing_keys.sign(payload, app)}) + "\n").encode()
 
 
 def _append(path: Path, line: bytes) -> None:
@@ -114,7 +114,7 @@ def write(head: audit.ChainHead, app: Flask | None = None) -> Target:
     """Sign the head and append it to the configured witness (raises on failure)."""
     app = app or current_app
     where = target(app)
-    line = signed_line(head)
+    line = signed_line(head, app)
     if where.file is not None:
         _append(where.file, line)
     if where.syslog is not None:

@@ -161,4 +161,5 @@ def lookup(code: str) -> VerificationResult | None:
         issued_at=ack.signed_at,
         details={"version": version, "text_sha256": ack.text_sha256},
         kind_label=_l("Receipt for a signed acknowledgement of the policy"),
+        evidence=("acknowledgement", ack.id),
     )
