@@ -91,9 +91,7 @@ ATTACHMENT_NAME = "certificate.json"
 _LOOK_UP = object()
 
 
-def signed_json(
-    certificate: Certificate, verify_url: str, head: Any = _LOOK_UP
-) -> dict[str, Any]:
+def signed_json(certificate: Certificate, verify_url: str, head: Any = _LOOK_UP) -> dict[str, Any]:
     """The certificate as signed JSON, with the chain head at issue (looked up unless given)."""
     if head is _LOOK_UP:
         head = signed_documents.issue_head("certificate", certificate.id)
@@ -200,9 +198,7 @@ def zip_stream(ids: list[int], url_for_code: Callable[[str], str]) -> Iterator[b
                     filename(certificate), date_time=certificate.issued_at.timetuple()[:6]
                 )
                 info.compress_type = zipfile.ZIP_DEFLATED
-                pdf = render(
-                    certificate, url_for_code(certificate.code), heads.get(certificate.id)
-                )
+                pdf = render(certificate, url_for_code(certificate.code), heads.get(certificate.id))
                 archive.writestr(info, pdf)
                 yield sink.take()
     yield sink.take()

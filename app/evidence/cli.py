@@ -56,8 +56,7 @@ def show() -> None:
     """Print the published public keys (JWKS), current first, and the key file's path."""
     click.echo(json.dumps(signing_keys.public_jwks(), indent=2))
     click.echo(
-        f"current key id: {signing_keys.current_kid()} "
-        f"(file {signing_keys.key_file_path()})",
+        f"current key id: {signing_keys.current_kid()} (file {signing_keys.key_file_path()})",
         err=True,
     )
 

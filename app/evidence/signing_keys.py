@@ -215,7 +215,7 @@ def current_kid() -> str:
 
 def verify(token: str) -> tuple[dict[str, Any], bytes]:
     """Check a compact JWS against the published keys: (header, payload); ValueError if bad."""
-    key_set = KeySet.import_key_set(public_jwks())
+    key_set = KeySet.import_key_set(public_jwks())  # type: ignore[arg-type]  # a TypedDict
     try:
         member = jws.deserialize_compact(token, key_set, algorithms=[ALGORITHM])
     except Exception as exc:  # joserfc raises several error classes; all mean "not genuine"

@@ -79,7 +79,9 @@ def signed_line(head: audit.ChainHead, app: Flask | None = None) -> bytes:
     """One witness line: the head in clear and its compact JWS (payload: the same fields)."""
     fields = {**head.as_dict(), "witnessed_at": datetime.now(UTC).isoformat()}
     payload = audit.canonical_json(fields).encode()
-    return (audit.canonical_json({**fields, "jws": signing_keys.sign(payload, app)}) + "\n").encode()
+    return (
+        audit.canonical_json({**fields, "jws": signing_keys.sign(payload, app)}) + "\n"
+    ).encode()
 
 
 def _append(path: Path, line: bytes) -> None:
@@ -188,7 +190,9 @@ def _parse_line(number: int, line: str) -> WitnessedHead:
         raise ValueError("its fields differ from what the signature covers")
     if not isinstance(signed["seq"], int) or not isinstance(signed["hash"], str):
         raise ValueError("not a witness line")
-    return WitnessedHead(signed["seq"], signed["hash"], signed["time"], signed["witnessed_at"], number)
+    return WitnessedHead(
+        signed["seq"], signed["hash"], signed["time"], signed["witnessed_at"], number
+    )
 
 
 def _span(first: int, last: int) -> str:

@@ -199,9 +199,11 @@ def _draw_verification(canvas: Canvas, doc: CertificateDocument, qr_drawer: QrDr
     canvas.setFont(MONO, size)
     canvas.drawString(BORDER + 40, BORDER + 14, lines[0] if lines else "")
     if doc.signature_text:
-        lines, size = fit_text(doc.signature_text, SANS, QR_X - BORDER - 60, 6.5, 5, max_lines=1)
-        canvas.setFont(SANS, size)
-        canvas.drawString(BORDER + 40, BORDER + 24, lines[0] if lines else "")
+        signature, signature_size = fit_text(
+            doc.signature_text, SANS, QR_X - BORDER - 60, 6.5, 5, max_lines=1
+        )
+        canvas.setFont(SANS, signature_size)
+        canvas.drawString(BORDER + 40, BORDER + 24, signature[0] if signature else "")
 
 
 def draw_certificate(

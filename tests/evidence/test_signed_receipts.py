@@ -250,8 +250,6 @@ def test_certificate_json_and_pdf_are_signed(client, auth, employee):
     assert client.get(f"/me/certificates/{certificate.id}.pdf").data == pdf  # still deterministic
 
 
-
-
 # ---- /verify and the audit log -----------------------------------------------------------------
 
 

@@ -159,9 +159,7 @@ def test_witness_file_setting_and_concurrent_appends(app, tmp_path, employee):
     head = audit.current_head()
     import threading
 
-    threads = [
-        threading.Thread(target=witness.write, args=(head, app)) for _ in range(20)
-    ]
+    threads = [threading.Thread(target=witness.write, args=(head, app)) for _ in range(20)]
     with app.app_context():
         for thread in threads:
             thread.start()
