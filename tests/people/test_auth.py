@@ -143,8 +143,15 @@ def test_production_cookies_are_secure_and_need_a_secret(monkeypatch, tmp_path):
             config={"SECRET_KEY": None, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"},
             env="production",
         )
+    from app.evidence.signing_keys import create_key_file
+
+    create_key_file(tmp_path / "signing-keys.json")  # production also needs its signing key
     app = create_app(
-        config={"SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"},
+        config={
+            "SECRET_KEY": "x" * 32,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db",
+            "CHARTE_SIGNING_KEY_FILE": str(tmp_path / "signing-keys.json"),
+        },
         env="production",
     )
     assert app.config["SESSION_COOKIE_SECURE"] is True
