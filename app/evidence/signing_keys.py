@@ -43,6 +43,7 @@ class LoadedKeys:
     current: OKPKey
     current_kid: str
     public_jwks: dict[str, Any]  # every key, public parts only, current first
+    key_set: KeySet  # the same keys, ready to verify with
 
 
 def key_file_path(app: Flask | None = None) -> Path:
@@ -147,7 +148,9 @@ def _parse(path: Path, mtime_ns: int) -> LoadedKeys:
             }
         )
     published.sort(key=lambda jwk: "retired" in jwk)
-    return LoadedKeys(mtime_ns, current, current.thumbprint(), {"keys": published})
+    jwks = {"keys": published}
+    key_set = KeySet.import_key_set(jwks)  # type: ignore[arg-type]  # a TypedDict
+    return LoadedKeys(mtime_ns, current, current.thumbprint(), jwks, key_set)
 
 
 def load(app: Flask | None = None) -> LoadedKeys:
@@ -215,9 +218,8 @@ def current_kid() -> str:
 
 def verify(token: str) -> tuple[dict[str, Any], bytes]:
     """Check a compact JWS against the published keys: (header, payload); ValueError if bad."""
-    key_set = KeySet.import_key_set(public_jwks())  # type: ignore[arg-type]  # a TypedDict
     try:
-        member = jws.deserialize_compact(token, key_set, algorithms=[ALGORITHM])
+        member = jws.deserialize_compact(token, load().key_set, algorithms=[ALGORITHM])
     except Exception as exc:  # joserfc raises several error classes; all mean "not genuine"
         raise ValueError(f"signature does not verify: {exc}") from exc
     return dict(member.headers()), member.payload
