@@ -313,3 +313,26 @@ def test_uploaded_tampered_or_garbage_file_is_not_genuine(client, files):
     assert "not signed by this site, or it was altered" in response.get_data(as_text=True)
     assert _upload(client, b"%PDF-1.4 garbage", "r.pdf").status_code == 422
     assert _upload(client, b"", "r.json").status_code == 400
+
+
+def test_consent_receipt_json_and_pdf_are_signed_and_verify_offline(
+    client, auth, employee, purposes, tmp_path
+):
+    from tests.consent_helpers import decide
+
+    event = decide(employee, "company-website", "video", "granted")
+    auth.login(employee.email)
+    receipt = client.get(f"/me/image/receipts/{event.id}.json")
+    pdf = client.get(f"/me/image/receipts/{event.id}.pdf")
+    keys = tmp_path / "keys.json"
+    keys.write_bytes(client.get("/.well-known/charte-keys.json").data)
+    document = receipt.get_json()
+    assert document["chain_head"]["seq"] >= 1
+    assert signed_documents.check(document)["record_id"].endswith(event.code)
+    for name, data in (("c.json", receipt.data), ("c.pdf", pdf.data)):
+        (tmp_path / name).write_bytes(data)
+        result = _script(tmp_path / name, "--keys", keys)
+        assert result.returncode == 0, result.stdout + result.stderr
+    document["event"]["state"] = "refused"
+    (tmp_path / "forged.json").write_text(json.dumps(document))
+    assert _script(tmp_path / "forged.json", "--keys", keys).returncode == 1
