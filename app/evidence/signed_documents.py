@@ -24,6 +24,7 @@ from app.evidence import signing_keys
 
 SIGNATURE = "signature"
 CHAIN_HEAD = "chain_head"
+ATTACHMENT_MAX_BYTES = 1024 * 1024  # a signed record is a few KB; ignore anything huge
 
 
 def keys_url() -> str:
@@ -66,17 +67,22 @@ def to_bytes(document: dict[str, Any]) -> bytes:
 
 
 def check(document: dict[str, Any]) -> dict[str, Any]:
-    """Verify a signed document with this site's published keys; the signed content, or ValueError."""
+    """Verify a signed document with this site's published keys: its content, or ValueError."""
+    return _verified(document)[1]
+
+
+def _verified(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(JWS header, signed content) of a document whose signature checks out; else ValueError."""
     try:
         token = document[SIGNATURE]["jws"]
     except (KeyError, TypeError) as exc:
         raise ValueError("no signature") from exc
-    _header, payload = signing_keys.verify(token)
+    header, payload = signing_keys.verify(token)
     signed = json.loads(payload)
     rest = {name: value for name, value in document.items() if name != SIGNATURE}
     if signed != rest:
         raise ValueError("the document differs from what its signature covers")
-    return signed
+    return header, signed
 
 
 def attachment(document: dict[str, Any], name: str) -> tuple[str, bytes, str]:
@@ -129,6 +135,7 @@ class ReceiptCheck:
     head: dict[str, Any] | None = None
     chain_reaches_head: bool | None = None  # None: the document carries no head
     code: str | None = None
+    kid: str = ""  # the key that verified the signature (from the JWS header)
     reason: str = ""
 
 
@@ -143,6 +150,7 @@ def read_uploaded(raw: bytes) -> dict[str, Any]:
                      for data in attachments[name]]  # fmt: skip
         except Exception as exc:  # pypdf raises many kinds of errors on broken files
             raise ValueError("unreadable PDF") from exc
+        found = [data for data in found if len(data) <= ATTACHMENT_MAX_BYTES]
         if not found:
             raise ValueError("the PDF carries no signed record")
         raw = found[0]
@@ -158,7 +166,7 @@ def read_uploaded(raw: bytes) -> dict[str, Any]:
 def check_upload(raw: bytes) -> ReceiptCheck:
     """Signature with this site's keys, then whether the audit log still reaches the head."""
     try:
-        signed = check(read_uploaded(raw))
+        header, signed = _verified(read_uploaded(raw))
     except ValueError as exc:
         return ReceiptCheck(False, reason=str(exc))
     head = signed.get(CHAIN_HEAD)
@@ -167,4 +175,5 @@ def check_upload(raw: bytes) -> ReceiptCheck:
         reaches = audit.chain_holds(head["seq"], str(head.get("hash", "")))
     verification = signed.get("verification")
     code = verification.get("code") if isinstance(verification, dict) else None
-    return ReceiptCheck(True, signed, head, reaches, code if isinstance(code, str) else None)
+    code = code if isinstance(code, str) else None
+    return ReceiptCheck(True, signed, head, reaches, code, kid=str(header.get("kid", "")))

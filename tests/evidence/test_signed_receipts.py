@@ -291,6 +291,7 @@ def test_uploaded_receipt_proves_the_chain_still_reaches_its_head(client, auth, 
         assert response.status_code == 200
         assert "signed by this site and has not been altered" in html
         assert "still holds entry" in html and "valid" in html
+        assert signing_keys.current_kid() in html
 
 
 def test_uploaded_receipt_after_truncation_says_the_log_was_cut(client, files):
