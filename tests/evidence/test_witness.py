@@ -185,3 +185,13 @@ def test_syslog_target_sends_the_line(app, employee):
     assert "charte-audit-witness:" in data
     line = json.loads(data.split("charte-audit-witness: ", 1)[1].rstrip("\x00\n"))
     assert line["seq"] == _last_seq()
+
+
+def test_lines_signed_before_a_key_rotation_still_verify(app, chain, employee):
+    assert app.test_cli_runner().invoke(args=["signing-key", "rotate"]).exit_code == 0
+    _record(1, employee)
+    kids = {signing_keys.verify(line["jws"])[0]["kid"] for line in _witness_lines(app)}
+    assert len(kids) == 2  # old lines with the retired key, the new one with the new key
+    result = _verify(app)
+    assert result.exit_code == 0, result.output
+    assert f"{chain + 1} witnessed heads" in result.output
