@@ -133,6 +133,12 @@ class BaseConfig:
     # Every link mailed, shown to HR or printed (reset, invitation, verification QR) starts with
     # it; never taken from the request. Required in production; elsewhere see _finish_config.
     CHARTE_BASE_URL = os.environ.get("CHARTE_BASE_URL")
+    # The Ed25519 key set signing receipts, certificates and witness lines (required in
+    # production; generated into the instance folder otherwise). See app/evidence/signing_keys.py.
+    CHARTE_SIGNING_KEY_FILE = os.environ.get("CHARTE_SIGNING_KEY_FILE")
+    # Where the signed audit-chain heads go: a file path (default instance/audit-witness.jsonl)
+    # or syslog:HOST:PORT / syslog:/dev/log. See app/evidence/witness.py.
+    CHARTE_AUDIT_WITNESS = os.environ.get("CHARTE_AUDIT_WITNESS")
     INVITATION_MAX_AGE_SECONDS = int(os.environ.get("INVITATION_MAX_AGE_SECONDS", 7 * 24 * 3600))
     PASSWORD_RESET_MAX_AGE_SECONDS = int(os.environ.get("PASSWORD_RESET_MAX_AGE_SECONDS", 3600))
     IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 5 * 1024 * 1024))

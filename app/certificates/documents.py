@@ -7,6 +7,7 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from flask_babel import force_locale, format_date, format_percent
 from flask_babel import gettext as _
@@ -14,8 +15,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.core import settings
+from app.core import audit, settings
 from app.core.codes import format_code
+from app.evidence import signed_documents
 from app.extensions import db
 from app.models.certificate import MODULE, Certificate
 from app.pdf.certificate import CertificateDocument, CertificateLabels, render_certificate
@@ -84,13 +86,46 @@ def _version_text(certificate: Certificate) -> str:
     return f"programme {certificate.content_version[:16]}"
 
 
-def render(certificate: Certificate, verify_url: str) -> bytes:
-    """The certificate PDF in its holder's language (holder loaded); same row, same bytes."""
+RECORD_VERSION = "charte-certificate/1.0"
+ATTACHMENT_NAME = "certificate.json"
+_LOOK_UP = object()
+
+
+def signed_json(certificate: Certificate, verify_url: str, head: Any = _LOOK_UP) -> dict[str, Any]:
+    """The certificate as signed JSON, with the chain head at issue (looked up unless given)."""
+    if head is _LOOK_UP:
+        head = signed_documents.issue_head("certificate", certificate.id)
+    body = {
+        "record_version": RECORD_VERSION,
+        "record_id": f"urn:charte:certificate:{certificate.code}",
+        "organisation": settings.get(settings.ORGANISATION_NAME),
+        "holder": {"id": f"urn:charte:user:{certificate.user_id}", "name": certificate.holder_name},
+        "kind": certificate.kind,
+        "module": certificate.module_slug,
+        "material_version": certificate.material_version,
+        "content_version": certificate.content_version,
+        "title": {"fr": certificate.title_fr, "en": certificate.title_en},
+        "score": certificate.score,
+        "issued_at": certificate.issued_at.isoformat(),
+        "verification": {
+            "code": format_code(certificate.code),
+            "url": verify_url,
+            "note": "Revocation is not part of the document: the verification page says "
+            "whether the certificate is still valid.",
+        },
+    }
+    return signed_documents.sign(body, head)
+
+
+def render(certificate: Certificate, verify_url: str, head: Any = _LOOK_UP) -> bytes:
+    """The certificate PDF in its holder's language (holder loaded), its signed JSON attached."""
     locale = certificate.user.locale if certificate.user.locale in ("fr", "en") else "fr"
+    signed = signed_json(certificate, verify_url, head)
     with force_locale(locale):
         labels = _labels(certificate.kind)
         issued_on = format_date(certificate.issued_at, "long")
         score = format_percent(certificate.score / 100) if certificate.score is not None else None
+        signature_text = signed_documents.printed_line(signed, ATTACHMENT_NAME)
     document = CertificateDocument(
         organisation_name=settings.get(settings.ORGANISATION_NAME),
         holder_name=certificate.holder_name,
@@ -103,6 +138,8 @@ def render(certificate: Certificate, verify_url: str) -> bytes:
         labels=labels,
         logo_path=logo_path(),
         language=locale,
+        signature_text=signature_text,
+        attachment=signed_documents.attachment(signed, ATTACHMENT_NAME),
     )
     return render_certificate(document)
 
@@ -151,6 +188,7 @@ def zip_stream(ids: list[int], url_for_code: Callable[[str], str]) -> Iterator[b
                 .options(selectinload(Certificate.user))
                 .order_by(Certificate.id)
             ).all()
+            heads = audit.entry_heads("certificate", [certificate.id for certificate in batch])
             # End the transaction before rendering: a large export must not hold SQLite's
             # write lock (this GET writes its audit entry) nor a PostgreSQL snapshot for minutes.
             # close() detaches the rows without expiring them; render() needs nothing more.
@@ -160,6 +198,7 @@ def zip_stream(ids: list[int], url_for_code: Callable[[str], str]) -> Iterator[b
                     filename(certificate), date_time=certificate.issued_at.timetuple()[:6]
                 )
                 info.compress_type = zipfile.ZIP_DEFLATED
-                archive.writestr(info, render(certificate, url_for_code(certificate.code)))
+                pdf = render(certificate, url_for_code(certificate.code), heads.get(certificate.id))
+                archive.writestr(info, pdf)
                 yield sink.take()
     yield sink.take()

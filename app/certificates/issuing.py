@@ -243,4 +243,5 @@ def lookup(code: str) -> VerificationResult | None:
         issued_at=certificate.issued_at,
         revoked_at=revocation.revoked_at if revocation else None,
         kind_label=_l("Certificate of completion"),
+        evidence=("certificate", certificate.id),
     )

@@ -7,6 +7,7 @@ from flask import (
     Response,
     abort,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -44,6 +45,14 @@ def _pdf_response(certificate) -> Response:
     )
 
 
+def _json_response(certificate) -> Response:
+    response = jsonify(documents.signed_json(certificate, verification_url(certificate.code)))
+    name = documents.filename(certificate).removesuffix(".pdf") + ".json"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 def _module_choices() -> list[tuple[str, str]]:
     locale = str(get_locale())
     return [(p.module.slug, p.module.text(locale).title) for p in progress.placed_modules()]
@@ -67,6 +76,15 @@ def my_pdf(cert_id: int):
     certificate = issuing.get(cert_id)
     owned_or_404(certificate, certificate.user_id if certificate else None)
     return _pdf_response(certificate)
+
+
+@bp.route("/me/certificates/<int:cert_id>.json")
+@login_required
+def my_json(cert_id: int):
+    """One of my certificates as signed JSON (JWS, Ed25519); anyone else's answers 404."""
+    certificate = issuing.get(cert_id)
+    owned_or_404(certificate, certificate.user_id if certificate else None)
+    return _json_response(certificate)
 
 
 @bp.route("/hr/certificates")
@@ -120,6 +138,13 @@ def hr_detail(cert_id: int):
 def hr_pdf(cert_id: int):
     """Any employee's certificate as PDF."""
     return _pdf_response(issuing.get(cert_id) or abort(404))
+
+
+@bp.route("/hr/certificates/<int:cert_id>.json")
+@role_required(*HR_READERS)
+def hr_json(cert_id: int):
+    """Any employee's certificate as signed JSON."""
+    return _json_response(issuing.get(cert_id) or abort(404))
 
 
 @bp.route("/hr/certificates/<int:cert_id>/revoke", methods=["POST"])

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 
 from app.consent import controller, decisions
 from app.core import codes, settings
+from app.evidence import signed_documents
 from app.models.consent import ConsentDecision, ConsentEvent
 from app.pdf.receipt import ReceiptDocument, render_receipt
 
@@ -172,8 +173,29 @@ def json_receipt(
         }
 
 
-def pdf_receipt(event: ConsentEvent, title: str, *, locale: str, verify_url: str) -> bytes:
-    """The PDF receipt of one event, in the reader's language."""
+ATTACHMENT_NAME = "consent-receipt.json"
+
+
+def signed_json_receipt(
+    event: ConsentEvent, title: str, *, withdrawal_url: str, verify_url: str, locale: str
+) -> dict[str, Any]:
+    """The consent receipt with the chain head at the decision and its JWS signature."""
+    receipt = json_receipt(
+        event, title, withdrawal_url=withdrawal_url, verify_url=verify_url, locale=locale
+    )
+    head = signed_documents.issue_head("consent_event", event.id)
+    return signed_documents.sign(receipt, head)
+
+
+def pdf_receipt(
+    event: ConsentEvent,
+    title: str,
+    *,
+    locale: str,
+    verify_url: str,
+    signed: dict[str, Any] | None = None,
+) -> bytes:
+    """The PDF receipt of one event, in the reader's language, with the signed JSON attached."""
     with force_locale(locale):
         recorded_by = event.recorded_by.full_name if event.recorded_by else "—"
         if event.on_behalf:
@@ -195,6 +217,8 @@ def pdf_receipt(event: ConsentEvent, title: str, *, locale: str, verify_url: str
             (_("Text SHA-256"), event.text_sha256),
             (_("Legal basis"), _("consent (GDPR art. 6(1)(a))")),
         ]
+        if signed is not None:
+            rows += signed_documents.printed_rows(signed, ATTACHMENT_NAME)
         document = ReceiptDocument(
             organisation_name=settings.organisation_variables()["organisation_name"],
             heading=_("Image-use consent receipt"),
@@ -210,5 +234,8 @@ def pdf_receipt(event: ConsentEvent, title: str, *, locale: str, verify_url: str
             ),
             pdf_subject=_("Image-use consent receipt"),
             language=locale,
+            attachment=(
+                signed_documents.attachment(signed, ATTACHMENT_NAME) if signed is not None else None
+            ),
         )
     return render_receipt(document)

@@ -89,6 +89,7 @@ def receipt_pdf(event_id: int):
         _title(event),
         locale=str(get_locale()),
         verify_url=public_url("consent.verify", code=event.code),
+        signed=_signed_receipt(event),
     )
     return Response(
         pdf,
@@ -97,19 +98,22 @@ def receipt_pdf(event_id: int):
     )
 
 
-@bp.route("/me/image/receipts/<int:event_id>.json")
-@login_required
-def receipt_json(event_id: int):
-    """The machine-readable consent receipt of one of the person's own decisions."""
-    event = _own_event(event_id)
-    receipt = receipts.json_receipt(
+def _signed_receipt(event):
+    return receipts.signed_json_receipt(
         event,
         _title(event),
         withdrawal_url=public_url("consent.my_image"),
         verify_url=public_url("consent.verify", code=event.code),
         locale=str(get_locale()),
     )
-    response = jsonify(receipt)
+
+
+@bp.route("/me/image/receipts/<int:event_id>.json")
+@login_required
+def receipt_json(event_id: int):
+    """The machine-readable consent receipt of one of the person's own decisions (signed)."""
+    event = _own_event(event_id)
+    response = jsonify(_signed_receipt(event))
     response.headers["Content-Disposition"] = f"attachment; filename=consent-{event.id}.json"
     return response
 

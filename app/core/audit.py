@@ -8,6 +8,7 @@ import json
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
@@ -23,6 +24,22 @@ from app.models.user import User
 
 # Any constant works; it names the advisory lock that serialises appends on PostgreSQL.
 _CHAIN_LOCK_ID = 0x43484152
+# session.info key: the newest entry appended in the open transaction. After the commit, the
+# evidence domain writes it to the truncation witness (app/evidence/witness.py) without a query.
+APPENDED_HEAD = "charte.audit_appended_head"
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    """One point of the chain: an entry's sequence number, hash and time."""
+
+    seq: int
+    hash: str
+    created_at: datetime
+
+    def as_dict(self) -> dict[str, Any]:
+        """The head as printed on receipts and witnessed: seq, hash and time (ISO 8601)."""
+        return {"seq": self.seq, "hash": self.hash, "time": self.created_at.isoformat()}
 
 
 def canonical_json(value: Any) -> str:
@@ -107,7 +124,57 @@ def record(
     event.hash = entry_hash(event)
     db.session.add(event)
     db.session.flush()
+    note_appended(ChainHead(event.seq, event.hash, event.created_at))
     return event
+
+
+def note_appended(head: ChainHead) -> None:
+    """Mark the session: after its commit, this entry is the head the witness must record."""
+    db.session.info[APPENDED_HEAD] = head
+
+
+def current_head() -> ChainHead | None:
+    """The newest entry of the chain as the database holds it now (None: empty log)."""
+    row = db.session.execute(
+        select(AuditEvent.seq, AuditEvent.hash, AuditEvent.created_at)
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    ).first()
+    return ChainHead(row.seq, row.hash, row.created_at) if row else None
+
+
+def entry_head(target_type: str, target_id: str | int) -> ChainHead | None:
+    """The first entry recording one evidence row: the chain head when that row was issued."""
+    row = db.session.execute(
+        select(AuditEvent.seq, AuditEvent.hash, AuditEvent.created_at)
+        .where(
+            AuditEvent.target_type == target_type,
+            AuditEvent.target_id == str(target_id),
+        )
+        .order_by(AuditEvent.seq)
+        .limit(1)
+    ).first()
+    return ChainHead(row.seq, row.hash, row.created_at) if row else None
+
+
+def entry_heads(target_type: str, target_ids: list[int]) -> dict[int, ChainHead]:
+    """entry_head for many rows of one kind at once (e.g. a batch of certificates)."""
+    rows = db.session.execute(
+        select(AuditEvent.target_id, AuditEvent.seq, AuditEvent.hash, AuditEvent.created_at)
+        .where(
+            AuditEvent.target_type == target_type,
+            AuditEvent.target_id.in_([str(target_id) for target_id in target_ids]),
+        )
+        .order_by(AuditEvent.seq.desc())
+    )
+    # Descending, so the first entry of each row (the one that issued it) is written last.
+    return {int(row.target_id): ChainHead(row.seq, row.hash, row.created_at) for row in rows}
+
+
+def chain_holds(seq: int, hash_: str) -> bool:
+    """Whether the log still holds entry `seq` with this hash (a receipt's head is still there)."""
+    found = db.session.scalar(select(AuditEvent.hash).where(AuditEvent.seq == seq))
+    return found is not None and hmac.compare_digest(found, hash_)
 
 
 @dataclass

@@ -87,6 +87,8 @@ class _Chain:
             entries.append({**vars(entry), "ip": ip, "user_agent": USER_AGENT, "pii_salt": salt})
         if entries:
             db.session.execute(insert(AuditEvent), entries)
+            last = entries[-1]
+            audit.note_appended(audit.ChainHead(last["seq"], last["hash"], last["created_at"]))
         self.rows = []
 
 

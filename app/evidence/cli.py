@@ -1,18 +1,31 @@
-"""`flask audit verify`: check every piece of evidence."""
+"""`flask audit verify` and `flask audit witness`; `flask signing-key show` and `rotate`."""
 
 from __future__ import annotations
 
+import json
+
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from app.core import audit
+from app.evidence import signing_keys, witness
 
 audit_cli = AppGroup("audit", help="Check the evidence.")
+signing_key_cli = AppGroup("signing-key", help="The Ed25519 key that signs receipts.")
 
 
 @audit_cli.command("verify")
-def verify() -> None:
+@click.option(
+    "--witness",
+    "witness_file",
+    type=click.Path(dir_okay=False),
+    help="Compare with this copy of the witness lines (e.g. collected by the syslog host).",
+)
+def verify(witness_file: str | None) -> None:
     """Recompute the audit chain and every evidence MAC; exit 1 naming the first broken entry."""
+    if witness_file:
+        current_app.config["CHARTE_AUDIT_WITNESS"] = "file:" + witness_file
     report = audit.verify_all()
     counts = ", ".join(f"{n} {what}" for what, n in report.checked.items())
     if report.ok:
@@ -21,3 +34,35 @@ def verify() -> None:
     for problem in report.problems:
         click.echo(f"BROKEN: {problem}", err=True)
     raise SystemExit(1)
+
+
+@audit_cli.command("witness")
+def witness_head() -> None:
+    """Sign the chain's current head and append it to the witness (run it from a schedule)."""
+    head = witness.witness_now()
+    if head is None:
+        click.echo("The audit log is empty: nothing to witness.")
+        return
+    where = witness.target()
+    click.echo(
+        f"Witnessed head seq {head.seq} ({head.hash[:16]}\u2026) to "
+        f"{where.file or ''}{' and ' if where.file and where.syslog else ''}"
+        f"{'syslog ' + str(where.syslog) if where.syslog else ''}."
+    )
+
+
+@signing_key_cli.command("show")
+def show() -> None:
+    """Print the published public keys (JWKS), current first, and the key file's path."""
+    click.echo(json.dumps(signing_keys.public_jwks(), indent=2))
+    click.echo(
+        f"current key id: {signing_keys.current_kid()} (file {signing_keys.key_file_path()})",
+        err=True,
+    )
+
+
+@signing_key_cli.command("rotate")
+def rotate() -> None:
+    """Sign with a new key from now on; old public keys stay published for verification."""
+    new_kid, old_kid = signing_keys.rotate_key_file(signing_keys.key_file_path())
+    click.echo(f"New signing key {new_kid}" + (f" (retired {old_kid})." if old_kid else "."))

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from app.core.codes import format_code, normalise_code
-from app.evidence import verification
+from app.evidence import signed_documents, signing_keys, verification
 from app.extensions import limiter
 
 bp = Blueprint("verify", __name__)
+well_known = Blueprint("well_known", __name__)
+
+
+@well_known.route("/charte-keys.json")
+def keys():
+    """Public, no sign-in: the Ed25519 keys that sign receipts and certificates (a JWK set)."""
+    response = jsonify(signing_keys.public_jwks())
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Access-Control-Allow-Origin"] = "*"  # any verifier may fetch it
+    return response
 
 
 def _limit() -> str:
@@ -39,6 +50,7 @@ def check(code: str):
     """Genuine (with holder, document and date) or unknown: nothing else about the person."""
     result = verification.verify(code)
     canonical = normalise_code(code)
+    audit_log = verification.audit_log_status(result) if result else None
     if _wants_json():
         if result is None:
             return jsonify({"status": "unknown"}), 404
@@ -51,6 +63,9 @@ def check(code: str):
             "issued_at": result.issued_at.isoformat(),
             "details": result.details,
             "revoked_at": result.revoked_at.isoformat() if result.revoked_at else None,
+            "audit_log": (
+                {"entry": audit_log.seq, "intact": audit_log.intact} if audit_log else None
+            ),
         }
         if result.status_text:
             # Decisions that can end later (consent) say where they stand today.
@@ -62,4 +77,30 @@ def check(code: str):
         result=result,
         code=format_code(canonical) if canonical else code[:64],
         kind_label=(result.kind_label or result.kind) if result else "",
+        audit_log=audit_log,
     ), (200 if result else 404)
+
+
+UPLOAD_MAX_BYTES = 2 * 1024 * 1024  # a receipt PDF is ~50 KB, its JSON a few KB
+
+
+@bp.route("/receipt", methods=["GET", "POST"])
+@limiter.limit(_limit)
+def receipt():
+    """Upload a signed receipt or certificate (JSON or PDF): signature, then the audit log."""
+    if request.method == "GET":
+        return render_template("verify/receipt.html", check=None, error=None)
+    upload = request.files.get("receipt")
+    raw = upload.stream.read(UPLOAD_MAX_BYTES + 1) if upload else b""
+    if not raw or len(raw) > UPLOAD_MAX_BYTES:
+        error = _("Choose a signed receipt or certificate file (JSON or PDF, at most 2 MB).")
+        return render_template("verify/receipt.html", check=None, error=error), 400
+    check = signed_documents.check_upload(raw)
+    result = verification.verify(check.code) if check.genuine and check.code else None
+    return render_template(
+        "verify/receipt.html",
+        check=check,
+        error=None,
+        result=result,
+        kind_label=(result.kind_label or result.kind) if result else "",
+    ), (200 if check.genuine else 422)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from app.core import hooks
+from app.core import audit, hooks
 from app.core.codes import normalise_code
 
 # "valid" and "revoked" for receipts and certificates; a consent receipt may also say that the
@@ -40,10 +40,29 @@ class VerificationResult:
     status_label: str = ""
     status_badge: str = ""
     facts: tuple[tuple[str, str], ...] = ()  # further (label, value) rows the document shows
+    # The audit target of the record (target_type, id): /verify shows that the log still holds
+    # the entry that recorded it, i.e. that the chain still reaches its head at issue.
+    evidence: tuple[str, int] | None = None
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
             raise ValueError(f"unknown verification status {self.status}")
+
+
+@dataclass(frozen=True)
+class AuditLogStatus:
+    """Whether the audit log still holds the entry recorded when a document was issued."""
+
+    seq: int | None  # the entry (None: the log holds no entry for the record)
+    intact: bool
+
+
+def audit_log_status(result: VerificationResult) -> AuditLogStatus | None:
+    """For a record: its issuing audit entry, or that the log no longer holds one."""
+    if result.evidence is None:
+        return None
+    head = audit.entry_head(*result.evidence)
+    return AuditLogStatus(head.seq if head else None, head is not None)
 
 
 def verify(raw: str) -> VerificationResult | None:

@@ -22,7 +22,11 @@ class AuditEvent(db.Model):
 
     __tablename__ = "audit_event"
     # "Last activity" is max(created_at) per actor: one probe into this index per person.
-    __table_args__ = (Index("ix_audit_event_actor_created", "actor_id", "created_at"),)
+    # Receipts find the entry that recorded their row (the chain head at issue) by its target.
+    __table_args__ = (
+        Index("ix_audit_event_actor_created", "actor_id", "created_at"),
+        Index("ix_audit_event_target", "target_type", "target_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # seq and prev_hash are unique: two writers that read the same chain head cannot both append.

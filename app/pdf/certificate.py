@@ -12,6 +12,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from app.pdf.common import ACCENT, CREATOR, INK, MUTED, fixed_date
+from app.pdf.embedded import embed_file
 from app.pdf.fonts import MONO, SANS, SANS_BOLD, SERIF, SERIF_BOLD, register_fonts
 from app.pdf.qr import draw_qr
 from app.pdf.textfit import clean, fit_text, wrap_text
@@ -62,6 +63,10 @@ class CertificateDocument:
     labels: CertificateLabels
     logo_path: str | None = None
     language: str = "en"
+    # A short printed line naming the signing key and the audit-log head at issue.
+    signature_text: str | None = None
+    # (file name, bytes, description): the signed JSON certificate, attached for offline checking.
+    attachment: tuple[str, bytes, str] | None = None
 
 
 QrDrawer = Callable[[Canvas, str, float, float, float], None]
@@ -193,6 +198,12 @@ def _draw_verification(canvas: Canvas, doc: CertificateDocument, qr_drawer: QrDr
     lines, size = fit_text(doc.content_version, MONO, 240, 6.5, 5, max_lines=1)
     canvas.setFont(MONO, size)
     canvas.drawString(BORDER + 40, BORDER + 14, lines[0] if lines else "")
+    if doc.signature_text:
+        signature, signature_size = fit_text(
+            doc.signature_text, SANS, QR_X - BORDER - 60, 6.5, 5, max_lines=1
+        )
+        canvas.setFont(SANS, signature_size)
+        canvas.drawString(BORDER + 40, BORDER + 24, signature[0] if signature else "")
 
 
 def draw_certificate(
@@ -225,5 +236,7 @@ def render_certificate(doc: CertificateDocument) -> bytes:
     canvas.setProducer(CREATOR)
     draw_certificate(canvas, doc)
     canvas.showPage()
+    if doc.attachment is not None:
+        embed_file(canvas, *doc.attachment)
     canvas.save()
     return buffer.getvalue()

@@ -24,6 +24,7 @@ from reportlab.platypus import (
 )
 
 from app.pdf.common import ACCENT, CREATOR, INK, MUTED, RULE, fixed_date
+from app.pdf.embedded import embed_file
 from app.pdf.fonts import MONO, SANS, SANS_BOLD, SERIF_BOLD, register_fonts
 from app.pdf.html_blocks import html_blocks
 from app.pdf.qr import draw_qr
@@ -72,6 +73,8 @@ class ReceiptDocument:
     pdf_subject: str
     language: str = "en"
     annex: ReceiptAnnex | None = None
+    # (file name, bytes, description): the signed JSON record, attached for offline checking.
+    attachment: tuple[str, bytes, str] | None = None
 
 
 def _style(
@@ -227,7 +230,9 @@ def _annex_story(annex: ReceiptAnnex) -> list[Flowable]:
     return story
 
 
-def _canvas_class(footer_lines: list[str]) -> type[Canvas]:
+def _canvas_class(
+    footer_lines: list[str], attachment: tuple[str, bytes, str] | None = None
+) -> type[Canvas]:
     """A canvas that holds pages back until save() so each footer can say 'page n / total'."""
 
     class _ReceiptCanvas(Canvas):
@@ -246,6 +251,8 @@ def _canvas_class(footer_lines: list[str]) -> type[Canvas]:
                 self.__dict__.update(state)
                 self._draw_footer(number, total)
                 super().showPage()
+            if attachment is not None:
+                embed_file(self, *attachment)
             super().save()
 
         def _draw_footer(self, number: int, total: int) -> None:
@@ -290,5 +297,5 @@ def render_receipt(doc: ReceiptDocument) -> bytes:
         _verification_table(doc),
         *(_annex_story(doc.annex) if doc.annex else []),
     ]
-    template.build(story, canvasmaker=_canvas_class(footer_lines))
+    template.build(story, canvasmaker=_canvas_class(footer_lines, doc.attachment))
     return buffer.getvalue()

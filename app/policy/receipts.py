@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import nh3
 from flask_babel import force_locale, format_datetime
@@ -16,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from app.core import settings
 from app.core.codes import format_code
+from app.evidence import signed_documents
 from app.evidence.verification import VerificationResult
 from app.extensions import db
 from app.models.acknowledgement import Acknowledgement
@@ -26,6 +28,8 @@ from app.policy import signing, versions
 log = logging.getLogger(__name__)
 
 KIND = "policy_acknowledgement"
+RECEIPT_VERSION = "charte-signature-receipt/1.0"
+ATTACHMENT_NAME = "signature-receipt.json"
 
 
 def _text(ack: Acknowledgement):
@@ -136,6 +140,39 @@ def _annex(ack: Acknowledgement) -> ReceiptAnnex | None:
         html=signed.html,
         language=signed.locale,
     )
+def signed_json(ack: Acknowledgement, verify_url: str) -> dict[str, Any]:
+    """The receipt as signed JSON: what the PDF shows, the chain head at signing and a JWS."""
+    text = _text(ack)
+    body = {
+        "receipt_version": RECEIPT_VERSION,
+        "record_id": f"urn:charte:acknowledgement:{ack.code}",
+        "organisation": settings.get(settings.ORGANISATION_NAME),
+        "signer": {
+            "id": f"urn:charte:user:{ack.user_id}",
+            "name": ack.user.full_name,
+            "typed_name": ack.typed_name,
+        },
+        "document": {
+            "title": text.title,
+            "version": ack.policy_version.version,
+            "language": ack.locale,
+            "sha256": ack.text_sha256,
+        },
+        "statement": ack.statement,
+        "signed_at": ack.signed_at.isoformat(),
+        "method": ack.auth_method,
+        "recorded_by": (
+            {
+                "id": f"urn:charte:user:{ack.recorded_by_id}",
+                "name": ack.recorded_by.full_name if ack.recorded_by else None,
+                "paper_reference": ack.paper_reference,
+            }
+            if ack.on_behalf
+            else None
+        ),
+        "verification": {"code": format_code(ack.code), "url": verify_url},
+    }
+    return signed_documents.sign(body, signed_documents.issue_head("acknowledgement", ack.id))
 
 
 def render(ack: Acknowledgement, verify_url: str) -> bytes:
@@ -145,6 +182,7 @@ def render(ack: Acknowledgement, verify_url: str) -> bytes:
     """
     user = ack.user
     text = _text(ack)
+    signed = signed_json(ack, verify_url)
     with force_locale(user.locale):
         document = ReceiptDocument(
             organisation_name=settings.get(settings.ORGANISATION_NAME),
@@ -171,6 +209,7 @@ def render(ack: Acknowledgement, verify_url: str) -> bytes:
                 ),
                 (_("Method"), _method_label(ack.auth_method)),
                 *_on_behalf_rows(ack),
+                *signed_documents.printed_rows(signed, ATTACHMENT_NAME),
             ),
             code_label=_("Verification code"),
             code=format_code(ack.code),
@@ -185,6 +224,7 @@ def render(ack: Acknowledgement, verify_url: str) -> bytes:
             pdf_subject=_("Charte receipt"),
             language=user.locale,
             annex=_annex(ack),
+            attachment=signed_documents.attachment(signed, ATTACHMENT_NAME),
         )
     return render_receipt(document)
 
@@ -215,4 +255,5 @@ def lookup(code: str) -> VerificationResult | None:
         issued_at=ack.signed_at,
         details={"version": version, "text_sha256": ack.text_sha256},
         kind_label=_l("Receipt for a signed acknowledgement of the policy"),
+        evidence=("acknowledgement", ack.id),
     )

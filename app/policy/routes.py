@@ -8,6 +8,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     make_response,
     redirect,
     render_template,
@@ -273,3 +274,18 @@ def receipt(ack_id: int):
             "Cache-Control": "private, no-store",
         },
     )
+
+
+@bp.route("/receipts/<int:ack_id>.json")
+@login_required
+def receipt_json(ack_id: int):
+    """The receipt as signed JSON (JWS, Ed25519), checkable offline: for its signer and HR."""
+    ack = signing.get_for_receipt(ack_id)
+    if ack is None or (ack.user_id != current_user.id and not current_user.is_hr):
+        abort(404)
+    response = jsonify(receipts.signed_json(ack, verification_url(ack.code)))
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="charte-receipt-{ack.code}.json"'
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

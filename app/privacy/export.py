@@ -258,13 +258,15 @@ def consent_part(user: User, ctx: ExportContext) -> ExportPart:
                 ],
             }
         )
-        pdf = consent_receipts.pdf_receipt(event, title, locale=ctx.locale, verify_url=verify_url)
-        receipt = consent_receipts.json_receipt(
+        receipt = consent_receipts.signed_json_receipt(
             event,
             title,
             withdrawal_url=ctx.withdrawal_url,
             verify_url=verify_url,
             locale=ctx.locale,
+        )
+        pdf = consent_receipts.pdf_receipt(
+            event, title, locale=ctx.locale, verify_url=verify_url, signed=receipt
         )
         files.append((f"receipts/consent-{event.id}.pdf", pdf))
         files.append((f"receipts/consent-{event.id}.json", json.dumps(receipt, indent=2).encode()))

@@ -189,9 +189,20 @@ def test_verification_valid_unknown_garbled_and_json(client, issued):
     assert data["holder_name"] == target.holder_name and data["revoked_at"] is None
     assert (
         set(data)
-        == {"status", "kind", "code", "holder_name", "title", "issued_at", "details", "revoked_at"}
+        == {
+            "status",
+            "kind",
+            "code",
+            "holder_name",
+            "title",
+            "issued_at",
+            "details",
+            "revoked_at",
+            "audit_log",  # the issuing entry's number: no personal data
+        }
         and data["details"] == {}
     )
+    assert data["audit_log"]["intact"] is True
     assert client.get("/verify/0000-0000-0000-0000-0000").status_code == 404
     assert client.get("/verify/not-a-code!").status_code == 404
     assert client.get("/verify/0000?format=json").get_json() == {"status": "unknown"}

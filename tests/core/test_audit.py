@@ -68,11 +68,13 @@ def test_deleted_row_is_detected(app, chain):
     assert result.exit_code == 1 and "seq=4" in result.output
 
 
-def test_deleted_last_row_is_not_detected_by_links_but_count_is_reported(app, chain):
-    # Removing the tail leaves a valid shorter chain; the count printed lets a reviewer compare.
+def test_deleted_last_row_is_detected_by_the_witness(app, chain):
+    # Removing the tail leaves a valid shorter chain; the witness outside the database saw it.
+    last = db.session.scalar(select(AuditEvent.seq).order_by(AuditEvent.seq.desc()).limit(1))
     _tamper("DELETE FROM audit_event WHERE seq = (SELECT MAX(seq) FROM audit_event)")
     result = _verify(app)
-    assert "audit entries" in result.output
+    assert result.exit_code == 1
+    assert f"audit entry {last} is missing: the witness saw head seq {last}" in result.output
 
 
 def test_inserted_row_is_detected(app, chain):

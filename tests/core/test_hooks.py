@@ -23,6 +23,7 @@ EXPECTED = {
         "app.certificates.issuing.lookup",
     ],
     "evidence_checks": [
+        "app.evidence.witness.check",
         "app.evidence.attachments.verify_attachments",
         "app.policy.checks.verify_acknowledgements",
         "app.consent.evidence.verify_events",

@@ -12,7 +12,6 @@ import ipaddress
 import json
 import logging
 import re
-import secrets
 import socket
 import threading
 from datetime import UTC, datetime
@@ -28,6 +27,7 @@ from app.models.audit import AuditEvent
 from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from tests.conftest import post_form
 from tests.network import PUBLIC_V4, PUBLIC_V6
+from tests.production import production_config
 from tests.webhook_receiver import Receiver, self_signed_certificate
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -456,11 +456,8 @@ def test_production_refuses_the_loopback_switch(tmp_path):
         refuse_test_settings_in_production(
             {"CHARTE_ENV": "production", "WEBHOOKS_ALLOW_HTTP_LOOPBACK": True}
         )
-    config = {
-        "SECRET_KEY": secrets.token_hex(32),
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db",
-        "CHARTE_BASE_URL": "https://charte.test",
-        "WEBHOOKS_ALLOW_HTTP_LOOPBACK": True,
-    }
+    config = production_config(
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/p.db", WEBHOOKS_ALLOW_HTTP_LOOPBACK=True
+    )
     with pytest.raises(RuntimeError, match="WEBHOOKS_ALLOW_HTTP_LOOPBACK"):
         create_app(config=config, env="production")

@@ -5,7 +5,6 @@ several workers."""
 from __future__ import annotations
 
 import logging
-import secrets
 
 import pytest
 from sqlalchemy import select
@@ -15,6 +14,7 @@ from app.extensions import db
 from app.models.audit import AuditEvent
 from app.models.user import UserSession
 from tests.conftest import PASSWORD, csrf_token
+from tests.production import production_config
 
 PROXY = "10.0.0.5"  # the reverse proxy, as the app's TCP peer
 CLIENT = "203.0.113.9"  # the real client, as the proxy writes it
@@ -126,12 +126,7 @@ def test_an_unreadable_trusted_proxies_value_stops_the_start(tmp_path):
 
 def _production(tmp_path, **config):
     return create_app(
-        config={
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db",
-            "SECRET_KEY": secrets.token_hex(32),
-            "CHARTE_BASE_URL": "https://charte.example.org",
-            **config,
-        },
+        config=production_config(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/p.db", **config),
         env="production",
     )
 

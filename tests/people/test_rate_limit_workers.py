@@ -24,6 +24,7 @@ import redis
 import requests
 
 from tests.conftest import make_user
+from tests.production import production_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -91,8 +92,7 @@ def _environment(database_url: str, **extra: str) -> dict[str, str]:
     env.update(
         {
             "DATABASE_URL": database_url,
-            "SECRET_KEY": secrets.token_hex(32),
-            "CHARTE_BASE_URL": "https://charte.example.org",
+            **production_environment(),
             "CHARTE_DEFAULT_LOCALE": "en",
             "CHARTE_LOG_LEVEL": "warning",
             **extra,
