@@ -51,8 +51,10 @@ def sign(body: dict[str, Any], head: audit.ChainHead | None) -> dict[str, Any]:
     return {
         **document,
         SIGNATURE: {
-            "format": "JWS compact serialization (RFC 7515); payload: this document "
-            "without 'signature'",
+            # An identifier, not a sentence (receipts are entirely in the reader's language);
+            # the schemas and the README say what it means: the payload is this document
+            # without "signature".
+            "format": "jws-compact-rfc7515",
             "alg": signing_keys.ALGORITHM,
             "kid": signing_keys.current_kid(),
             "keys_url": keys_url(),

@@ -62,7 +62,8 @@ def _loaded(event) -> ConsentEvent:
 def _receipt(event, locale: str) -> dict:
     event = _loaded(event)
     title = texts.titles(locale)[event.purpose_id]
-    return receipts.json_receipt(
+    # The receipt as served: signed, with the chain head (the schema requires both).
+    return receipts.signed_json_receipt(
         event,
         title,
         withdrawal_url="https://charte.test/me/image",

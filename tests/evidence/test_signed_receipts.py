@@ -331,7 +331,7 @@ def test_consent_receipt_json_and_pdf_are_signed_and_verify_offline(
     keys.write_bytes(client.get("/.well-known/charte-keys.json").data)
     document = receipt.get_json()
     assert document["chain_head"]["seq"] >= 1
-    assert signed_documents.check(document)["record_id"].endswith(event.code)
+    assert signed_documents.check(document)["recordId"].endswith(event.code)
     for name, data in (("c.json", receipt.data), ("c.pdf", pdf.data)):
         (tmp_path / name).write_bytes(data)
         result = _script(tmp_path / name, "--keys", keys)
