@@ -27,6 +27,7 @@ from app import (
     privacy,
 )
 from app.config import CONFIGS, development_secret_key
+from app.core import keys as core_keys
 from app.errors import register_error_handlers
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.observability import register_request_logging
@@ -107,6 +108,7 @@ def _finish_config(app: Flask, env: str) -> None:
     app.config["BABEL_DEFAULT_LOCALE"] = app.config["CHARTE_DEFAULT_LOCALE"]
     if app.config.get("STRICT_CONTENT"):
         _refuse_invalid_content(app)
+    core_keys.init_app(app, env)  # evidence keys: required in production (app/core/keys.py)
 
 
 def _refuse_invalid_content(app: Flask) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from app.consent import decisions
+from app.consent import decisions, evidence
 from app.core import codes, settings
 from app.models.consent import ConsentEvent
 from app.pdf.receipt import ReceiptDocument, render_receipt
@@ -32,8 +32,8 @@ def json_receipt(
         "timestamp": event.recorded_at.isoformat(),
         "principal": {
             "id": f"urn:charte:user:{event.user.id}",
-            "name": event.user.full_name,
-            "email": event.user.email,
+            "name": evidence.holder_name(event),
+            "email": evidence.holder_email(event),
         },
         "controller": {
             "name": variables["organisation_name"],
@@ -77,7 +77,7 @@ def pdf_receipt(event: ConsentEvent, title: str, *, locale: str, verify_url: str
         if event.on_behalf:
             recorded_by += " — " + _("recorded by HR on behalf of the employee")
         rows = [
-            (_("Person"), event.user.full_name),
+            (_("Person"), evidence.holder_name(event)),
             (_("Purpose"), title),
             (_("Medium"), decisions.medium_label(event.medium)),
             (_("Decision"), decisions.decision_label(event.decision)),

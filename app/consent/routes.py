@@ -112,6 +112,7 @@ def verify(code: str):
         "consent/verify.html",
         event=event,
         genuine=evidence.intact(event),
+        holder_name=evidence.holder_name(event),
         title=_title(event),
         code=codes.format_code(event.code),
     )

@@ -19,7 +19,10 @@ from sqlalchemy import select
 from app.core import audit, settings
 from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
+from app.consent import evidence
+from app.evidence import seals
 from app.extensions import db
+from app.models.types import utcnow
 from app.models.consent import MEDIA, ConsentPurpose, ConsentText
 from app.models.user import User
 
@@ -93,6 +96,7 @@ def sync_from_files(*, actor: User | None, client: ClientInfo | None = None) -> 
     variables = settings.organisation_variables()
     locales = current_app.config["CHARTE_LOCALES"]
     purposes = {p.slug: p for p in db.session.scalars(select(ConsentPurpose))}
+    added: list[ConsentText] = []
     stored = {
         (t.purpose_id, t.version, t.locale): t for t in db.session.scalars(select(ConsentText))
     }
@@ -128,16 +132,24 @@ def sync_from_files(*, actor: User | None, client: ClientInfo | None = None) -> 
             title=str(meta["title"]),
             markdown=markdown,
             sha256=text_digest(markdown),
+            imported_at=utcnow(),
         )
+        seals.seal(evidence.TEXTS, text)
         db.session.add(text)
+        added.append(text)
         stored[(purpose.id, version, locale)] = text
         report.texts_added.append(f"{meta['slug']} v{version} {locale}")
     if report.purposes_created or report.texts_added:
+        db.session.flush()
         audit.record(
             AuditAction.CONSENT_TEXTS_IMPORTED,
             actor=actor,
             target_type="consent_purpose",
-            details={"purposes": report.purposes_created, "texts": report.texts_added},
+            details={
+                "purposes": report.purposes_created,
+                "texts": report.texts_added,
+                **seals.sealed_details((evidence.TEXTS, added)),
+            },
             client=client,
         )
     db.session.commit()

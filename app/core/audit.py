@@ -10,10 +10,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import func, select, text
 
-from app.core import hooks
+from app.core import hooks, keys
 from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.extensions import db
@@ -30,10 +29,9 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def evidence_key(purpose: str) -> bytes:
-    """Derive a purpose-specific MAC key from SECRET_KEY, so one leaked MAC reveals nothing else."""
-    secret = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret, f"charte:{purpose}".encode(), hashlib.sha256).digest()
+def evidence_key(purpose: str, key_id: str | None = keys.LEGACY) -> bytes:
+    """The purpose-specific MAC key of one evidence key id (default: the legacy SECRET_KEY one)."""
+    return keys.key_for(purpose, key_id)
 
 
 def pii_digest(salt: str, ip: str | None, user_agent: str | None) -> str:
@@ -56,9 +54,11 @@ def entry_hash(event: AuditEvent) -> str:
             "details": event.details,
             "pii_digest": event.pii_digest,
             "prev_hash": event.prev_hash,
+            # Entries written before evidence keys existed have no key id (and a legacy hash).
+            **({"key_id": event.key_id} if event.key_id is not None else {}),
         }
     )
-    return hmac.new(evidence_key("audit-chain"), payload.encode(), hashlib.sha256).hexdigest()
+    return keys.mac("audit-chain", event.key_id, payload)
 
 
 def _lock_chain() -> None:
@@ -102,6 +102,7 @@ def record(
         user_agent=(client.user_agent or "")[:512] or None,
         pii_salt=salt,
         prev_hash=head.hash if head else GENESIS_HASH,
+        key_id=keys.current_key_id(),
     )
     event.pii_digest = pii_digest(salt, event.ip, event.user_agent)
     event.hash = entry_hash(event)
@@ -143,6 +144,7 @@ def verify_chain(report: VerificationReport) -> None:
     expected_prev = GENESIS_HASH
     expected_seq = 1
     count = 0
+    keyed_since: int | None = None  # the first entry hashed with an evidence key
     for event in _iter_events():
         count += 1
         where = f"audit entry seq={event.seq} (id={event.id}, action={event.action})"
@@ -161,7 +163,22 @@ def verify_chain(report: VerificationReport) -> None:
         ) != event.pii_digest:
             report.problems.append(f"{where}: ip or user agent altered")
             break
-        if not hmac.compare_digest(entry_hash(event), event.hash):
+        if event.key_id is None and keyed_since is not None:
+            # Only entries older than the first keyed one may use the SECRET_KEY-derived key:
+            # otherwise whoever holds SECRET_KEY could append to the chain.
+            report.problems.append(
+                f"{where}: hashed with the legacy key after entry seq={keyed_since} used "
+                "an evidence key (forged with SECRET_KEY)"
+            )
+            break
+        if event.key_id is not None and keyed_since is None:
+            keyed_since = event.seq
+        try:
+            expected_hash = entry_hash(event)
+        except keys.EvidenceKeyError:
+            report.problems.append(f"{where}: names an unknown evidence key {event.key_id!r}")
+            break
+        if not hmac.compare_digest(expected_hash, event.hash):
             report.problems.append(f"{where}: content altered (hash mismatch)")
             break
         expected_prev = event.hash

@@ -9,10 +9,11 @@ def init_app(app: Flask) -> None:
     """/verify, `flask audit verify`, the scans' check and the network-details setting."""
     from app.core import hooks, settings
     from app.evidence import attachments, network
-    from app.evidence.cli import audit_cli
+    from app.evidence.cli import audit_cli, keys_cli
     from app.evidence.routes import bp
 
     app.register_blueprint(bp, url_prefix="/verify")
     app.cli.add_command(audit_cli)
+    app.cli.add_command(keys_cli)
     settings.declare(app, network.STORE_NETWORK_DETAILS)
-    hooks.evidence_checks.subscribe(app, attachments.verify_attachments)
+    hooks.evidence_checks.subscribe(app, attachments.SCANS)
