@@ -166,7 +166,10 @@ def intact(spec: SealSpec, row: Any) -> bool:
 
 
 def _named(table: str) -> dict[int, tuple[int, str]]:
-    """Row id -> (audit seq, MAC) from every audit entry naming rows of this table."""
+    """Row id -> (audit seq, MAC) from every audit entry naming rows of this table.
+
+    A later entry prevails: `seal-existing` names, with its new MAC, a row recorded before seals.
+    """
     found: dict[int, tuple[int, str]] = {}
     rows = db.session.execute(
         select(AuditEvent.seq, AuditEvent.details)
@@ -175,7 +178,7 @@ def _named(table: str) -> dict[int, tuple[int, str]]:
     )
     for seq, details in rows:
         for row_id, mac in json.loads(details).get("sealed", {}).get(table, {}).items():
-            found.setdefault(int(row_id), (seq, mac))
+            found[int(row_id)] = (seq, mac)
     return found
 
 
@@ -299,7 +302,11 @@ def seal_existing() -> dict[str, int]:
         query = select(spec.model)
         if spec.only is not None:
             query = query.where(spec.only)
-        rows = [r for r in db.session.scalars(query.order_by(spec.model.id)) if r.id not in named]
+        rows = [
+            r
+            for r in db.session.scalars(query.order_by(spec.model.id))
+            if r.id not in named or not r.mac
+        ]
         if not rows:
             continue
         unsealed = [r for r in rows if not r.mac]
