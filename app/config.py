@@ -34,7 +34,7 @@ class BaseConfig:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     # Evidence MAC keys, separate from SECRET_KEY (app/core/keys.py): JSON {"id": "secret"}, or
     # a key file (default instance/evidence-keys.json, generated outside production).
-    EVIDENCE_KEYS = os.environ.get("EVIDENCE_KEYS")
+    EVIDENCE_KEYS: str | dict[str, str] | None = os.environ.get("EVIDENCE_KEYS")
     EVIDENCE_KEY_ID = os.environ.get("EVIDENCE_KEY_ID")
     EVIDENCE_KEY_FILE = os.environ.get("EVIDENCE_KEY_FILE")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")

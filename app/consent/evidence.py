@@ -102,9 +102,9 @@ def _text_fields(text: ConsentText) -> dict:
 
 
 def _text_digest_problem(text: ConsentText) -> str | None:
-    from app.consent import texts  # texts seals with this module's spec
-
-    if texts.text_digest(text.markdown) != text.sha256:
+    # Stored markdown is already in canonical form (texts.normalise), so its plain SHA-256 is
+    # the digest decisions record.
+    if hashlib.sha256(text.markdown.encode()).hexdigest() != text.sha256:
         return "text altered (SHA-256 mismatch)"
     return None
 
@@ -115,7 +115,7 @@ TEXTS = seals.SealSpec(
     plural="consent texts",
     purpose="consent-text",
     fields=_text_fields,
-    extra=_text_digest_problem,
+    row_check=_text_digest_problem,
 )
 
 
@@ -167,7 +167,7 @@ def intact(event: ConsentEvent) -> bool:
     return seals.intact(EVENTS, event)
 
 
-def holder_name(event: ConsentEvent) -> str:
+def holder_name(event: ConsentEvent) -> str | None:
     """The person's name as sealed with the decision (user loaded for older rows only).
 
     Decisions recorded before names were sealed have none: they show the account's name.

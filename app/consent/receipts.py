@@ -77,7 +77,7 @@ def pdf_receipt(event: ConsentEvent, title: str, *, locale: str, verify_url: str
         if event.on_behalf:
             recorded_by += " — " + _("recorded by HR on behalf of the employee")
         rows = [
-            (_("Person"), evidence.holder_name(event)),
+            (_("Person"), evidence.holder_name(event) or "—"),
             (_("Purpose"), title),
             (_("Medium"), decisions.medium_label(event.medium)),
             (_("Decision"), decisions.decision_label(event.decision)),

@@ -16,14 +16,14 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 from sqlalchemy import select
 
+from app.consent import evidence
 from app.core import audit, settings
 from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
-from app.consent import evidence
 from app.evidence import seals
 from app.extensions import db
-from app.models.types import utcnow
 from app.models.consent import MEDIA, ConsentPurpose, ConsentText
+from app.models.types import utcnow
 from app.models.user import User
 
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n(.*)\Z", re.DOTALL)

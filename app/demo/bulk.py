@@ -17,9 +17,9 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from app.consent import evidence as consent_evidence
 from app.consent import texts
 from app.consent.decisions import DECISION_ACTIONS
-from app.consent import evidence as consent_evidence
 from app.core import audit, keys
 from app.core.audit_actions import AuditAction
 from app.demo.history import (

@@ -141,7 +141,7 @@ SCANS = seals.SealSpec(
     purpose="attachment",
     fields=_fields,
     legacy_mac=_legacy_mac,
-    extra=_bytes_problem,
+    row_check=_bytes_problem,
 )
 
 

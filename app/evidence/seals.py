@@ -61,7 +61,7 @@ class SealSpec:
     target_key: Callable[[Any], str] = _row_id  # how those entries' target_id names the row
     echo: tuple[str, ...] = ()  # attributes those entries' details repeat
     only: Any = None  # SQL condition: the rows that carry a seal (e.g. submitted attempts)
-    extra: Callable[[Any], str | None] | None = None  # a kind-specific check of one row
+    row_check: Callable[[Any], str | None] | None = None  # a kind-specific check of one row
     uses_mac_version: bool = field(default=False)  # acknowledgements and consent events
 
     @property
@@ -157,7 +157,7 @@ def intact(spec: SealSpec, row: Any) -> bool:
     """Cheap per-row check for read paths: MAC and personal digest (no audit scan)."""
     if not mac_ok(spec, row):
         return False
-    if spec.extra is not None and spec.extra(row):
+    if spec.row_check is not None and spec.row_check(row):
         return False
     return _personal_problem(spec, row, None) is None
 
@@ -214,7 +214,7 @@ def _row_problem(
     problem = _personal_problem(spec, row, purged)
     if problem:
         return problem
-    if spec.extra is not None and (problem := spec.extra(row)):
+    if spec.row_check is not None and (problem := spec.row_check(row)):
         return problem
     entry = named.get(row.id)
     if entry is None:

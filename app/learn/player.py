@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 import secrets
 from dataclasses import dataclass
-from types import SimpleNamespace
 from datetime import datetime
+from types import SimpleNamespace
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -14,8 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from app.core import audit, hooks
 from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
-from app.extensions import db
 from app.evidence import seals
+from app.extensions import db
 from app.learn import evidence, progress
 from app.learn.content.types import Module
 from app.learn.quiz_scoring import score_quiz

@@ -115,10 +115,13 @@ def _text_fields(text: PolicyText) -> dict:
     }
 
 
-def _text_digest_problem(text: PolicyText) -> str | None:
-    from app.policy import versions  # versions seals with this module's spec
+def text_digest(html: str) -> str:
+    """SHA-256 of the exact rendered text shown to the reader."""
+    return hashlib.sha256(html.encode("utf-8")).hexdigest()
 
-    if versions.text_digest(text.html) != text.sha256:
+
+def _text_digest_problem(text: PolicyText) -> str | None:
+    if text_digest(text.html) != text.sha256:
         return "text altered (SHA-256 mismatch)"
     return None
 
@@ -129,5 +132,5 @@ TEXTS = seals.SealSpec(
     plural="policy texts",
     purpose="policy-text",
     fields=_text_fields,
-    extra=_text_digest_problem,
+    row_check=_text_digest_problem,
 )

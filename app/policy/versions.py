@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -26,6 +25,7 @@ from app.models.policy import PolicyText, PolicyVersion
 from app.models.types import utcnow
 from app.models.user import User
 from app.policy import evidence
+from app.policy.evidence import text_digest
 
 _FILE_NAME = re.compile(r"^v(\d+)\.([a-z]{2})\.md$")
 _VARIABLE = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
@@ -51,11 +51,6 @@ class SourceText:
     @property
     def sha256(self) -> str:
         return text_digest(self.html)
-
-
-def text_digest(html: str) -> str:
-    """SHA-256 of the exact rendered text shown to the reader."""
-    return hashlib.sha256(html.encode("utf-8")).hexdigest()
 
 
 def render_markdown(source: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import stat
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
@@ -38,9 +39,9 @@ def _cli(app, *args):
 
 def test_key_file_is_generated_private_outside_production(app, app_config):
     path = app_config["EVIDENCE_KEY_FILE"]
-    data = json.loads(open(path).read())
+    data = json.loads(Path(path).read_text())
     assert data["current"] in data["keys"] and len(data["keys"][data["current"]]) >= 32
-    assert stat.S_IMODE(__import__("os").stat(path).st_mode) == 0o600
+    assert stat.S_IMODE(Path(path).stat().st_mode) == 0o600
     assert keys.current_key_id() == data["current"]
 
 

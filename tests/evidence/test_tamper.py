@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select, text
 
 from app.certificates import issuing
-from app.consent import decisions
+from app.consent import decisions, publication, texts
 from app.core import audit
 from app.core.client import ClientInfo
 from app.extensions import db
@@ -25,7 +25,6 @@ from app.models.consent import ConsentEvent, ConsentText
 from app.models.learning import ModuleCompletion, QuizAttempt
 from app.models.publication import PublicationCheckPerson
 from app.models.user import User
-from app.consent import publication, texts
 from app.policy import signing
 from tests.conftest import BACKEND, PASSWORD
 from tests.consent_helpers import decide, purpose
