@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import pytest
+from flask import g
 from sqlalchemy import select, text
 
 from app.certificates import issuing
@@ -80,6 +81,8 @@ class World:
     withdrawal: int
     consent_text: int
     check_answer: int
+    hr_id: int
+    hr_email: str
 
 
 @pytest.fixture
@@ -134,6 +137,8 @@ def world(app, client, auth, employee, other_employee, hr, no_signing_prerequisi
         grant=grant.id,
         withdrawal=withdrawal.id,
         consent_text=db.session.scalar(select(ConsentText.id).order_by(ConsentText.id)),
+        hr_id=hr.id,
+        hr_email=hr.email,
         check_answer=db.session.scalar(select(PublicationCheckPerson.id).where(
             PublicationCheckPerson.check_id == check.id
         )),
@@ -173,11 +178,31 @@ def test_the_untouched_world_verifies_every_kind(app, world):
 # ---- consent ---------------------------------------------------------------------------------
 
 
-def test_deleted_withdrawal_is_detected_and_consent_does_not_read_granted(app, world):
+def test_deleted_withdrawal_is_detected_and_consent_does_not_read_granted(
+    app, client, auth, world
+):
     tamper("DELETE FROM consent_event WHERE id = :id", id=world.withdrawal)
     broken(app, f"consent event id={world.withdrawal}", "missing")
     state = photo_state(world)
     assert not state.allowed and not state.verified
+    # HR's page of the person says so in words, and a new publication check answers "no".
+    g.pop("_login_user", None)  # verify detached every object, the cached signed-in user too
+    auth.logout()
+    auth.login(world.hr_email)
+    page = client.get(f"/hr/consent/people/{world.employee_id}").get_data(as_text=True)
+    assert "Record failed its integrity check" in page
+    check = publication.run_check(
+        purpose=purpose("company-website"),
+        medium="photo",
+        reference="After the attack",
+        people=[db.session.get(User, world.employee_id)],
+        actor=db.session.get(User, world.hr_id),
+        client=HR_CLIENT,
+    )
+    answer = db.session.scalar(
+        select(PublicationCheckPerson).where(PublicationCheckPerson.check_id == check.id)
+    )
+    assert answer.allowed is False
 
 
 def test_withdrawal_turned_into_a_grant_is_detected(app, world):
