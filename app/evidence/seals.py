@@ -218,6 +218,16 @@ def _row_problem(
         return problem
     entry = named.get(row.id)
     if entry is None:
+        # Entries written before the "sealed" maps recorded the MAC of the row they target.
+        entry = next(
+            ((seq, d["mac"]) for seq, d in targeted.get(spec.target_key(row), []) if "mac" in d),
+            None,
+        )
+    if entry is None:
+        if row.key_id is keys.LEGACY:
+            return "recorded before seals were named and not named since (row inserted?): " + (
+                "run `flask audit seal-existing` once after upgrading"
+            )
         return "no audit entry records it (row inserted)"
     seq, mac = entry
     if mac != row.mac and resealed.get(row.id) != (mac, row.mac):
