@@ -144,7 +144,11 @@ def test_production_cookies_are_secure_and_need_a_secret(monkeypatch, tmp_path):
             env="production",
         )
     app = create_app(
-        config={"SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"},
+        config={
+            "SECRET_KEY": "x" * 32,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db",
+            "EVIDENCE_KEYS": {"p1": "e" * 40},  # production also needs evidence keys
+        },
         env="production",
     )
     assert app.config["SESSION_COOKIE_SECURE"] is True
