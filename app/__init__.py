@@ -33,6 +33,7 @@ from app.config import (
     development_secret_key,
     secret_key_problem,
 )
+from app.core import keys as core_keys
 from app.deployment import check_rate_limit_store, install_proxy_handling
 from app.errors import register_error_handlers
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -125,6 +126,7 @@ def _finish_config(app: Flask, env: str) -> None:
     app.config["BABEL_DEFAULT_LOCALE"] = app.config["CHARTE_DEFAULT_LOCALE"]
     if app.config.get("STRICT_CONTENT"):
         _refuse_invalid_content(app)
+    core_keys.init_app(app, env)  # evidence keys: required in production (app/core/keys.py)
 
 
 def _refuse_invalid_content(app: Flask) -> None:

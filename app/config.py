@@ -102,6 +102,11 @@ class BaseConfig:
     """Settings shared by every environment."""
 
     SECRET_KEY = os.environ.get("SECRET_KEY")
+    # Evidence MAC keys, separate from SECRET_KEY (app/core/keys.py): JSON {"id": "secret"}, or
+    # a key file (default instance/evidence-keys.json, generated outside production).
+    EVIDENCE_KEYS: str | dict[str, str] | None = os.environ.get("EVIDENCE_KEYS")
+    EVIDENCE_KEY_ID = os.environ.get("EVIDENCE_KEY_ID")
+    EVIDENCE_KEY_FILE = os.environ.get("EVIDENCE_KEY_FILE")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
@@ -197,6 +202,7 @@ class TestConfig(BaseConfig):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"  # noqa: S105 - a hashing method
     SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
     CHARTE_BASE_URL = "http://localhost"  # the test client's host, fixed whatever Host is sent
+    EVIDENCE_KEYS = {"t1": "test-evidence-key-not-for-production-0001"}
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SERVER = None
     SERVER_NAME = None

@@ -1,12 +1,14 @@
 """What a production-style app needs to start in a test: strong keys, key files and a base URL.
 
 `create_app(env="production")` refuses weak or published SECRET_KEYs, a missing or non-https
-CHARTE_BASE_URL and a missing signing key file (app/evidence/signing_keys.py); tests that build
+CHARTE_BASE_URL, a missing signing key file (app/evidence/signing_keys.py) and missing
+evidence MAC keys (app/core/keys.py); tests that build
 a production app, in process or as a subprocess, take their settings from here.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 import tempfile
 from pathlib import Path
@@ -30,10 +32,17 @@ def production_config(**overrides: Any) -> dict[str, Any]:
         "SECRET_KEY": secrets.token_hex(32),
         "CHARTE_BASE_URL": PRODUCTION_BASE_URL,
         "CHARTE_SIGNING_KEY_FILE": signing_key_file(),
+        "EVIDENCE_KEYS": {"p1": secrets.token_hex(32)},
         **overrides,
     }
 
 
 def production_environment(**overrides: str) -> dict[str, str]:
     """The same as environment variables, for a production server started as a subprocess."""
-    return {key: str(value) for key, value in production_config(**overrides).items()}
+    config = production_config(**overrides)
+    ((key_id, secret),) = config.pop("EVIDENCE_KEYS").items()
+    return {
+        **{key: str(value) for key, value in config.items()},
+        "EVIDENCE_KEYS": json.dumps({key_id: secret}),
+        "EVIDENCE_KEY_ID": key_id,
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from datetime import datetime
 
 from flask_babel import force_locale, get_locale
@@ -12,9 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from app.certificates import evidence
 from app.core import audit, codes, hooks
 from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
+from app.evidence import seals
 from app.evidence.verification import VerificationResult
 from app.extensions import db
 from app.learn import progress
@@ -25,6 +28,8 @@ from app.models.learning import ModuleCompletion
 from app.models.types import utcnow
 from app.models.user import User
 from app.policy import status
+
+log = logging.getLogger(__name__)
 
 KIND = "certificate"  # the kind named on the public verification page
 
@@ -42,6 +47,7 @@ def _issue(user: User, certificate: Certificate) -> Certificate | None:
     )
     if exists:
         return None
+    seals.seal(evidence.CERTIFICATES, certificate)
     db.session.add(certificate)
     try:
         db.session.flush()
@@ -62,6 +68,7 @@ def _issue(user: User, certificate: Certificate) -> Certificate | None:
             "content_version": certificate.content_version,
             "score": certificate.score,
             "code": certificate.code,
+            **seals.sealed_details((evidence.CERTIFICATES, [certificate])),
         },
         client=ClientInfo.system(),
     )
@@ -205,6 +212,7 @@ def revoke(
         revoked_by_id=actor.id,
         reason=reason[:2000],
     )
+    seals.seal(evidence.REVOCATIONS, revocation)
     db.session.add(revocation)
     try:
         db.session.flush()
@@ -217,7 +225,11 @@ def revoke(
         subject=db.session.get(User, certificate.user_id),
         target_type="certificate",
         target_id=certificate.id,
-        details={"code": certificate.code, "reason": revocation.reason},
+        details={
+            "code": certificate.code,
+            "reason": revocation.reason,
+            **seals.sealed_details((evidence.REVOCATIONS, [revocation])),
+        },
         client=client,
     )
     hooks.certificate_revoked.emit(certificate, revocation)  # e.g. the webhook outbox
@@ -234,14 +246,25 @@ def lookup(code: str) -> VerificationResult | None:
     )
     if certificate is None:
         return None
+    recorded = evidence.audit_entries(certificate.id)
+    if (
+        not seals.intact(evidence.CERTIFICATES, certificate)
+        or AuditAction.CERTIFICATE_ISSUED.value not in recorded
+    ):
+        # Never vouch for a certificate altered or inserted behind the application's back.
+        log.warning("certificate %s failed its seal or audit check on /verify", certificate.id)
+        return None
     revocation = certificate.revocation
+    # A revocation the audit log records stands even if its row was deleted or altered.
+    revoked = revocation is not None or AuditAction.CERTIFICATE_REVOKED.value in recorded
+    trusted_revocation = revocation is not None and seals.intact(evidence.REVOCATIONS, revocation)
     return VerificationResult(
         kind=KIND,
-        status="revoked" if revocation else "valid",
-        holder_name=certificate.holder_name,
+        status="revoked" if revoked else "valid",
+        holder_name=certificate.holder_name or "—",
         title=certificate.title(str(get_locale())),
         issued_at=certificate.issued_at,
-        revoked_at=revocation.revoked_at if revocation else None,
+        revoked_at=revocation.revoked_at if trusted_revocation else None,
         kind_label=_l("Certificate of completion"),
         evidence=("certificate", certificate.id),
     )

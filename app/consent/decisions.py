@@ -9,15 +9,16 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select
+from sqlalchemy import Integer, Select, cast, func, select
 from sqlalchemy.orm import joinedload
 
-from app.consent.evidence import event_mac, personal_fields
+from app.consent import evidence
 from app.core import audit, codes, hooks
 from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
-from app.evidence import attachments, personal
+from app.evidence import attachments, seals
 from app.extensions import db
+from app.models.audit import AuditEvent
 from app.models.consent import (
     ConsentDecision,
     ConsentEvent,
@@ -55,11 +56,14 @@ class ConsentState:
 
     status: str
     event: Any = None  # the latest ConsentEvent, None when never asked
+    # False when the record behind this state fails its seal, or when the audit log names a
+    # later decision of this person that is missing: the state must not be trusted.
+    verified: bool = True
 
     @property
     def allowed(self) -> bool:
-        """True when the image may be used today."""
-        return self.status == GRANTED
+        """True when the image may be used today (never on a record that fails its check)."""
+        return self.status == GRANTED and self.verified
 
     @property
     def valid_until(self) -> date | None:
@@ -78,21 +82,59 @@ class ConsentState:
 NEVER_ASKED = ConsentState(NEVER)
 
 
-def state_of(event: Any, today: date) -> ConsentState:
+def state_of(event: Any, today: date, verified: bool = True) -> ConsentState:
     """The state one latest event means on a given day ("expired" is derived, never stored)."""
     if event is None:
-        return NEVER_ASKED
+        return NEVER_ASKED if verified else ConsentState(NEVER, None, False)
     if event.decision == GRANTED and event.valid_until is not None and event.valid_until < today:
-        return ConsentState(EXPIRED, event)
-    return ConsentState(event.decision, event)
+        return ConsentState(EXPIRED, event, verified)
+    return ConsentState(event.decision, event, verified)
 
 
-def current_state(events: Iterable[Any], today: date) -> dict[tuple[int, int, str], ConsentState]:
-    """Current state per (user, purpose, medium): the latest event (append order) wins."""
+def current_state(
+    events: Iterable[Any], today: date, missing_for: set[int] | frozenset[int] = frozenset()
+) -> dict[tuple[int, int, str], ConsentState]:
+    """Current state per (user, purpose, medium): the latest event (append order) wins.
+
+    A state is unverified when its event fails its seal (cheap per-row MAC check) or when the
+    person is in `missing_for` (the audit log names a decision of theirs that is gone).
+    """
     latest: dict[tuple[int, int, str], Any] = {}
     for event in sorted(events, key=lambda e: e.id):
         latest[(event.user_id, event.purpose_id, event.medium)] = event
-    return {key: state_of(event, today) for key, event in latest.items()}
+    return {
+        key: state_of(event, today, event.user_id not in missing_for and _intact(event))
+        for key, event in latest.items()
+    }
+
+
+def _intact(event: Any) -> bool:
+    # Stored events are checked; plain stand-ins (pure-function callers) have no seal to check.
+    return evidence.intact(event) if isinstance(event, ConsentEvent) else True
+
+
+def people_missing_decisions(user_ids: Iterable[int]) -> set[int]:
+    """People the audit log records a consent decision for that is no longer in the table.
+
+    One indexed query; normally empty. Deleting a withdrawal would otherwise make a consent
+    read "granted" again.
+    """
+    ids = list(user_ids)
+    found: set[int] = set()
+    for start in range(0, len(ids), 500):
+        found.update(
+            db.session.scalars(
+                select(AuditEvent.subject_id).where(
+                    AuditEvent.subject_id.in_(ids[start : start + 500]),
+                    AuditEvent.action.in_([a.value for a in DECISION_ACTIONS.values()]),
+                    AuditEvent.target_type == "consent_event",
+                    ~select(ConsentEvent.id)
+                    .where(ConsentEvent.id == cast(AuditEvent.target_id, Integer))
+                    .exists(),
+                )
+            )
+        )
+    return found
 
 
 def add_months(start: date, months: int) -> date:
@@ -117,7 +159,22 @@ def states_for(user_ids: Iterable[int], today: date) -> dict[tuple[int, int, str
     ids = list(user_ids)
     if not ids:
         return {}
-    return current_state(db.session.scalars(latest_events_query(ids)), today)
+    missing = people_missing_decisions(ids)
+    states = current_state(db.session.scalars(latest_events_query(ids)), today, missing)
+    return _UnverifiedDefault(states, missing)
+
+
+class _UnverifiedDefault(dict):
+    """States per key; a person with a missing decision reads "unverified", never "never asked"."""
+
+    def __init__(self, states: dict, missing: set[int]) -> None:
+        super().__init__(states)
+        self.missing = missing
+
+    def get(self, key, default=None):  # type: ignore[override]
+        if key not in self and isinstance(key, tuple) and key and key[0] in self.missing:
+            return ConsentState(NEVER, None, False)
+        return super().get(key, default)
 
 
 def history(user_id: int) -> list[ConsentEvent]:
@@ -271,11 +328,14 @@ def record_decision(
         on_behalf=on_behalf,
         paper_reference=d.paper_reference.strip()[:200] if on_behalf else None,
         code=codes.new_code(),
+        holder_name=d.user.full_name,
+        holder_email=d.user.email,
     )
+    scans = []
     if on_behalf and d.scan is not None:
-        event.attachment_id = attachments.store(d.scan, person=d.user, actor=actor, now=now).id
-    personal.seal(event, personal_fields(event))
-    event.mac = event_mac(event)
+        scans.append(attachments.store(d.scan, person=d.user, actor=actor, now=now))
+        event.attachment_id = scans[0].id
+    seals.seal(evidence.EVENTS, event)
     db.session.add(event)
     db.session.flush()
     audit.record(
@@ -294,6 +354,7 @@ def record_decision(
             "paper_reference": event.paper_reference,
             "attachment_sha256": d.scan.sha256 if on_behalf and d.scan is not None else None,
             "mac": event.mac,
+            **seals.sealed_details((evidence.EVENTS, [event]), (attachments.SCANS, scans)),
         },
         client=client,
     )

@@ -1,4 +1,9 @@
-"""Seals on consent events: an HMAC over each event's fields, checked by `flask audit verify`."""
+"""Seals on consent evidence: decisions (events) and the texts people agreed to.
+
+Both kinds are sealed with app.evidence.seals and named in their audit entries, so
+`flask audit verify` reports an altered, inserted or deleted decision (a deleted withdrawal no
+longer makes a consent read "granted" again unnoticed) and an edited consent text.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +11,27 @@ import hashlib
 import hmac
 from datetime import UTC
 
-from sqlalchemy import select
-
 from app.core import audit
-from app.evidence import personal
-from app.extensions import db
-from app.models.consent import ConsentEvent
+from app.core.audit_actions import AuditAction
+from app.evidence import personal, seals
+from app.models.consent import ConsentEvent, ConsentText
+from app.models.publication import PublicationCheck, PublicationCheckPerson
 
 MAC_PURPOSE = "consent"
 
 
 def personal_fields(event: ConsentEvent) -> dict:
-    """The fields a retention purge blanks (sealed by pii_digest in MAC version 2)."""
+    """The fields a retention purge blanks (sealed by pii_digest from MAC version 2)."""
     return {"ip": event.ip, "user_agent": event.user_agent}
 
 
-def _mac_payload(event: ConsentEvent) -> str:
-    fields = {
+def identity_fields(event: ConsentEvent) -> dict:
+    """The person's name and email as recorded with the decision (sealed from version 3)."""
+    return {"holder_name": event.holder_name, "holder_email": event.holder_email}
+
+
+def _fields(event: ConsentEvent) -> dict:
+    return {
         "code": event.code,
         "user_id": event.user_id,
         "purpose_id": event.purpose_id,
@@ -39,6 +48,10 @@ def _mac_payload(event: ConsentEvent) -> str:
         "on_behalf": bool(event.on_behalf),
         "paper_reference": event.paper_reference,
     }
+
+
+def _legacy_payload(event: ConsentEvent) -> str:
+    fields = _fields(event)
     if (event.mac_version or personal.MAC_V1) >= personal.MAC_V2:
         # Version 2: the salted digest stands for ip and user agent; the scan is covered too.
         fields |= {
@@ -51,54 +64,117 @@ def _mac_payload(event: ConsentEvent) -> str:
     return audit.canonical_json(fields)
 
 
-def event_mac(event: ConsentEvent) -> str:
-    """HMAC-SHA256 of the event's fields under the consent evidence key."""
+def legacy_event_mac(event: ConsentEvent) -> str:
+    """The MAC of events recorded before evidence keys (keyed from SECRET_KEY, no key id)."""
     key = audit.evidence_key(MAC_PURPOSE)
-    return hmac.new(key, _mac_payload(event).encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, _legacy_payload(event).encode(), hashlib.sha256).hexdigest()
+
+
+EVENTS = seals.SealSpec(
+    model=ConsentEvent,
+    label="consent event",
+    plural="consent events",
+    purpose=MAC_PURPOSE,
+    fields=lambda e: _fields(e) | {"mac_version": e.mac_version, "attachment_id": e.attachment_id},
+    personal=personal_fields,
+    identity=identity_fields,
+    legacy_mac=legacy_event_mac,
+    actions=(
+        AuditAction.CONSENT_GRANTED.value,
+        AuditAction.CONSENT_REFUSED.value,
+        AuditAction.CONSENT_REVOKED.value,
+    ),
+    target_type="consent_event",
+    uses_mac_version=True,
+)
+
+
+def _text_fields(text: ConsentText) -> dict:
+    return {
+        "purpose_id": text.purpose_id,
+        "version": text.version,
+        "locale": text.locale,
+        "title": text.title,
+        "markdown": text.markdown,
+        "sha256": text.sha256,
+        "imported_at": text.imported_at.astimezone(UTC).isoformat(),
+    }
+
+
+def _text_digest_problem(text: ConsentText) -> str | None:
+    # Stored markdown is already in canonical form (texts.normalise), so its plain SHA-256 is
+    # the digest decisions record.
+    if hashlib.sha256(text.markdown.encode()).hexdigest() != text.sha256:
+        return "text altered (SHA-256 mismatch)"
+    return None
+
+
+TEXTS = seals.SealSpec(
+    model=ConsentText,
+    label="consent text",
+    plural="consent texts",
+    purpose="consent-text",
+    fields=_text_fields,
+    row_check=_text_digest_problem,
+)
+
+
+PUBLICATION_CHECKS = seals.SealSpec(
+    model=PublicationCheck,
+    label="publication check",
+    plural="publication checks",
+    purpose="publication-check",
+    fields=lambda c: {
+        "purpose_id": c.purpose_id,
+        "medium": c.medium,
+        "reference": c.reference,
+        "checked_by_id": c.checked_by_id,
+        "checked_at": c.checked_at.astimezone(UTC).isoformat(),
+    },
+    actions=(AuditAction.CONSENT_PUBLICATION_CHECK.value,),
+    target_type="publication_check",
+    echo=("reference",),
+)
+
+PUBLICATION_ANSWERS = seals.SealSpec(
+    model=PublicationCheckPerson,
+    label="publication check answer",
+    plural="publication check answers",
+    purpose="publication-check-person",
+    fields=lambda p: {
+        "check_id": p.check_id,
+        "user_id": p.user_id,
+        "allowed": bool(p.allowed),
+        "state": p.state,
+        "valid_until": p.valid_until.isoformat() if p.valid_until else None,
+        "consent_event_id": p.consent_event_id,
+    },
+)
+
+
+def event_mac(event: ConsentEvent) -> str:
+    """The MAC the event should carry (under its own key id; legacy rows under SECRET_KEY)."""
+    return seals.compute_mac(EVENTS, event)
 
 
 def mac_ok(event: ConsentEvent) -> bool:
     """True when the stored MAC matches the event's fields."""
-    return hmac.compare_digest(event_mac(event), event.mac)
+    return seals.mac_ok(EVENTS, event)
 
 
 def intact(event: ConsentEvent) -> bool:
-    """True when the MAC matches and (version 2) ip and user agent match their digest."""
-    if not mac_ok(event):
-        return False
-    if (event.mac_version or personal.MAC_V1) < personal.MAC_V2:
-        return True
-    fields = personal_fields(event)
-    return personal.check_personal(event, fields, personal.purged_user_ids()) is None
+    """True when the MAC matches and the personal fields match their digest (or were purged)."""
+    return seals.intact(EVENTS, event)
 
 
-def verify_events(report: audit.VerificationReport, batch: int = 2000) -> None:
-    """`flask audit verify`: recompute every consent event's MAC and personal digest."""
-    purged = personal.purged_user_ids()
-    resealed = personal.resealed("consent_event")
-    last_id, count = 0, 0
-    while True:
-        rows = db.session.scalars(
-            select(ConsentEvent)
-            .where(ConsentEvent.id > last_id)
-            .order_by(ConsentEvent.id)
-            .limit(batch)
-        ).all()
-        if not rows:
-            break
-        for event in rows:
-            count += 1
-            problem = None
-            if not mac_ok(event):
-                problem = "content altered (MAC mismatch)"
-            elif event.mac_version >= personal.MAC_V2:
-                problem = personal.check_personal(event, personal_fields(event), purged)
-            if problem is None and event.id in resealed and resealed[event.id][1] != event.mac:
-                problem = "MAC differs from the retention purge's record"
-            if problem:
-                report.problems.append(f"consent event id={event.id}: {problem}")
-                report.checked["consent events"] = count
-                return
-        last_id = rows[-1].id
-        db.session.expunge_all()
-    report.checked["consent events"] = count
+def holder_name(event: ConsentEvent) -> str | None:
+    """The person's name as sealed with the decision (user loaded for older rows only).
+
+    Decisions recorded before names were sealed have none: they show the account's name.
+    """
+    return event.holder_name if event.key_id is not None else event.user.full_name
+
+
+def holder_email(event: ConsentEvent) -> str | None:
+    """The person's email as sealed with the decision (older rows: the account's)."""
+    return event.holder_email if event.key_id is not None else event.user.email

@@ -14,12 +14,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.consent import decisions
+from app.consent import decisions, evidence
 from app.consent.texts import titles
 from app.core import audit, settings
 from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.core.mail import mail_configured, send_mail
+from app.evidence import seals
 from app.extensions import db
 from app.models.consent import ConsentEvent, ConsentPurpose
 from app.models.publication import PublicationCheck, PublicationCheckPerson, PublicationReview
@@ -104,22 +105,26 @@ def run_check(
         checked_by_id=actor.id,
         checked_at=now,
     )
+    seals.seal(evidence.PUBLICATION_CHECKS, check)
     db.session.add(check)
     db.session.flush()
     answers = []
+    rows = []
     for person in people:
         state = states.get((person.id, purpose.id, medium), decisions.NEVER_ASKED)
-        db.session.add(
-            PublicationCheckPerson(
-                check_id=check.id,
-                user_id=person.id,
-                allowed=state.allowed,
-                state=state.status,
-                valid_until=state.valid_until if state.allowed else None,
-                consent_event_id=state.event.id if state.event is not None else None,
-            )
+        row = PublicationCheckPerson(
+            check_id=check.id,
+            user_id=person.id,
+            allowed=state.allowed,
+            state=state.status,
+            valid_until=state.valid_until if state.allowed else None,
+            consent_event_id=state.event.id if state.event is not None else None,
         )
+        seals.seal(evidence.PUBLICATION_ANSWERS, row)
+        db.session.add(row)
+        rows.append(row)
         answers.append({"user_id": person.id, "allowed": state.allowed, "state": state.status})
+    db.session.flush()
     audit.record(
         AuditAction.CONSENT_PUBLICATION_CHECK,
         actor=actor,
@@ -130,6 +135,9 @@ def run_check(
             "medium": medium,
             "reference": check.reference,
             "answers": answers,
+            **seals.sealed_details(
+                (evidence.PUBLICATION_CHECKS, [check]), (evidence.PUBLICATION_ANSWERS, rows)
+            ),
         },
         client=client,
     )

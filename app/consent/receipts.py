@@ -14,7 +14,7 @@ from typing import Any
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from app.consent import controller, decisions
+from app.consent import controller, decisions, evidence
 from app.core import codes, settings
 from app.evidence import signed_documents
 from app.models.consent import ConsentDecision, ConsentEvent
@@ -129,7 +129,11 @@ def json_receipt(
             # ISO/IEC TS 27560 record fields
             "schemaVersion": SCHEMA_VERSION,
             "recordId": record_id,
-            "principal": {"name": event.user.full_name, "email": event.user.email},
+            "principal": {
+                # As sealed in the record when it was made, never the live account.
+                "name": evidence.holder_name(event),
+                "email": evidence.holder_email(event),
+            },
             "legalBasis": {
                 "id": LEGAL_BASIS,
                 "description": _("consent (GDPR art. 6(1)(a))"),
@@ -201,7 +205,7 @@ def pdf_receipt(
         if event.on_behalf:
             recorded_by += " — " + _("recorded by HR on behalf of the employee")
         rows = [
-            (_("Person"), event.user.full_name),
+            (_("Person"), evidence.holder_name(event) or "—"),
             (_("Purpose"), title),
             (_("Medium"), decisions.medium_label(event.medium)),
             (_("Decision"), decisions.decision_label(event.decision)),

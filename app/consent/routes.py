@@ -137,6 +137,7 @@ def verify(code: str):
         genuine=genuine,
         # An altered record has no status: nothing about it can be vouched for.
         status=receipt_status.status_of(event, utcnow().date()) if genuine else None,
+        holder_name=evidence.holder_name(event),
         title=_title(event),
         code=codes.format_code(event.code),
     )

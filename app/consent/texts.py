@@ -16,11 +16,14 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 from sqlalchemy import select
 
+from app.consent import evidence
 from app.core import audit, settings
 from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
+from app.evidence import seals
 from app.extensions import db
 from app.models.consent import MEDIA, ConsentPurpose, ConsentText
+from app.models.types import utcnow
 from app.models.user import User
 
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n(.*)\Z", re.DOTALL)
@@ -117,6 +120,7 @@ def sync_from_files(*, actor: User | None, client: ClientInfo | None = None) -> 
     variables = settings.organisation_variables()
     locales = current_app.config["CHARTE_LOCALES"]
     purposes = {p.slug: p for p in db.session.scalars(select(ConsentPurpose))}
+    added: list[ConsentText] = []
     stored = {
         (t.purpose_id, t.version, t.locale): t for t in db.session.scalars(select(ConsentText))
     }
@@ -161,11 +165,15 @@ def sync_from_files(*, actor: User | None, client: ClientInfo | None = None) -> 
             title=str(meta["title"]),
             markdown=markdown,
             sha256=text_digest(markdown),
+            imported_at=utcnow(),
         )
+        seals.seal(evidence.TEXTS, text)
         db.session.add(text)
+        added.append(text)
         stored[(purpose.id, version, locale)] = text
         report.texts_added.append(f"{meta['slug']} v{version} {locale}")
     if report.purposes_created or report.texts_added or report.purposes_described:
+        db.session.flush()
         audit.record(
             AuditAction.CONSENT_TEXTS_IMPORTED,
             actor=actor,
@@ -174,6 +182,7 @@ def sync_from_files(*, actor: User | None, client: ClientInfo | None = None) -> 
                 "purposes": report.purposes_created,
                 "texts": report.texts_added,
                 "described": report.purposes_described,
+                **seals.sealed_details((evidence.TEXTS, added)),
             },
             client=client,
         )

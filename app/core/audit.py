@@ -11,10 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import func, select, text
 
-from app.core import hooks
+from app.core import hooks, keys
 from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.extensions import db
@@ -47,10 +46,9 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def evidence_key(purpose: str) -> bytes:
-    """Derive a purpose-specific MAC key from SECRET_KEY, so one leaked MAC reveals nothing else."""
-    secret = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret, f"charte:{purpose}".encode(), hashlib.sha256).digest()
+def evidence_key(purpose: str, key_id: str | None = keys.LEGACY) -> bytes:
+    """The purpose-specific MAC key of one evidence key id (default: the legacy SECRET_KEY one)."""
+    return keys.key_for(purpose, key_id)
 
 
 def pii_digest(salt: str, ip: str | None, user_agent: str | None) -> str:
@@ -73,9 +71,11 @@ def entry_hash(event: AuditEvent) -> str:
             "details": event.details,
             "pii_digest": event.pii_digest,
             "prev_hash": event.prev_hash,
+            # Entries written before evidence keys existed have no key id (and a legacy hash).
+            **({"key_id": event.key_id} if event.key_id is not None else {}),
         }
     )
-    return hmac.new(evidence_key("audit-chain"), payload.encode(), hashlib.sha256).hexdigest()
+    return keys.mac("audit-chain", event.key_id, payload)
 
 
 def _lock_chain() -> None:
@@ -119,6 +119,7 @@ def record(
         user_agent=(client.user_agent or "")[:512] or None,
         pii_salt=salt,
         prev_hash=head.hash if head else GENESIS_HASH,
+        key_id=keys.current_key_id(),
     )
     event.pii_digest = pii_digest(salt, event.ip, event.user_agent)
     event.hash = entry_hash(event)
@@ -216,6 +217,7 @@ def verify_chain(report: VerificationReport) -> None:
     expected_prev = GENESIS_HASH
     expected_seq = 1
     count = 0
+    keyed_since: int | None = None  # the first entry hashed with an evidence key
     for event in _iter_events():
         count += 1
         where = f"audit entry seq={event.seq} (id={event.id}, action={event.action})"
@@ -235,7 +237,22 @@ def verify_chain(report: VerificationReport) -> None:
                 break
             # Blanked: fine only where a genuine retention purge names this entry.
             report.blanked_audit_entries[event.id] = (where, event.actor_id, event.subject_id)
-        if not hmac.compare_digest(entry_hash(event), event.hash):
+        if event.key_id is None and keyed_since is not None:
+            # Only entries older than the first keyed one may use the SECRET_KEY-derived key:
+            # otherwise whoever holds SECRET_KEY could append to the chain.
+            report.problems.append(
+                f"{where}: hashed with the legacy key after entry seq={keyed_since} used "
+                "an evidence key (forged with SECRET_KEY)"
+            )
+            break
+        if event.key_id is not None and keyed_since is None:
+            keyed_since = event.seq
+        try:
+            expected_hash = entry_hash(event)
+        except keys.EvidenceKeyError:
+            report.problems.append(f"{where}: names an unknown evidence key {event.key_id!r}")
+            break
+        if not hmac.compare_digest(expected_hash, event.hash):
             report.problems.append(f"{where}: content altered (hash mismatch)")
             break
         expected_prev = event.hash

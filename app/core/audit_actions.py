@@ -73,6 +73,10 @@ class AuditAction(StrEnum):
     RETENTION_PURGED = "retention.purged"
     SETTINGS_CHANGED = "settings.changed"
 
+    # Evidence seals and keys
+    EVIDENCE_SEALED = "evidence.sealed"
+    EVIDENCE_KEY_ROTATED = "evidence.key_rotated"
+
     # Integrations
     API_TOKEN_CREATED = "api_token.created"  # noqa: S105 - an action name
     API_TOKEN_REVOKED = "api_token.revoked"  # noqa: S105 - an action name

@@ -17,11 +17,10 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from app.consent import evidence as consent_evidence
 from app.consent import texts
 from app.consent.decisions import DECISION_ACTIONS
-from app.consent.evidence import event_mac
-from app.consent.evidence import personal_fields as consent_personal_fields
-from app.core import audit
+from app.core import audit, keys
 from app.core.audit_actions import AuditAction
 from app.demo.history import (
     USER_AGENT,
@@ -32,14 +31,16 @@ from app.demo.history import (
     person,
 )
 from app.demo.seed import DEMO_PASSWORD
-from app.evidence import personal
+from app.evidence import seals
 from app.extensions import db
+from app.learn import evidence as learn_evidence
 from app.learn import progress
 from app.models.acknowledgement import Acknowledgement
 from app.models.audit import GENESIS_HASH, AuditEvent
 from app.models.consent import ConsentEvent
 from app.models.learning import ModuleCompletion, ModuleProgress, QuizAttempt, QuizSnapshot
 from app.models.user import Role, User, hash_password
+from app.policy import evidence as policy_evidence
 from app.policy import signing, versions
 
 BATCH = 1000
@@ -81,6 +82,7 @@ class _Chain:
                 details=audit.canonical_json(details),
                 pii_digest=audit.pii_digest(salt, ip, USER_AGENT),
                 prev_hash=self.prev,
+                key_id=keys.current_key_id(),
             )
             entry.hash = audit.entry_hash(entry)
             self.prev = entry.hash
@@ -213,9 +215,9 @@ def _batch(indexes: list[int], ctx: SimpleNamespace) -> None:
         if ctx.version and ctx.required <= done and rng.random() < 0.85:
             signed = min(at + timedelta(hours=rng.randint(1, 48)), ctx.now - timedelta(minutes=1))
             acks.append(_ack(uid, p, signed, ctx))
-        events.extend(
-            consent_rows(uid, ctx.purposes, ctx.texts[p.locale], rng, p.start_date, today)
-        )
+        for event in consent_rows(uid, ctx.purposes, ctx.texts[p.locale], rng, p.start_date, today):
+            event.update(holder_name=p.full_name, holder_email=p.email)
+            events.append(event)
     _write_learning(attempts, plans, chain)
     _write_evidence(acks, events, chain, ctx)
     chain.flush()
@@ -236,29 +238,36 @@ def _ack(uid: int, p: Any, signed: datetime, ctx: SimpleNamespace) -> dict[str, 
         "auth_method": "password",
         "code": signing.codes.new_code(),
     }
-    sealed = _sealed(row, signing.personal_fields)
-    row["mac"] = signing.compute_mac(sealed, ctx.version.version)
+    row["signer_name"], row["signer_email"] = p.full_name, p.email
+    _seal(policy_evidence.ACKNOWLEDGEMENTS, row)
     return row
 
 
-def _sealed(row: dict[str, Any], personal_fields) -> SimpleNamespace:
-    """Seal a generated evidence row as the services do (MAC version 2 over a salted digest)."""
-    for name, value in {
-        "on_behalf": False,
-        "recorded_by_id": None,
-        "paper_reference": None,
-        "attachment_id": None,
-    }.items():
-        row.setdefault(name, value)
+SEAL_COLUMNS = ("key_id", "mac", "mac_version", "pii_salt", "pii_digest", "identity_digest")
+
+
+def _seal(spec: seals.SealSpec, row: dict[str, Any]) -> None:
+    """Seal a generated evidence row as the services do (app.evidence.seals)."""
+    if spec.uses_mac_version:
+        for name, value in {
+            "on_behalf": False,
+            "recorded_by_id": None,
+            "paper_reference": None,
+            "attachment_id": None,
+        }.items():
+            row.setdefault(name, value)
     sealed = SimpleNamespace(**row)
-    personal.seal(sealed, personal_fields(sealed))
-    row.update(
-        mac_version=sealed.mac_version, pii_salt=sealed.pii_salt, pii_digest=sealed.pii_digest
-    )
-    return sealed
+    seals.seal(spec, sealed)
+    row.update({name: getattr(sealed, name) for name in SEAL_COLUMNS if hasattr(sealed, name)})
+
+
+def _named(table: str, row_id: int, row: dict[str, Any]) -> dict[str, Any]:
+    return {"sealed": {table: {str(row_id): row["mac"]}}}
 
 
 def _write_learning(attempts: list[dict], plans: list[tuple], chain: _Chain) -> None:
+    for row in attempts:
+        _seal(learn_evidence.ATTEMPTS, row)
     attempt_ids = _ids(QuizAttempt, attempts)
     for row, attempt_id in zip(attempts, attempt_ids, strict=True):
         chain.add(
@@ -275,6 +284,7 @@ def _write_learning(attempts: list[dict], plans: list[tuple], chain: _Chain) -> 
                 "max_score": row["max_score"],
                 "percent": row["percent"],
                 "passed": row["passed"],
+                **_named("quiz_attempt", attempt_id, row),
             },
         )
     completions, progress_rows = [], []
@@ -304,6 +314,8 @@ def _write_learning(attempts: list[dict], plans: list[tuple], chain: _Chain) -> 
                 "steps_completed_at": at - timedelta(minutes=5),
             }
         )
+    for row in completions:
+        _seal(learn_evidence.COMPLETIONS, row)
     completion_ids = _ids(ModuleCompletion, completions)
     for row, completion_id in zip(completions, completion_ids, strict=True):
         chain.add(
@@ -318,6 +330,7 @@ def _write_learning(attempts: list[dict], plans: list[tuple], chain: _Chain) -> 
                 "content_hash": row["content_hash"],
                 "score": row["score"],
                 "attempt_id": row["attempt_id"],
+                **_named("module_completion", completion_id, row),
             },
         )
     if progress_rows:
@@ -338,10 +351,11 @@ def _write_evidence(acks: list[dict], events: list[dict], chain: _Chain, ctx) ->
                 "text_sha256": row["text_sha256"],
                 "code": row["code"],
                 "mac": row["mac"],
+                **_named("acknowledgement", ack_id, row),
             },
         )
     for row in events:
-        row["mac"] = event_mac(_sealed(row, consent_personal_fields))
+        _seal(consent_evidence.EVENTS, row)
     for row, event_id in zip(events, _ids(ConsentEvent, events), strict=True):
         chain.add(
             DECISION_ACTIONS[row["decision"]],
@@ -358,5 +372,6 @@ def _write_evidence(acks: list[dict], events: list[dict], chain: _Chain, ctx) ->
                 "on_behalf": False,
                 "paper_reference": None,
                 "mac": row["mac"],
+                **_named("consent_event", event_id, row),
             },
         )

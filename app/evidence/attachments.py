@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from app.core import audit
-from app.evidence import scan_content
+from app.evidence import scan_content, seals
 from app.evidence.scan_content import JPEG, PDF, PNG, AttachmentError
 from app.extensions import db
 from app.models.privacy import EvidenceAttachment
@@ -105,20 +105,41 @@ def check(data: bytes, filename: str) -> Upload:
     )
 
 
-def _mac(row: EvidenceAttachment) -> str:
-    payload = audit.canonical_json(
-        {
-            "user_id": row.user_id,
-            "uploaded_by_id": row.uploaded_by_id,
-            "uploaded_at": row.uploaded_at.astimezone(UTC).isoformat(),
-            "filename": row.filename,
-            "content_type": row.content_type,
-            "size": row.size,
-            "sha256": row.sha256,
-        }
-    )
+def _fields(row: EvidenceAttachment) -> dict:
+    return {
+        "user_id": row.user_id,
+        "uploaded_by_id": row.uploaded_by_id,
+        "uploaded_at": row.uploaded_at.astimezone(UTC).isoformat(),
+        "filename": row.filename,
+        "content_type": row.content_type,
+        "size": row.size,
+        "sha256": row.sha256,
+    }
+
+
+def _legacy_mac(row: EvidenceAttachment) -> str:
+    """Scans stored before evidence keys: keyed from SECRET_KEY."""
+    payload = audit.canonical_json(_fields(row))
     key = audit.evidence_key("attachment")
     return hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
+
+
+def _bytes_problem(row: EvidenceAttachment) -> str | None:
+    if hashlib.sha256(row.data).hexdigest() != row.sha256:
+        return "file altered (SHA-256 mismatch)"
+    return None
+
+
+# Named in the audit entry of the record the scan supports (paper signature, consent decision).
+SCANS = seals.SealSpec(
+    model=EvidenceAttachment,
+    label="attachment",
+    plural="attachments",
+    purpose="attachment",
+    fields=_fields,
+    legacy_mac=_legacy_mac,
+    row_check=_bytes_problem,
+)
 
 
 def store(
@@ -135,7 +156,7 @@ def store(
         sha256=upload.sha256,
         data=upload.data,
     )
-    row.mac = _mac(row)
+    seals.seal(SCANS, row)
     db.session.add(row)
     db.session.flush()
     return row
@@ -156,27 +177,3 @@ def for_download(attachment_id: int, viewer: User) -> EvidenceAttachment | None:
 def download_name(row: EvidenceAttachment) -> str:
     """A file name that says what the file is and keeps its real type."""
     return f"paper-form-{row.id}.{SUFFIX[row.content_type]}"
-
-
-def verify_attachments(report: audit.VerificationReport, batch: int = 100) -> None:
-    """`flask audit verify`: every scan still has the bytes and the fields it was sealed with."""
-    last_id, count = 0, 0
-    while True:
-        rows = db.session.scalars(
-            select(EvidenceAttachment)
-            .where(EvidenceAttachment.id > last_id)
-            .order_by(EvidenceAttachment.id)
-            .limit(batch)
-            .options(undefer(EvidenceAttachment.data))
-        ).all()
-        if not rows:
-            break
-        for row in rows:
-            count += 1
-            if hashlib.sha256(row.data).hexdigest() != row.sha256:
-                report.problems.append(f"attachment id={row.id}: file altered (SHA-256 mismatch)")
-            elif not hmac.compare_digest(_mac(row), row.mac):
-                report.problems.append(f"attachment id={row.id}: content altered (MAC mismatch)")
-        last_id = rows[-1].id
-        db.session.expunge_all()
-    report.checked["attachments"] = count

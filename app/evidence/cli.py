@@ -1,4 +1,4 @@
-"""`flask audit verify` and `flask audit witness`; `flask signing-key show` and `rotate`."""
+"""`flask audit verify`, `witness` and `seal-existing`; `flask keys rotate`; `flask signing-key`."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from app.core import audit
+from app.core import audit, keys
+from app.core.audit_actions import AuditAction
 from app.evidence import signing_keys, witness
+from app.extensions import db
 
 audit_cli = AppGroup("audit", help="Check the evidence.")
+keys_cli = AppGroup("keys", help="Evidence MAC keys (separate from SECRET_KEY).")
 signing_key_cli = AppGroup("signing-key", help="The Ed25519 key that signs receipts.")
 
 
@@ -23,7 +26,7 @@ signing_key_cli = AppGroup("signing-key", help="The Ed25519 key that signs recei
     help="Compare with this copy of the witness lines (e.g. collected by the syslog host).",
 )
 def verify(witness_file: str | None) -> None:
-    """Recompute the audit chain and every evidence MAC; exit 1 naming the first broken entry."""
+    """Recompute the chain and every evidence seal, compare with the witness; exit 1 on a fault."""
     if witness_file:
         current_app.config["CHARTE_AUDIT_WITNESS"] = "file:" + witness_file
     report = audit.verify_all()
@@ -66,3 +69,37 @@ def rotate() -> None:
     """Sign with a new key from now on; old public keys stay published for verification."""
     new_kid, old_kid = signing_keys.rotate_key_file(signing_keys.key_file_path())
     click.echo(f"New signing key {new_kid}" + (f" (retired {old_kid})." if old_kid else "."))
+
+
+@audit_cli.command("seal-existing")
+def seal_existing() -> None:
+    """Seal the rows recorded before their kind was sealed (once, after upgrading)."""
+    from app.evidence import seals
+
+    done = seals.seal_existing()
+    if not done:
+        click.echo("Nothing to seal: every row is already sealed and named in the audit log.")
+        return
+    for table, count in done.items():
+        click.echo(f"{table}: {count} row(s) sealed and named in the audit entry evidence.sealed")
+
+
+@keys_cli.command("rotate")
+def rotate_evidence_key() -> None:
+    """Add a new evidence key and make it current; old keys stay to verify what they sealed."""
+    try:
+        old, new = keys.rotate(current_app)
+    except keys.EvidenceKeyError as exc:
+        raise click.ClickException(str(exc)) from exc
+    audit.record(
+        AuditAction.EVIDENCE_KEY_ROTATED,
+        actor=None,
+        target_type="evidence_key",
+        target_id=new,
+        details={"from": keys.label(old), "to": new},
+    )
+    db.session.commit()
+    click.echo(
+        f"New evidence key {new} is current (was {old}). Old keys are kept for verification; "
+        "back up the key file now. Running workers pick it up on their next seal."
+    )

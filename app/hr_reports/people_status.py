@@ -104,7 +104,11 @@ def granted_purposes(
         ConsentEvent.decision,
         ConsentEvent.valid_until,
     )
+    # A person whose decision was deleted behind the application's back grants nothing here.
+    missing = decisions.people_missing_decisions(user_ids)
     for event in db.session.execute(latest):
+        if event.user_id in missing:
+            continue
         if event.purpose_id in wanted and decisions.state_of(event, today).allowed:
             granted[event.user_id].add(event.purpose_id)
     return {uid: len(granted.get(uid, ())) for uid in user_ids}

@@ -8,7 +8,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """The player and module admin, `flask content`; signing waits for the required modules."""
     from app.core import hooks
-    from app.learn import progress
+    from app.learn import evidence, progress
     from app.learn.admin_routes import bp as admin_bp
     from app.learn.cli import content_cli
     from app.learn.routes import bp
@@ -17,3 +17,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin/modules")
     app.cli.add_command(content_cli)
     hooks.signing_prerequisites.subscribe(app, progress.required_modules_prerequisite)
+    hooks.evidence_checks.subscribe(app, evidence.ATTEMPTS)
+    hooks.evidence_checks.subscribe(app, evidence.COMPLETIONS)

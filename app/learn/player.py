@@ -6,6 +6,7 @@ import random
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -13,8 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from app.core import audit, hooks
 from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
+from app.evidence import seals
 from app.extensions import db
-from app.learn import progress
+from app.learn import evidence, progress
 from app.learn.content.types import Module
 from app.learn.quiz_scoring import score_quiz
 from app.models.learning import ModuleCompletion, ModuleProgress, QuizAttempt, QuizSnapshot
@@ -192,6 +194,24 @@ def submit_attempt(
     valid = {q["id"]: {c["id"] for c in q["choices"]} for q in definition["questions"]}
     kept = {qid: sorted(set(answers.get(qid, [])) & ids) for qid, ids in valid.items()}
     result = score_quiz(definition["questions"], kept, definition["pass_mark"])
+    # The row as it will be once submitted, sealed before the one UPDATE that writes it.
+    sealed = SimpleNamespace(
+        id=attempt.id,
+        user_id=attempt.user_id,
+        module_slug=attempt.module_slug,
+        quiz_hash=attempt.quiz_hash,
+        material_version=attempt.material_version,
+        question_order=attempt.question_order,
+        choice_order=attempt.choice_order,
+        answers=kept,
+        score=result.total,
+        max_score=attempt.max_score,
+        percent=result.percent,
+        passed=result.passed,
+        started_at=attempt.started_at,
+        submitted_at=now,
+    )
+    seals.seal(evidence.ATTEMPTS, sealed)
     # The conditional update is the idempotency guard: of two concurrent submissions of the
     # same attempt (double click, two tabs) exactly one finds submitted_at still empty.
     claimed = db.session.execute(
@@ -203,6 +223,8 @@ def submit_attempt(
             percent=result.percent,
             passed=result.passed,
             submitted_at=now,
+            key_id=sealed.key_id,
+            mac=sealed.mac,
         )
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -224,6 +246,7 @@ def submit_attempt(
             "max_score": result.max_score,
             "percent": result.percent,
             "passed": result.passed,
+            **seals.sealed_details((evidence.ATTEMPTS, [sealed])),
         },
         client=client,
     )
@@ -268,6 +291,7 @@ def _complete(
         attempt_id=attempt.id,
         completed_at=now,
     )
+    seals.seal(evidence.COMPLETIONS, completion)
     db.session.add(completion)
     db.session.flush()
     audit.record(
@@ -282,6 +306,7 @@ def _complete(
             "content_hash": completion.content_hash,
             "score": percent,
             "attempt_id": attempt.id,
+            **seals.sealed_details((evidence.COMPLETIONS, [completion])),
         },
         client=client,
     )

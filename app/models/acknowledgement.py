@@ -46,6 +46,13 @@ class Acknowledgement(db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     paper_reference: Mapped[str | None] = mapped_column(String(200))
     attachment_id: Mapped[int | None] = mapped_column(ForeignKey("evidence_attachment.id"))
+    # The evidence key that sealed the row (app.core.keys; NULL: the legacy SECRET_KEY one).
+    key_id: Mapped[str | None] = mapped_column(String(32))
+    # The signer as they were when signing (shown on receipts and /verify, never the live
+    # account), sealed through identity_digest so a retention purge may blank them.
+    signer_name: Mapped[str | None] = mapped_column(String(200))
+    signer_email: Mapped[str | None] = mapped_column(String(254))
+    identity_digest: Mapped[str | None] = mapped_column(String(64))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="raise")
     recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id], lazy="raise")

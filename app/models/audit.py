@@ -44,3 +44,5 @@ class AuditEvent(db.Model):
     pii_digest: Mapped[str] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The evidence key that hashed this entry (NULL: the legacy key derived from SECRET_KEY).
+    key_id: Mapped[str | None] = mapped_column(String(32))

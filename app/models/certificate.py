@@ -43,6 +43,12 @@ class Certificate(db.Model):
     holder_name: Mapped[str] = mapped_column(String(200))
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
+    mac: Mapped[str | None] = mapped_column(String(64))  # app.evidence.seals; NULL: not sealed yet
+    # The evidence key that sealed the row (app.core.keys; NULL: the legacy SECRET_KEY one).
+    key_id: Mapped[str | None] = mapped_column(String(32))
+    # holder_name is sealed through identity_digest (salted), so a retention purge may blank it.
+    pii_salt: Mapped[str | None] = mapped_column(String(32))
+    identity_digest: Mapped[str | None] = mapped_column(String(64))
 
     user: Mapped[User] = relationship(lazy="raise")
     revocation: Mapped[CertificateRevocation | None] = relationship(
@@ -72,6 +78,9 @@ class CertificateRevocation(db.Model):
     revoked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     reason: Mapped[str] = mapped_column(Text)
+    mac: Mapped[str | None] = mapped_column(String(64))  # app.evidence.seals; NULL: not sealed yet
+    # The evidence key that sealed the row (app.core.keys; NULL: the legacy SECRET_KEY one).
+    key_id: Mapped[str | None] = mapped_column(String(32))
 
     certificate: Mapped[Certificate] = relationship(lazy="raise", back_populates="revocation")
     revoked_by: Mapped[User | None] = relationship(lazy="raise")

@@ -88,6 +88,9 @@ class ConsentText(db.Model):
     markdown: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64))
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    mac: Mapped[str | None] = mapped_column(String(64))  # app.evidence.seals; NULL: not sealed yet
+    # The evidence key that sealed the row (app.core.keys; NULL: the legacy SECRET_KEY one).
+    key_id: Mapped[str | None] = mapped_column(String(32))
 
     purpose: Mapped[ConsentPurpose] = relationship(lazy="raise")
 
@@ -126,6 +129,12 @@ class ConsentEvent(db.Model):
     pii_salt: Mapped[str | None] = mapped_column(String(32))
     pii_digest: Mapped[str | None] = mapped_column(String(64))
     attachment_id: Mapped[int | None] = mapped_column(ForeignKey("evidence_attachment.id"))
+    # The evidence key that sealed the row (app.core.keys; NULL: the legacy SECRET_KEY one).
+    key_id: Mapped[str | None] = mapped_column(String(32))
+    # The person as they were at the decision (receipts show this, never the live account).
+    holder_name: Mapped[str | None] = mapped_column(String(200))
+    holder_email: Mapped[str | None] = mapped_column(String(254))
+    identity_digest: Mapped[str | None] = mapped_column(String(64))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="raise")
     recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id], lazy="raise")

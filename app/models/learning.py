@@ -75,6 +75,10 @@ class QuizAttempt(db.Model):
     passed: Mapped[bool | None] = mapped_column(Boolean)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Sealed once, on submission (the row receives its answers and score then).
+    mac: Mapped[str | None] = mapped_column(String(64))  # app.evidence.seals; NULL: not sealed yet
+    # The evidence key that sealed the row (app.core.keys; NULL: the legacy SECRET_KEY one).
+    key_id: Mapped[str | None] = mapped_column(String(32))
 
     @property
     def submitted(self) -> bool:
@@ -95,3 +99,6 @@ class ModuleCompletion(db.Model):
     score: Mapped[int] = mapped_column(Integer)
     attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempt.id"))
     completed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    mac: Mapped[str | None] = mapped_column(String(64))  # app.evidence.seals; NULL: not sealed yet
+    # The evidence key that sealed the row (app.core.keys; NULL: the legacy SECRET_KEY one).
+    key_id: Mapped[str | None] = mapped_column(String(32))

@@ -51,5 +51,8 @@ class PolicyText(db.Model):
     html: Mapped[str] = mapped_column(Text)
     # SHA-256 of `html`, the exact rendered text the employee reads and signs.
     sha256: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str | None] = mapped_column(String(64))  # app.evidence.seals; NULL: not sealed yet
+    # The evidence key that sealed the row (app.core.keys; NULL: the legacy SECRET_KEY one).
+    key_id: Mapped[str | None] = mapped_column(String(32))
 
     policy_version: Mapped[PolicyVersion] = relationship(back_populates="texts", lazy="raise")

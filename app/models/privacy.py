@@ -29,6 +29,8 @@ class EvidenceAttachment(db.Model):
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     mac: Mapped[str] = mapped_column(String(64))
+    # The evidence key that sealed the row (app.core.keys; NULL: the legacy SECRET_KEY one).
+    key_id: Mapped[str | None] = mapped_column(String(32))
     # Deferred: lists and MAC checks never load the file itself.
     data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
 

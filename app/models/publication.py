@@ -24,6 +24,9 @@ class PublicationCheck(db.Model):
     reference: Mapped[str] = mapped_column(String(300))
     checked_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    mac: Mapped[str | None] = mapped_column(String(64))  # app.evidence.seals; NULL: not sealed yet
+    # The evidence key that sealed the row (app.core.keys; NULL: the legacy SECRET_KEY one).
+    key_id: Mapped[str | None] = mapped_column(String(32))
 
     purpose: Mapped[ConsentPurpose] = relationship(lazy="raise")
     checked_by: Mapped[User] = relationship(lazy="raise")
@@ -44,6 +47,9 @@ class PublicationCheckPerson(db.Model):
     state: Mapped[str] = mapped_column(String(12))  # granted, refused, revoked, expired, never
     valid_until: Mapped[date | None] = mapped_column(Date)
     consent_event_id: Mapped[int | None] = mapped_column(ForeignKey("consent_event.id"))
+    mac: Mapped[str | None] = mapped_column(String(64))  # app.evidence.seals; NULL: not sealed yet
+    # The evidence key that sealed the row (app.core.keys; NULL: the legacy SECRET_KEY one).
+    key_id: Mapped[str | None] = mapped_column(String(32))
 
     check: Mapped[PublicationCheck] = relationship(back_populates="people", lazy="raise")
     user: Mapped[User] = relationship(lazy="raise")

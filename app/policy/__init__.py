@@ -8,7 +8,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Policy pages for employees, HR and admins; `flask policy`; receipts are verifiable."""
     from app.core import hooks, settings
-    from app.policy import checks, receipts, signing
+    from app.policy import checks, evidence, receipts, signing
     from app.policy.admin_routes import bp as admin_bp
     from app.policy.cli import policy_cli
     from app.policy.hr_routes import bp as hr_bp
@@ -22,4 +22,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(policy_cli)
     settings.declare(app, signing.ALLOW_SIGNING_BEFORE_COMPLETION)
     hooks.code_lookups.subscribe(app, receipts.lookup)
-    hooks.evidence_checks.subscribe(app, checks.verify_acknowledgements)
+    hooks.evidence_checks.subscribe(app, evidence.TEXTS)
+    hooks.evidence_checks.subscribe(app, evidence.ACKNOWLEDGEMENTS)
+    hooks.evidence_checks.subscribe(app, checks.verify_signed_texts)

@@ -84,6 +84,7 @@ def record_signature(
             "paper_reference": ack.paper_reference,
             "attachment_sha256": attachment.sha256,
         },
+        scans=[attachment],
     )
     if not recorded:
         raise SigningError(_("%(name)s has already signed this version.", name=person.full_name))

@@ -104,6 +104,14 @@ def _method_label(method: str) -> str:
     return labels.get(method) or _("Other method (%(code)s)", code=method)
 
 
+def signer_name(ack: Acknowledgement) -> str:
+    """The signer's name as sealed in the record (never the live account, which may be renamed).
+
+    Rows signed before names were sealed show the name the signer typed, which is sealed too.
+    """
+    return ack.signer_name or ack.typed_name or "—"
+
+
 def _on_behalf_rows(ack: Acknowledgement) -> tuple[tuple[str, str], ...]:
     if not ack.on_behalf:
         return ()
@@ -188,7 +196,7 @@ def render(ack: Acknowledgement, verify_url: str) -> bytes:
             organisation_name=settings.get(settings.ORGANISATION_NAME),
             heading=_("Receipt: signed acknowledgement of the social-media policy"),
             rows=(
-                (_("Signed by"), user.full_name),
+                (_("Signed by"), signer_name(ack)),
                 (_("Name typed"), ack.typed_name),
                 (
                     _("Document"),
@@ -250,7 +258,7 @@ def lookup(code: str) -> VerificationResult | None:
     return VerificationResult(
         kind=KIND,
         status="valid",
-        holder_name=ack.user.full_name,
+        holder_name=signer_name(ack),
         title=text.title,
         issued_at=ack.signed_at,
         details={"version": version, "text_sha256": ack.text_sha256},

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -18,13 +16,14 @@ from sqlalchemy.orm import selectinload
 from app.core import audit, codes, hooks, settings
 from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
-from app.evidence import personal
+from app.evidence import attachments, seals
 from app.extensions import db
 from app.models.acknowledgement import Acknowledgement
 from app.models.policy import PolicyText, PolicyVersion
 from app.models.types import utcnow
 from app.models.user import User
-from app.policy import versions
+from app.policy import evidence, versions
+from app.policy.evidence import compute_mac, personal_fields  # noqa: F401 - used by retention
 
 ALLOW_SIGNING_BEFORE_COMPLETION = settings.SettingSpec(
     "policy.allow_signing_before_completion",
@@ -77,56 +76,9 @@ def blocking_reasons(user: User) -> list[str]:
     return hooks.signing_prerequisites.collect(user)
 
 
-def _timestamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def personal_fields(ack: Acknowledgement) -> dict:
-    """The fields a retention purge blanks (sealed by pii_digest in MAC version 2)."""
-    return {"ip": ack.ip, "user_agent": ack.user_agent, "typed_name": ack.typed_name}
-
-
-def compute_mac(ack: Acknowledgement, version_number: int) -> str:
-    """HMAC-SHA256 over every recorded field, keyed from SECRET_KEY.
-
-    Version 1 (rows signed before on-behalf capture existed) covers the personal values;
-    version 2 covers their salted digest and the on-behalf fields.
-    """
-    fields = {
-        "user_id": ack.user_id,
-        "policy_version_id": ack.policy_version_id,
-        "policy_version": version_number,
-        "locale": ack.locale,
-        "text_sha256": ack.text_sha256,
-        "statement": ack.statement,
-        "signed_at": _timestamp(ack.signed_at),
-        "auth_method": ack.auth_method,
-        "code": ack.code,
-    }
-    if (ack.mac_version or personal.MAC_V1) >= personal.MAC_V2:
-        fields |= {
-            "mac_version": personal.MAC_V2,
-            "pii_digest": ack.pii_digest,
-            "on_behalf": bool(ack.on_behalf),
-            "recorded_by_id": ack.recorded_by_id,
-            "paper_reference": ack.paper_reference,
-            "attachment_id": ack.attachment_id,
-        }
-    else:
-        fields |= personal_fields(ack)
-    payload = audit.canonical_json(fields)
-    return hmac.new(
-        audit.evidence_key("acknowledgement"), payload.encode(), hashlib.sha256
-    ).hexdigest()
-
-
-def intact(ack: Acknowledgement, version_number: int) -> bool:
-    """True when the MAC matches and (version 2) the personal fields match their digest."""
-    if not hmac.compare_digest(compute_mac(ack, version_number), ack.mac):
-        return False
-    if (ack.mac_version or personal.MAC_V1) < personal.MAC_V2:
-        return True
-    return personal.check_personal(ack, personal_fields(ack), personal.purged_user_ids()) is None
+def intact(ack: Acknowledgement, version_number: int | None = None) -> bool:
+    """True when the seal holds: MAC, personal digest and sealed identity (cheap, per row)."""
+    return seals.intact(evidence.ACKNOWLEDGEMENTS, ack)
 
 
 def find(user: User, version: PolicyVersion) -> Acknowledgement | None:
@@ -237,14 +189,15 @@ def record_acknowledgement(
     actor: User,
     client: ClientInfo,
     details: dict | None = None,
+    scans: list | None = None,
 ) -> bool:
     """The one write path of policy signatures, online and on paper: seal and MAC the row, write
     it with its audit entry and what `hooks.policy_signed` adds, commit, then tell
     `hooks.after_policy_signed`. False (nothing saved): the signer's signature of this version
     was recorded by a simultaneous request.
     """
-    personal.seal(ack, personal_fields(ack))
-    ack.mac = compute_mac(ack, version.version)
+    ack.signer_name, ack.signer_email = signer.full_name, signer.email
+    seals.seal(evidence.ACKNOWLEDGEMENTS, ack)
     db.session.add(ack)
     try:
         db.session.flush()
@@ -264,6 +217,9 @@ def record_acknowledgement(
             "code": ack.code,
             "mac": ack.mac,
             **(details or {}),
+            **seals.sealed_details(
+                (evidence.ACKNOWLEDGEMENTS, [ack]), (attachments.SCANS, scans or [])
+            ),
         },
         client=client,
     )

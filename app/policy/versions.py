@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -20,10 +19,13 @@ from sqlalchemy.orm import selectinload
 from app.core import audit, settings
 from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
+from app.evidence import seals
 from app.extensions import db
 from app.models.policy import PolicyText, PolicyVersion
 from app.models.types import utcnow
 from app.models.user import User
+from app.policy import evidence
+from app.policy.evidence import text_digest
 
 _FILE_NAME = re.compile(r"^v(\d+)\.([a-z]{2})\.md$")
 _VARIABLE = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
@@ -49,11 +51,6 @@ class SourceText:
     @property
     def sha256(self) -> str:
         return text_digest(self.html)
-
-
-def text_digest(html: str) -> str:
-    """SHA-256 of the exact rendered text shown to the reader."""
-    return hashlib.sha256(html.encode("utf-8")).hexdigest()
 
 
 def render_markdown(source: str) -> str:
@@ -179,18 +176,20 @@ def publish(version: int, *, actor: User | None, client: ClientInfo) -> PolicyVe
     )
     db.session.add(row)
     db.session.flush()
+    texts = []
     for source in sources:
-        db.session.add(
-            PolicyText(
-                policy_version_id=row.id,
-                locale=source.locale,
-                title=source.title,
-                changes=source.changes,
-                markdown=source.markdown,
-                html=source.html,
-                sha256=source.sha256,
-            )
+        text = PolicyText(
+            policy_version_id=row.id,
+            locale=source.locale,
+            title=source.title,
+            changes=source.changes,
+            markdown=source.markdown,
+            html=source.html,
+            sha256=source.sha256,
         )
+        seals.seal(evidence.TEXTS, text)
+        db.session.add(text)
+        texts.append(text)
     try:
         db.session.flush()
     except IntegrityError as exc:  # another admin published it at the same moment
@@ -201,7 +200,11 @@ def publish(version: int, *, actor: User | None, client: ClientInfo) -> PolicyVe
         actor=actor,
         target_type="policy_version",
         target_id=version,
-        details={"version": version, "sha256": {s.locale: s.sha256 for s in sources}},
+        details={
+            "version": version,
+            "sha256": {s.locale: s.sha256 for s in sources},
+            **seals.sealed_details((evidence.TEXTS, texts)),
+        },
         client=client,
     )
     db.session.commit()

@@ -66,6 +66,8 @@ STORED_VALUES = {
     "me.exported",
     "retention.purged",
     "settings.changed",
+    "evidence.sealed",
+    "evidence.key_rotated",
     "api_token.created",
     "api_token.revoked",
     "webhook.registered",

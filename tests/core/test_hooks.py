@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from app.core import hooks
+from app.evidence.seals import SealSpec
 
 EXPECTED = {
     "signing_prerequisites": ["app.learn.progress.required_modules_prerequisite"],
@@ -22,11 +23,21 @@ EXPECTED = {
         "app.consent.receipt_status.lookup",
         "app.certificates.issuing.lookup",
     ],
+    # Seal specs (app.evidence.seals.SealSpec) are named by their table.
     "evidence_checks": [
         "app.evidence.witness.check",
-        "app.evidence.attachments.verify_attachments",
-        "app.policy.checks.verify_acknowledgements",
-        "app.consent.evidence.verify_events",
+        "seal:evidence_attachment",
+        "seal:quiz_attempt",
+        "seal:module_completion",
+        "seal:policy_text",
+        "seal:acknowledgement",
+        "app.policy.checks.verify_signed_texts",
+        "seal:consent_text",
+        "seal:consent_event",
+        "seal:publication_check",
+        "seal:publication_check_person",
+        "seal:certificate",
+        "seal:certificate_revocation",
         "app.evidence.personal.verify_purges",
     ],
     "me_sections": [
@@ -43,6 +54,8 @@ EXPECTED = {
 
 
 def _name(receiver) -> str:
+    if isinstance(receiver, SealSpec):
+        return f"seal:{receiver.table}"
     return f"{receiver.__module__}.{receiver.__qualname__}"
 
 

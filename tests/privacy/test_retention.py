@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from app.core import audit, settings
 from app.core.client import ClientInfo
-from app.evidence import network, personal
+from app.evidence import network, personal, seals
 from app.extensions import db
 from app.models.acknowledgement import Acknowledgement
 from app.models.audit import AuditEvent
@@ -150,9 +150,20 @@ def test_blanking_without_a_purge_is_detected(left):
 def test_rows_sealed_before_digests_are_resealed(
     app, employee, hr, monkeypatch, no_signing_prerequisites
 ):
-    # Rows recorded before MAC version 2 existed: their MAC covers the personal values.
+    # Rows recorded before MAC version 2 existed: their MAC covers the personal values
+    # (keyed from SECRET_KEY, no key id, no sealed identity).
+    original_seal = seals.seal
+
+    def version_1_seal(spec, row):
+        if spec.legacy_mac is None:
+            return original_seal(spec, row)
+        row.key_id = None
+        if spec.uses_mac_version:
+            row.mac_version = personal.MAC_V1
+        row.mac = seals.compute_mac(spec, row)
+
     with monkeypatch.context() as patch:
-        patch.setattr(personal, "seal", lambda row, fields: None)
+        patch.setattr(seals, "seal", version_1_seal)
         with_records(employee)
     ack = db.session.scalar(db.select(Acknowledgement))
     assert ack.mac_version == 1 and ack.pii_digest is None

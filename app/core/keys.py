@@ -1,0 +1,188 @@
+"""Evidence MAC keys, separate from SECRET_KEY: a key ring with ids, rotation and the legacy key.
+
+Every sealed row and every audit entry stores the id of the key that sealed it, so a rotated key
+keeps verifying the rows it sealed while new rows use the new one. The keys come from
+`EVIDENCE_KEYS` (a mapping, or JSON in the environment: key id -> secret, the current one named
+by `EVIDENCE_KEY_ID`, else the last) or from a key file (`EVIDENCE_KEY_FILE`, by default
+`instance/evidence-keys.json`), generated on first start in development and tests and required
+in production. Rows sealed before keys existed carry no key id (NULL): they were keyed from
+SECRET_KEY, which is still accepted for them ("legacy"), never for a row written after the first
+row sealed with a real key (the verifiers enforce that order).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app
+
+LEGACY = None  # the key id stored on rows keyed from SECRET_KEY (before evidence keys existed)
+LEGACY_LABEL = "legacy-secret-key"
+CONFIG_KEY = "CHARTE_EVIDENCE_KEYRING"
+KEY_FILE_NAME = "evidence-keys.json"
+
+
+class EvidenceKeyError(RuntimeError):
+    """The evidence keys are missing or unreadable; the message says what to do."""
+
+
+@dataclass
+class Keyring:
+    """The evidence keys of one app: id -> secret, and the id new seals use."""
+
+    keys: dict[str, str]
+    current: str
+    path: Path | None = None  # the key file, when the keys come from one
+    mtime: float = 0.0
+    _derived: dict[tuple[str, str | None], bytes] = field(default_factory=dict)
+
+    def refresh(self) -> None:
+        """Reload the key file when `flask keys rotate` changed it (running workers follow)."""
+        if self.path is None:
+            return
+        try:
+            mtime = self.path.stat().st_mtime
+        except OSError:
+            return
+        if mtime != self.mtime:
+            keys, current = _read_file(self.path)
+            self.keys, self.current, self.mtime = keys, current, mtime
+            self._derived.clear()
+
+
+def _read_file(path: Path) -> tuple[dict[str, str], str]:
+    try:
+        data = json.loads(path.read_text())
+        keys = {str(k): str(v) for k, v in data["keys"].items()}
+        current = str(data["current"])
+    except (OSError, ValueError, KeyError, AttributeError, TypeError) as exc:
+        raise EvidenceKeyError(f"The evidence key file {path} is unreadable: {exc}") from exc
+    if current not in keys or not all(len(v) >= 32 for v in keys.values()):
+        raise EvidenceKeyError(
+            f"The evidence key file {path} must name a current key among its keys, "
+            "each at least 32 characters long."
+        )
+    return keys, current
+
+
+def _write_file(path: Path, keys: dict[str, str], current: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps({"current": current, "keys": keys}, indent=2) + "\n")
+    temporary.chmod(0o600)
+    os.replace(temporary, path)
+
+
+def new_key_id(existing: dict[str, str]) -> str:
+    """A fresh key id ("k1", "k2", ...), never one already in the ring."""
+    number = len(existing) + 1
+    while f"k{number}" in existing:
+        number += 1
+    return f"k{number}"
+
+
+def init_app(app: Flask, env: str) -> None:
+    """Load the key ring into the app's config, or refuse to start in production without one."""
+    configured = app.config.get("EVIDENCE_KEYS")
+    if isinstance(configured, str) and configured.strip():
+        try:
+            configured = json.loads(configured)
+        except ValueError as exc:
+            raise EvidenceKeyError("EVIDENCE_KEYS must be JSON: {\"key id\": \"secret\", ...}") from exc
+    if configured:
+        keys = {str(k): str(v) for k, v in dict(configured).items()}
+        current = str(app.config.get("EVIDENCE_KEY_ID") or list(keys)[-1])
+        if current not in keys or not all(len(v) >= 32 for v in keys.values()):
+            raise EvidenceKeyError(
+                "EVIDENCE_KEYS must hold secrets of at least 32 characters and EVIDENCE_KEY_ID "
+                "must name one of them."
+            )
+        app.config[CONFIG_KEY] = Keyring(keys, current)
+        return
+    path = Path(app.config.get("EVIDENCE_KEY_FILE") or Path(app.instance_path) / KEY_FILE_NAME)
+    if not path.exists():
+        if env == "production":
+            raise EvidenceKeyError(
+                f"No evidence keys: set EVIDENCE_KEYS or create the key file {path} "
+                "(`flask keys init` in a trusted shell) before starting in production. "
+                "Evidence keys are separate from SECRET_KEY and must be backed up apart from "
+                "the database."
+            )
+        first = "k1"
+        _write_file(path, {first: secrets.token_hex(32)}, first)
+    keys, current = _read_file(path)
+    app.config[CONFIG_KEY] = Keyring(keys, current, path, path.stat().st_mtime)
+
+
+def keyring(app: Flask | None = None) -> Keyring:
+    """The app's key ring."""
+    return (app or current_app).config[CONFIG_KEY]
+
+
+def current_key_id() -> str:
+    """The id of the key new seals use."""
+    ring = keyring()
+    ring.refresh()
+    return ring.current
+
+
+def key_for(purpose: str, key_id: str | None) -> bytes:
+    """The MAC key for one purpose under one key id (None: the legacy key from SECRET_KEY).
+
+    Purpose-specific keys are derived by HMAC, so one leaked derived key reveals nothing else.
+    Raises EvidenceKeyError for an unknown key id (a row naming a key nobody holds).
+    """
+    ring = keyring()
+    cached = ring._derived.get((purpose, key_id))
+    if cached is not None:
+        return cached
+    if key_id is LEGACY:
+        secret = current_app.config["SECRET_KEY"].encode()
+    else:
+        if key_id not in ring.keys:
+            ring.refresh()
+        if key_id not in ring.keys:
+            raise EvidenceKeyError(f"unknown evidence key id {key_id!r}")
+        secret = ring.keys[key_id].encode()
+    derived = hmac.new(secret, f"charte:{purpose}".encode(), hashlib.sha256).digest()
+    ring._derived[(purpose, key_id)] = derived
+    return derived
+
+
+def mac(purpose: str, key_id: str | None, payload: str) -> str:
+    """HMAC-SHA256 of a canonical payload under the purpose's key of that key id."""
+    return hmac.new(key_for(purpose, key_id), payload.encode(), hashlib.sha256).hexdigest()
+
+
+def rotate(app: Flask) -> tuple[str, str]:
+    """Add a new key to the key file and make it current; returns (old id, new id).
+
+    Old keys stay in the file: the rows they sealed still verify with them.
+    """
+    ring = keyring(app)
+    if ring.path is None:
+        raise EvidenceKeyError(
+            "The evidence keys come from EVIDENCE_KEYS: add a new key id and secret there, "
+            "set EVIDENCE_KEY_ID to it and restart (keep the old keys)."
+        )
+    ring.refresh()
+    old = ring.current
+    keys = dict(ring.keys)
+    new = new_key_id(keys)
+    keys[new] = secrets.token_hex(32)
+    _write_file(ring.path, keys, new)
+    ring.mtime = -1.0
+    ring.refresh()
+    return old, new
+
+
+def label(key_id: Any) -> str:
+    """A key id as shown in reports (the legacy key has no stored id)."""
+    return LEGACY_LABEL if key_id is None else str(key_id)
