@@ -127,6 +127,14 @@ def _finish_config(app: Flask, env: str) -> None:
     if app.config.get("STRICT_CONTENT"):
         _refuse_invalid_content(app)
     core_keys.init_app(app, env)  # evidence keys: required in production (app/core/keys.py)
+    if env == "production":
+        # The evidence keys must be as strong as SECRET_KEY (same test, their own message).
+        for key_id, secret in app.config[core_keys.CONFIG_KEY].keys.items():
+            problem = secret_key_problem(secret)
+            if problem:
+                raise RuntimeError(
+                    f"Evidence key {key_id!r}: " + problem.replace("SECRET_KEY", "the key")
+                )
 
 
 def _refuse_invalid_content(app: Flask) -> None:

@@ -36,6 +36,7 @@ def development_secret_key(instance_path: str) -> str:
 KNOWN_PUBLIC_SECRET_KEYS = frozenset(
     {
         "test-secret-key-not-for-production",
+        "test-evidence-key-not-for-production-0001",  # TestConfig.EVIDENCE_KEYS
         "change-me",
         "changeme",
         "secret",

@@ -30,8 +30,9 @@ FROM charte_app;
 -- purge blanks personal columns (the trigger allows it only in the purge's own transaction).
 GRANT UPDATE ON quiz_attempt TO charte_app;
 GRANT UPDATE (ip, user_agent) ON audit_event TO charte_app;
-GRANT UPDATE (ip, user_agent, typed_name, mac, mac_version, pii_salt, pii_digest)
+GRANT UPDATE (ip, user_agent, typed_name, signer_name, signer_email,
+              mac, mac_version, pii_salt, pii_digest)
     ON acknowledgement TO charte_app;
-GRANT UPDATE (ip, user_agent, mac, mac_version, pii_salt, pii_digest)
+GRANT UPDATE (ip, user_agent, holder_name, holder_email, mac, mac_version, pii_salt, pii_digest)
     ON consent_event TO charte_app;
 GRANT UPDATE (holder_name) ON certificate TO charte_app;

@@ -172,7 +172,10 @@ def holder_name(event: ConsentEvent) -> str | None:
 
     Decisions recorded before names were sealed have none: they show the account's name.
     """
-    return event.holder_name if event.key_id is not None else event.user.full_name
+    if event.key_id is None:
+        return event.user.full_name
+    # Blanked by a retention purge: the pseudonym it gave, never the live account.
+    return event.holder_name or personal.purged_pseudonym(event.user_id)
 
 
 def holder_email(event: ConsentEvent) -> str | None:

@@ -154,7 +154,7 @@ def lookup(code: str) -> VerificationResult | None:
     return VerificationResult(
         kind=KIND,
         status=status.status,
-        holder_name=event.user.full_name,
+        holder_name=evidence.holder_name(event) or "—",
         title=texts.titles(str(get_locale())).get(event.purpose_id, event.text.title),
         issued_at=event.recorded_at,
         details={

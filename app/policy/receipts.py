@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from app.core import settings
 from app.core.codes import format_code
-from app.evidence import signed_documents
+from app.evidence import personal, signed_documents
 from app.evidence.verification import VerificationResult
 from app.extensions import db
 from app.models.acknowledgement import Acknowledgement
@@ -109,7 +109,10 @@ def signer_name(ack: Acknowledgement) -> str:
 
     Rows signed before names were sealed show the name the signer typed, which is sealed too.
     """
-    return ack.signer_name or ack.typed_name or "—"
+    if ack.signer_name or ack.typed_name:
+        return ack.signer_name or ack.typed_name
+    # Blanked by a retention purge: the pseudonym it gave, never the live account.
+    return personal.purged_pseudonym(ack.user_id) or "—"
 
 
 def _on_behalf_rows(ack: Acknowledgement) -> tuple[tuple[str, str], ...]:
@@ -157,7 +160,7 @@ def signed_json(ack: Acknowledgement, verify_url: str) -> dict[str, Any]:
         "organisation": settings.get(settings.ORGANISATION_NAME),
         "signer": {
             "id": f"urn:charte:user:{ack.user_id}",
-            "name": ack.user.full_name,
+            "name": signer_name(ack),
             "typed_name": ack.typed_name,
         },
         "document": {

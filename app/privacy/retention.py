@@ -64,8 +64,8 @@ def due(today: date) -> list[User]:
 
 # What a purge blanks, per table (certificate: the holder's name becomes the pseudonym).
 FIELDS = {
-    "acknowledgement": ["ip", "user_agent", "typed_name"],
-    "consent_event": ["ip", "user_agent"],
+    "acknowledgement": ["ip", "user_agent", "typed_name", "signer_name", "signer_email"],
+    "consent_event": ["ip", "user_agent", "holder_name", "holder_email"],
     "audit_event": ["ip", "user_agent"],
     "certificate": ["holder_name"],
 }
@@ -139,6 +139,9 @@ def _blank_acknowledgements(rows: list[Acknowledgement]) -> dict[str, list[str]]
             ack.mac = signing.compute_mac(ack, ack.policy_version.version)
             resealed[str(ack.id)] = [before, ack.mac]
         ack.ip, ack.user_agent, ack.typed_name = None, None, ""
+        # The identity sealed with the signature (its digest stays; verify accepts the blanks
+        # because this purge names the row).
+        ack.signer_name, ack.signer_email = None, None
     return resealed
 
 
@@ -151,6 +154,7 @@ def _blank_consent_events(rows: list[ConsentEvent]) -> dict[str, list[str]]:
             event.mac = evidence.event_mac(event)
             resealed[str(event.id)] = [before, event.mac]
         event.ip, event.user_agent = None, None
+        event.holder_name, event.holder_email = None, None
     return resealed
 
 

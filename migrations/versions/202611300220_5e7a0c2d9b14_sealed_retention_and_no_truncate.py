@@ -76,10 +76,13 @@ DECLARE
     value text;
 BEGIN
     IF TG_OP = 'UPDATE' AND current_setting('charte.retention', true) = 'on' THEN
+        -- The sealed identity columns (signer_*, holder_*) arrive with the evidence-seals
+        -- revision; to_jsonb reads an absent column as NULL, so listing them here is harmless.
         personal := CASE TG_TABLE_NAME
             WHEN 'audit_event' THEN ARRAY['ip', 'user_agent']
-            WHEN 'acknowledgement' THEN ARRAY['ip', 'user_agent', 'typed_name']
-            WHEN 'consent_event' THEN ARRAY['ip', 'user_agent']
+            WHEN 'acknowledgement' THEN
+                ARRAY['ip', 'user_agent', 'typed_name', 'signer_name', 'signer_email']
+            WHEN 'consent_event' THEN ARRAY['ip', 'user_agent', 'holder_name', 'holder_email']
             WHEN 'certificate' THEN ARRAY['holder_name']
             ELSE NULL
         END;

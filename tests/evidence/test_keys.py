@@ -4,6 +4,7 @@ and rows recorded before seals existed sealed once by `flask audit seal-existing
 from __future__ import annotations
 
 import json
+import secrets
 import stat
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from tests.consent_helpers import decide
 from tests.learning_helpers import complete_module
 from tests.policy_helpers import publish
 from tests.privacy_helpers import with_records
+from tests.production import production_config
 
 pytestmark = pytest.mark.usefixtures("no_signing_prerequisites")
 
@@ -49,12 +51,11 @@ def test_production_refuses_to_start_without_evidence_keys(tmp_path, monkeypatch
     monkeypatch.delenv("EVIDENCE_KEYS", raising=False)
     with pytest.raises(keys.EvidenceKeyError, match="No evidence keys"):
         create_app(
-            config={
-                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}",
-                "SECRET_KEY": "s" * 40,
-                "EVIDENCE_KEYS": None,
-                "EVIDENCE_KEY_FILE": str(tmp_path / "missing.json"),
-            },
+            config=production_config(
+                SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'p.db'}",
+                EVIDENCE_KEYS=None,
+                EVIDENCE_KEY_FILE=str(tmp_path / "missing.json"),
+            ),
             env="production",
         )
     assert not (tmp_path / "missing.json").exists()
@@ -62,12 +63,11 @@ def test_production_refuses_to_start_without_evidence_keys(tmp_path, monkeypatch
 
 def test_production_starts_with_evidence_keys_from_the_environment(tmp_path):
     app = create_app(
-        config={
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}",
-            "SECRET_KEY": "s" * 40,
-            "EVIDENCE_KEYS": json.dumps({"prod-1": "p" * 40, "prod-2": "q" * 40}),
-            "EVIDENCE_KEY_ID": "prod-1",
-        },
+        config=production_config(
+            SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'p.db'}",
+            EVIDENCE_KEYS=json.dumps({"prod-1": secrets.token_hex(32), "prod-2": secrets.token_hex(32)}),
+            EVIDENCE_KEY_ID="prod-1",
+        ),
         env="production",
     )
     with app.app_context():
@@ -182,3 +182,16 @@ def test_a_legacy_row_cannot_follow_a_keyed_one(app, employee):
     result = _cli(app, "audit", "verify")
     assert result.exit_code == 1 and f"consent event id={last_id}" in result.output
     assert "legacy key" in result.output
+
+
+def test_production_refuses_weak_or_published_evidence_keys(tmp_path):
+    """Evidence keys pass the same strength test as SECRET_KEY (issue #17: 32 random bytes)."""
+    for weak in ("p" * 40, "test-evidence-key-not-for-production-0001"):
+        with pytest.raises(RuntimeError, match="Evidence key 'prod-1'"):
+            create_app(
+                config=production_config(
+                    SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'p.db'}",
+                    EVIDENCE_KEYS=json.dumps({"prod-1": weak}),
+                ),
+                env="production",
+            )

@@ -84,7 +84,7 @@ def test_genuine_purge_is_sealed_names_what_it_blanked_and_verifies(app, departe
     blanked = json.loads(purge.blanked)
     ack = db.session.scalar(select(Acknowledgement).where(Acknowledgement.user_id == user_id))
     assert blanked["acknowledgement"] == {
-        "fields": ["ip", "user_agent", "typed_name"],
+        "fields": ["ip", "user_agent", "typed_name", "signer_name", "signer_email"],
         "ids": [ack.id],
     }
     assert len(blanked["consent_event"]["ids"]) == 2 and blanked["audit_event"]["ids"]
@@ -150,8 +150,13 @@ def test_fake_purge_row_does_not_excuse_blanking_an_active_signers_name(
     )
     problems = _problems()
     assert any("retention purge id=" in p and "MAC mismatch" in p for p in problems), problems
+    colleagues_signature = db.session.scalar(
+        select(Acknowledgement.id).where(Acknowledgement.user_id == colleague)
+    )
     assert any(
-        f"user {colleague}" in p and "without a recorded retention purge" in p for p in problems
+        f"acknowledgement id={colleagues_signature}:" in p
+        and "without a recorded retention purge" in p
+        for p in problems
     ), problems
 
 
