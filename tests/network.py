@@ -65,5 +65,3 @@ def no_real_dns(monkeypatch):
     monkeypatch.setattr(socket, "getaddrinfo", guarded)
     yield
     assert violations == [], f"real DNS lookups attempted: {violations}"
-
-

@@ -12,11 +12,13 @@ row sealed with a real key (the verifiers enforce that order).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
 import os
 import secrets
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,9 +77,31 @@ def _read_file(path: Path) -> tuple[dict[str, str], str]:
 def _write_file(path: Path, keys: dict[str, str], current: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps({"current": current, "keys": keys}, indent=2) + "\n")
-    temporary.chmod(0o600)
+    # Created 0600 from the start: the secrets are never readable by others, not even briefly.
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(json.dumps({"current": current, "keys": keys}, indent=2) + "\n")
     os.replace(temporary, path)
+
+
+def create_key_file(path: Path) -> str:
+    """Write a key file with one new key, never over an existing one; returns its key id.
+
+    Written aside, then hard-linked into place: the link fails if the file exists, so two
+    workers starting at once cannot each seal with a key of their own under the same id.
+    """
+    first = new_key_id({})
+    aside = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    _write_file(aside, {first: secrets.token_hex(32)}, first)
+    try:
+        os.link(aside, path)
+    except FileExistsError:
+        raise EvidenceKeyError(
+            f"{path} already exists: use `flask keys rotate` to add a key"
+        ) from None
+    finally:
+        aside.unlink(missing_ok=True)
+    return first
 
 
 def new_key_id(existing: dict[str, str]) -> str:
@@ -95,7 +119,7 @@ def init_app(app: Flask, env: str) -> None:
         try:
             configured = json.loads(configured)
         except ValueError as exc:
-            raise EvidenceKeyError("EVIDENCE_KEYS must be JSON: {\"key id\": \"secret\", ...}") from exc
+            raise EvidenceKeyError('EVIDENCE_KEYS must be JSON: {"key id": "secret", ...}') from exc
     if configured:
         keys = {str(k): str(v) for k, v in dict(configured).items()}
         current = str(app.config.get("EVIDENCE_KEY_ID") or list(keys)[-1])
@@ -110,13 +134,13 @@ def init_app(app: Flask, env: str) -> None:
     if not path.exists():
         if env == "production":
             raise EvidenceKeyError(
-                f"No evidence keys: set EVIDENCE_KEYS or create the key file {path} "
-                "(`flask keys init` in a trusted shell) before starting in production. "
-                "Evidence keys are separate from SECRET_KEY and must be backed up apart from "
-                "the database."
+                f"No evidence keys: set EVIDENCE_KEYS, or create the key file {path} with "
+                "`python -m app.core.keys create PATH` in a trusted shell and set "
+                "EVIDENCE_KEY_FILE=PATH, before starting in production. Evidence keys are "
+                "separate from SECRET_KEY and must be backed up apart from the database."
             )
-        first = "k1"
-        _write_file(path, {first: secrets.token_hex(32)}, first)
+        with contextlib.suppress(EvidenceKeyError):
+            create_key_file(path)  # another worker may have created it first: read theirs
     keys, current = _read_file(path)
     app.config[CONFIG_KEY] = Keyring(keys, current, path, path.stat().st_mtime)
 
@@ -186,3 +210,22 @@ def rotate(app: Flask) -> tuple[str, str]:
 def label(key_id: Any) -> str:
     """A key id as shown in reports (the legacy key has no stored id)."""
     return LEGACY_LABEL if key_id is None else str(key_id)
+
+
+def main(argv: list[str]) -> int:
+    """`python -m app.core.keys create PATH`: the first evidence key file, without the app
+    (production refuses to start without one, so the app cannot create it)."""
+    if len(argv) != 2 or argv[0] != "create":
+        print("usage: python -m app.core.keys create PATH", file=sys.stderr)
+        return 2
+    try:
+        key_id = create_key_file(Path(argv[1]))
+    except EvidenceKeyError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"created {argv[1]} (key id {key_id}); set EVIDENCE_KEY_FILE to this path")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

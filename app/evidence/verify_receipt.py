@@ -81,7 +81,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"NOT GENUINE: {exc}")
         return 1
     head = signed.get("chain_head") or {}
-    print(f"GENUINE: {signed.get('record_id') or signed.get('recordId', '?')}; audit log at issue: entry {head.get('seq')}")
+    print(
+        f"GENUINE: {signed.get('record_id') or signed.get('recordId', '?')}; audit log at issue: entry {head.get('seq')}"
+    )
     return 0
 
 

@@ -134,6 +134,8 @@ class UserSession(db.Model):  # type: ignore[name-defined]  # as every model: my
 
     def __repr__(self) -> str:
         return f"<UserSession {self.id} user={self.user_id}>"
+
+
 @event.listens_for(User.role, "set", active_history=True)
 @event.listens_for(User.active, "set", active_history=True)
 def _privileges_changed(user: User, value: object, old: object, _initiator: object) -> None:

@@ -80,6 +80,8 @@ def signed_text(ack: Acknowledgement) -> SignedText | None:
         markdown=text.markdown,
         matches=matches,
     )
+
+
 def method_label(method: str) -> str:
     """How intent was proved, in words (the receipt's "Method" row)."""
     return _method_label(method)
@@ -151,6 +153,8 @@ def _annex(ack: Acknowledgement) -> ReceiptAnnex | None:
         html=signed.html,
         language=signed.locale,
     )
+
+
 def signed_json(ack: Acknowledgement, verify_url: str) -> dict[str, Any]:
     """The receipt as signed JSON: what the PDF shows, the chain head at signing and a JWS."""
     text = _text(ack)

@@ -65,7 +65,9 @@ def test_production_starts_with_evidence_keys_from_the_environment(tmp_path):
     app = create_app(
         config=production_config(
             SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'p.db'}",
-            EVIDENCE_KEYS=json.dumps({"prod-1": secrets.token_hex(32), "prod-2": secrets.token_hex(32)}),
+            EVIDENCE_KEYS=json.dumps(
+                {"prod-1": secrets.token_hex(32), "prod-2": secrets.token_hex(32)}
+            ),
             EVIDENCE_KEY_ID="prod-1",
         ),
         env="production",
@@ -118,7 +120,9 @@ def test_a_row_naming_an_unknown_key_is_reported(app, employee):
     ack_id = db.session.scalar(select(Acknowledgement.id))
     if BACKEND == "postgresql":
         db.session.execute(text("SET session_replication_role = replica"))
-    db.session.execute(text("UPDATE acknowledgement SET key_id = 'nobody' WHERE id = :id"), {"id": ack_id})
+    db.session.execute(
+        text("UPDATE acknowledgement SET key_id = 'nobody' WHERE id = :id"), {"id": ack_id}
+    )
     db.session.commit()
     result = _cli(app, "audit", "verify")
     assert result.exit_code == 1 and f"acknowledgement id={ack_id}" in result.output

@@ -139,9 +139,9 @@ def world(app, client, auth, employee, other_employee, hr, no_signing_prerequisi
         consent_text=db.session.scalar(select(ConsentText.id).order_by(ConsentText.id)),
         hr_id=hr.id,
         hr_email=hr.email,
-        check_answer=db.session.scalar(select(PublicationCheckPerson.id).where(
-            PublicationCheckPerson.check_id == check.id
-        )),
+        check_answer=db.session.scalar(
+            select(PublicationCheckPerson.id).where(PublicationCheckPerson.check_id == check.id)
+        ),
     )
     assert not attempts[0].passed and attempts[1].passed
     result = verify(app)
@@ -178,9 +178,7 @@ def test_the_untouched_world_verifies_every_kind(app, world):
 # ---- consent ---------------------------------------------------------------------------------
 
 
-def test_deleted_withdrawal_is_detected_and_consent_does_not_read_granted(
-    app, client, auth, world
-):
+def test_deleted_withdrawal_is_detected_and_consent_does_not_read_granted(app, client, auth, world):
     tamper("DELETE FROM consent_event WHERE id = :id", id=world.withdrawal)
     broken(app, f"consent event id={world.withdrawal}", "missing")
     state = photo_state(world)
