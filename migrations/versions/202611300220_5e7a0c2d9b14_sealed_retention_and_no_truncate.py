@@ -107,10 +107,12 @@ BEGIN
                     exempt := exempt || ARRAY['mac', 'mac_version', 'pii_salt', 'pii_digest'];
                 END IF;
                 IF (to_jsonb(NEW) - exempt) = (to_jsonb(OLD) - exempt) THEN
-                    -- Personal columns may only be blanked (or replaced by the pseudonym).
+                    -- Personal columns may only be blanked (or replaced by the pseudonym),
+                    -- or left as they were.
                     FOREACH column_name IN ARRAY personal LOOP
                         value := to_jsonb(NEW) ->> column_name;
-                        IF value IS NOT NULL AND value <> '' AND value <> pseudonym THEN
+                        IF value IS NOT NULL AND value <> '' AND value <> pseudonym
+                            AND value IS DISTINCT FROM (to_jsonb(OLD) ->> column_name) THEN
                             RAISE EXCEPTION 'charte: retention may only blank %.%',
                                 TG_TABLE_NAME, column_name
                                 USING ERRCODE = 'insufficient_privilege';
