@@ -23,6 +23,7 @@ import hmac
 import json
 import secrets
 from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -127,7 +128,7 @@ def mac_ok(spec: SealSpec, row: Any) -> bool:
     return bool(expected) and hmac.compare_digest(expected, row.mac)
 
 
-def _identity_problem(spec: SealSpec, row: Any, purged: set[int] | None) -> str | None:
+def _identity_problem(spec: SealSpec, row: Any, purged: AbstractSet[int] | None) -> str | None:
     fields = spec.identity(row) if spec.identity is not None else {}
     if row.key_id is keys.LEGACY or not fields:
         return None
@@ -144,7 +145,7 @@ def _identity_problem(spec: SealSpec, row: Any, purged: set[int] | None) -> str 
     return "name or email altered (identity digest mismatch)"
 
 
-def _personal_problem(spec: SealSpec, row: Any, purged: set[int] | None) -> str | None:
+def _personal_problem(spec: SealSpec, row: Any, purged: AbstractSet[int] | None) -> str | None:
     if spec.personal is None or not getattr(row, "pii_salt", None):
         return _identity_problem(spec, row, purged)
     fields = spec.personal(row)
@@ -207,7 +208,7 @@ def _row_problem(
     named: dict[int, tuple[int, str]],
     targeted: dict[str, list[tuple[int, dict]]],
     resealed: dict[int, tuple[str, str]],
-    purged: set[int],
+    purged: AbstractSet[int],
 ) -> str | None:
     if not row.mac:
         return NOT_SEALED
