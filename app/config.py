@@ -8,6 +8,7 @@ import secrets
 import string
 import zlib
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -99,6 +100,74 @@ def development_base_url() -> str:
     return "http://" + os.environ.get("CHARTE_BIND", "127.0.0.1:5000")
 
 
+class Documented(NamedTuple):
+    """One setting read from the environment: its name, default, meaning, and whether it is secret."""
+
+    name: str
+    default: str
+    meaning: str
+    secret: bool = False
+
+
+# Every environment variable Charte reads, once (tests/web/test_settings_documented.py fails when
+# the code reads one that is missing here or from the README's Configuration table).
+# `flask config check` (app/operations/config_check.py) reports each as set, defaulted or wrong.
+DOCUMENTED_SETTINGS: tuple[Documented, ...] = (
+    Documented("CHARTE_ENV", "development", "`production` enforces strong keys and HTTPS"),
+    Documented("CHARTE_BASE_URL", "http://$CHARTE_BIND", "public address of every link"),
+    Documented("DATABASE_URL", "SQLite in instance/charte.db", "the database"),
+    Documented("SECRET_KEY", "generated into instance/secret_key", "signs sessions", True),
+    Documented("EVIDENCE_KEYS", "key file instance/evidence-keys.json", "evidence MAC keys", True),
+    Documented("EVIDENCE_KEY_ID", "the last key", "the current evidence key id"),
+    Documented("EVIDENCE_KEY_FILE", "instance/evidence-keys.json", "evidence key file"),
+    Documented("CHARTE_SIGNING_KEY_FILE", "instance/signing-keys.json", "Ed25519 signing keys"),
+    Documented("CHARTE_AUDIT_WITNESS", "instance/audit-witness.jsonl", "audit witness target"),
+    Documented("RATELIMIT_STORAGE_URI", "memory://", "rate-limit store shared by the workers"),
+    Documented("RATELIMIT_KEY_PREFIX", "", "prefix of the rate-limit keys"),
+    Documented("TRUSTED_PROXIES", "", "reverse proxies whose forwarded headers count"),
+    Documented("CHARTE_WORKERS", "set by gunicorn.conf.py", "worker count"),
+    Documented("WEB_CONCURRENCY", "2 × CPUs + 1", "gunicorn worker count"),
+    Documented("CHARTE_BIND", "127.0.0.1:8000 (gunicorn), 127.0.0.1:5000", "listen address"),
+    Documented("CHARTE_THREADS", "1", "threads per gunicorn worker"),
+    Documented("CHARTE_TIMEOUT", "30", "gunicorn worker timeout (seconds)"),
+    Documented("CHARTE_LOG_LEVEL", "info", "gunicorn log level"),
+    Documented("LOGIN_RATE_LIMIT_PER_IP", "20 per minute", "sign-in attempts per address"),
+    Documented("LOGIN_RATE_LIMIT_PER_ACCOUNT", "5 per minute", "failed sign-ins per account"),
+    Documented("SIGN_RATE_LIMIT", "10 per minute", "signatures per person"),
+    Documented("VERIFY_RATE_LIMIT", "30 per minute", "public verification lookups"),
+    Documented("API_RATE_LIMIT", "600 per minute", "requests per API token"),
+    Documented("MAIL_SERVER", "", "SMTP host; empty: no mail"),
+    Documented("MAIL_PORT", "25", "SMTP port"),
+    Documented("MAIL_USERNAME", "", "SMTP user"),
+    Documented("MAIL_PASSWORD", "", "SMTP password", True),
+    Documented("MAIL_USE_TLS", "off", "STARTTLS"),
+    Documented("MAIL_USE_SSL", "off", "SMTP over TLS"),
+    Documented("MAIL_DEFAULT_SENDER", "charte@localhost", "From address"),
+    Documented("CHARTE_DEFAULT_LOCALE", "fr", "default language"),
+    Documented("CHARTE_ORGANISATION_NAME", "Charte Demo SA", "shown on documents"),
+    Documented("INVITATION_MAX_AGE_SECONDS", "604800", "invitation link validity"),
+    Documented("PASSWORD_RESET_MAX_AGE_SECONDS", "3600", "reset link validity"),
+    Documented("IMPORT_MAX_BYTES", "5242880", "largest CSV import"),
+    Documented("ATTACHMENT_MAX_BYTES", "5242880", "largest scanned paper form"),
+    Documented("OIDC_ISSUER", "", "OpenID Connect issuer; empty: no SSO"),
+    Documented("OIDC_CLIENT_ID", "", "OpenID Connect client id"),
+    Documented("OIDC_CLIENT_SECRET", "", "OpenID Connect client secret", True),
+    Documented("OIDC_BUTTON_LABEL", "", "label of the SSO button"),
+    Documented("OIDC_DEPARTMENT_CLAIM", "", "claim giving the department"),
+    Documented("OIDC_ROLE_CLAIM", "", "claim giving the role"),
+    Documented("OIDC_ROLE_MAP", "", "claim value to role mapping"),
+    Documented("OIDC_TIMEOUT_SECONDS", "10", "timeout talking to the issuer"),
+    Documented("WEBHOOKS_ALLOW_HTTP_LOOPBACK", "off", "accept http://127.0.0.1 webhooks (tests)"),
+    Documented("CONTENT_DIR", "content/", "modules"),
+    Documented("QUIZZES_DIR", "quizzes/", "quizzes"),
+    Documented("CONTENT_RELOAD_SECONDS", "2", "how often content files are checked for edits"),
+    Documented("HR_DASHBOARD_MAX_AGE_SECONDS", "60", "how old dashboard figures may be"),
+    Documented("METRICS_TOKEN", "", "bearer token for /metrics", True),
+    Documented("METRICS_ALLOWED_IPS", "", "networks allowed to read /metrics without token"),
+    Documented("PROMETHEUS_MULTIPROC_DIR", "", "shared metrics folder for several workers"),
+)
+
+
 class BaseConfig:
     """Settings shared by every environment."""
 
@@ -176,6 +245,10 @@ class BaseConfig:
     # The HR dashboard's figures are reused for this long (stamped with their time; "Refresh"
     # recomputes them): at 50,000 people they take most of a second to compute.
     HR_DASHBOARD_MAX_AGE_SECONDS = float(os.environ.get("HR_DASHBOARD_MAX_AGE_SECONDS", "60"))
+
+    # /metrics is refused without this bearer token or an address in METRICS_ALLOWED_IPS.
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN")
+    METRICS_ALLOWED_IPS = os.environ.get("METRICS_ALLOWED_IPS", "")
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
