@@ -6,6 +6,7 @@ import hmac
 import ipaddress
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from app.extensions import csrf, limiter
 from app.operations import metrics, readiness
@@ -67,11 +68,4 @@ def _authorised() -> None:
 def prometheus_metrics():
     _authorised()
     body = metrics.exposition(current_app._get_current_object())  # type: ignore[attr-defined]
-    return Response(
-        body,
-        mimetype="text/plain",
-        headers={
-            "Content-Type": "text/plain; version=0.0.4; charset=utf-8",
-            "Cache-Control": "no-store",
-        },
-    )
+    return Response(body, content_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})

@@ -23,7 +23,10 @@ def test_readyz_ok_on_a_migrated_database(client):
     checks = response.json["checks"]
     assert response.json["status"] == "ready"
     assert checks["database"] == {"ok": True}
-    assert checks["migrations"]["ok"] and checks["migrations"]["current"] == checks["migrations"]["head"]
+    assert (
+        checks["migrations"]["ok"]
+        and checks["migrations"]["current"] == checks["migrations"]["head"]
+    )
     assert Path("migrations/HEAD").read_text().strip() in checks["migrations"]["head"]
     assert "redis" not in checks  # memory:// rate limits: nothing to reach
     assert response.headers["Cache-Control"] == "no-store"

@@ -37,6 +37,9 @@ TOKEN = "token"
 ACCESS: dict[str, tuple[set[str], dict]] = {
     "static": (PUBLIC, {"filename": "css/charte.css"}),
     "main.healthz": (PUBLIC, {}),
+    "operations.readyz": (PUBLIC, {}),
+    # No METRICS_TOKEN here: 404 for everyone; the token and allow-list in tests/web/test_metrics.py.
+    "operations.prometheus_metrics": (PUBLIC, {}),
     "main.home": (SIGNED_IN, {}),
     "main.set_language": (PUBLIC, {}),
     "auth.login": (PUBLIC, {}),
