@@ -85,13 +85,14 @@ def _problem(name: str, value: str | None, environ: Mapping[str, str], productio
         if value:
             try:
                 keys = json.loads(value)
-                assert isinstance(keys, dict) and keys
-            except (ValueError, AssertionError):
+            except ValueError:
+                keys = None
+            if not isinstance(keys, dict) or not keys:
                 return 'must be JSON: {"key id": "secret", ...}'
             for key_id, secret in keys.items():
-                problem = secret_key_problem(str(secret))
-                if problem and (production or len(str(secret)) < 32):
-                    return f"key {key_id!r}: " + problem.replace("SECRET_KEY", "the key")
+                weakness = secret_key_problem(str(secret))
+                if weakness and (production or len(str(secret)) < 32):
+                    return f"key {key_id!r}: " + weakness.replace("SECRET_KEY", "the key")
             current = environ.get("EVIDENCE_KEY_ID")
             if current and current not in keys:
                 return f"EVIDENCE_KEY_ID {current!r} is not one of its keys"
@@ -147,7 +148,7 @@ def check(environ: Mapping[str, str] | None = None) -> list[SettingReport]:
     production = environ.get("CHARTE_ENV", "development") == "production"
     reports = []
     for setting in DOCUMENTED_SETTINGS:
-        value = environ.get(setting.name)
+        value: str | None = environ.get(setting.name)
         if value == "":
             value = None  # an empty variable is the same as an unset one for every setting
         if value is None:

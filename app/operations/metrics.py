@@ -148,7 +148,7 @@ class DatabaseFigures(Collector):
         chain = GaugeMetricFamily(
             "charte_audit_chain_length", "Entries in the audit chain (its last sequence number)."
         )
-        chain.add_metric([], db.session.scalar(select(func.coalesce(func.max(AuditEvent.seq), 0))))
+        chain.add_metric([], db.session.scalar(select(func.max(AuditEvent.seq))) or 0)
         yield chain
         witnessed = last_witness_timestamp(self.app)
         if witnessed is not None:

@@ -138,3 +138,17 @@ def test_the_module_reports_what_production_refuses_to_start_with():
     assert "SECRET_KEY" in result.stdout and "wrong" in result.stdout
     assert "secret-value-that-is-weak" not in result.stdout
     assert "set (25 chars)" in result.stdout
+
+
+def test_evidence_keys_that_production_would_refuse():
+    bad_json = _by_name(config_check.check({"EVIDENCE_KEYS": "p1=secret"}))["EVIDENCE_KEYS"]
+    assert bad_json.state == config_check.WRONG and "must be JSON" in bad_json.problem
+    assert "p1=secret" not in bad_json.shown
+    short = _by_name(config_check.check({"EVIDENCE_KEYS": '{"k": "abc"}'}))["EVIDENCE_KEYS"]
+    assert short.state == config_check.WRONG and "too weak" in short.problem
+    unknown_id = _by_name(
+        config_check.check(
+            {"EVIDENCE_KEYS": json.dumps({"k": secrets.token_hex(32)}), "EVIDENCE_KEY_ID": "z"}
+        )
+    )["EVIDENCE_KEYS"]
+    assert "EVIDENCE_KEY_ID 'z'" in unknown_id.problem
