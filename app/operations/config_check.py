@@ -68,7 +68,9 @@ def _networks_problem(raw: str) -> str:
     return ""
 
 
-def _problem(name: str, value: str | None, environ: Mapping[str, str], production: bool) -> str:
+def setting_problem(
+    name: str, value: str | None, environ: Mapping[str, str], *, production: bool
+) -> str:
     """Why this setting (None: unset) is wrong in this environment, or ""."""
     workers = _workers(environ)
     if name == "CHARTE_ENV":
@@ -157,7 +159,7 @@ def check(environ: Mapping[str, str] | None = None) -> list[SettingReport]:
             shown = f"set ({len(value)} chars)"
         else:
             shown = _without_password(value)
-        problem = _problem(setting.name, value, environ, production)
+        problem = setting_problem(setting.name, value, environ, production=production)
         state = WRONG if problem else (DEFAULTED if value is None else SET)
         reports.append(SettingReport(setting.name, state, shown, problem))
     return reports

@@ -11,6 +11,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pytest
+
 from app.config import DOCUMENTED_SETTINGS
 from app.operations import config_check
 from tests.production import signing_key_file
@@ -152,3 +154,32 @@ def test_evidence_keys_that_production_would_refuse():
         )
     )["EVIDENCE_KEYS"]
     assert "EVIDENCE_KEY_ID 'z'" in unknown_id.problem
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"METRICS_TOKEN": "guessable"}, "METRICS_TOKEN: too short"),
+        ({"METRICS_ALLOWED_IPS": "10.0.0.0/8,the-monitoring-host"}, "is not a network"),
+    ],
+)
+def test_production_refuses_a_half_protected_metrics_endpoint(tmp_path, config, message):
+    from app import create_app
+    from tests.production import production_config
+
+    with pytest.raises(RuntimeError, match=message):
+        create_app(
+            config=production_config(
+                SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/p.db", **config
+            ),
+            env="production",
+        )
+    app = create_app(
+        config=production_config(
+            SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/p.db",
+            METRICS_TOKEN=secrets.token_hex(32),
+            METRICS_ALLOWED_IPS="10.0.0.0/8",
+        ),
+        env="production",
+    )
+    assert app.config["METRICS_ALLOWED_IPS"] == "10.0.0.0/8"
