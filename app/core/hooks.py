@@ -178,6 +178,25 @@ person_pseudonymised = Hook(
     and return {what: how many rows} for the purge's audit entry.""",
 )
 
+# ---- operations --------------------------------------------------------------------------------
+
+readiness_checks = Hook(
+    "readiness_checks",
+    """Collecting. () -> (name, {"ok": bool, ...}) or None.
+
+    Asked by /readyz (app/operations/readiness.py) after its own checks (database, migrations,
+    Redis); a check whose "ok" is false makes /readyz answer 503. For e.g. the scheduler's
+    heartbeat. Receivers must not put error text from drivers in the dict (the page is public).""",
+)
+
+metric_families = Hook(
+    "metric_families",
+    """Collecting. () -> iterable of prometheus_client Metric families, or None.
+
+    Asked at each /metrics scrape (app/operations/metrics.py) for figures read from the
+    database, e.g. the scheduled jobs' last durations and outcomes.""",
+)
+
 ALL: tuple[Hook, ...] = tuple(
     value for value in list(globals().values()) if isinstance(value, Hook)
 )

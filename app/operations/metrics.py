@@ -25,6 +25,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from app.core import hooks
 from app.evidence import witness
 from app.extensions import db
 from app.models.audit import AuditEvent
@@ -177,6 +178,8 @@ class DatabaseFigures(Collector):
         for status, count in rows:
             deliveries.add_metric([status], count)
         yield deliveries
+        for families in hooks.metric_families.collect():
+            yield from families
 
 
 class _Own(Collector):

@@ -1,4 +1,5 @@
-"""`/readyz`: can this process serve? Database, migrations at head, Redis when configured.
+"""`/readyz`: can this process serve? Database, migrations at head, Redis when configured, and
+the checks other areas add through hooks.readiness_checks (e.g. the scheduler's heartbeat).
 
 Each check answers {"ok": bool, ...} with no error text from the driver (the endpoint is public:
 host names and user names stay out of it); the failure's type is logged.
@@ -14,6 +15,7 @@ from alembic.script import ScriptDirectory
 from flask import Flask, current_app
 from sqlalchemy import text
 
+from app.core import hooks
 from app.extensions import db
 
 log = logging.getLogger(__name__)
@@ -85,5 +87,7 @@ def readiness() -> tuple[bool, dict[str, Any]]:
     uri = (app.config.get("RATELIMIT_STORAGE_URI") or "").strip()
     if uri.startswith(("redis://", "rediss://", "unix://")):
         checks["redis"] = check_redis(uri)
+    for name, result in hooks.readiness_checks.collect():
+        checks[name] = result
     ready = all(check["ok"] for check in checks.values())
     return ready, checks

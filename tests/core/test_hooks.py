@@ -50,6 +50,8 @@ EXPECTED = {
         "app.assignments.reminders_received.export_part",
     ],
     "person_pseudonymised": ["app.integrations.webhooks.forget_person"],
+    "readiness_checks": [],
+    "metric_families": [],
 }
 
 

@@ -106,3 +106,18 @@ def test_metrics_allow_list(database_url, tmp_path, config, expected):
     assert bool(
         re.search(r"^charte_audit_chain_length ", response.get_data(as_text=True), re.M)
     ) == (expected == 200)
+
+
+def test_metrics_include_the_families_other_areas_add(app, client):
+    from prometheus_client.core import GaugeMetricFamily
+
+    from app.core import hooks
+
+    def job_durations():
+        family = GaugeMetricFamily("charte_job_last_duration_seconds", "test", labels=["job"])
+        family.add_metric(["reminders"], 1.5)
+        return [family]
+
+    with hooks.metric_families.override(app, [job_durations]):
+        values = _scrape(client)
+    assert _value(values, "charte_job_last_duration_seconds", job="reminders") == 1.5

@@ -125,3 +125,21 @@ def test_readyz_ok_when_redis_answers(database_url, tmp_path):
         db.engine.dispose()
     assert response.status_code == 200, response.json
     assert response.json["checks"]["redis"] == {"ok": True}
+
+
+def test_readyz_includes_the_checks_other_areas_add(app, client):
+    """E.g. the scheduler's heartbeat: a stale one makes the instance not ready."""
+    from app.core import hooks
+
+    def stale_scheduler():
+        return ("scheduler", {"ok": False, "age_seconds": 900, "error": "no heartbeat"})
+
+    with hooks.readiness_checks.override(app, [stale_scheduler]):
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json["checks"]["scheduler"]["error"] == "no heartbeat"
+    assert response.json["checks"]["database"] == {"ok": True}
+    with hooks.readiness_checks.override(app, [lambda: ("scheduler", {"ok": True}), lambda: None]):
+        response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json["checks"]["scheduler"] == {"ok": True}
