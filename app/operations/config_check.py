@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -40,6 +41,10 @@ class SettingReport:
 def _without_password(url: str) -> str:
     """A URL with its password replaced (database and Redis URLs carry one)."""
     parts = urlsplit(url)
+    if "password=" in parts.query:  # libpq and redis also take ?password=
+        query = re.sub(r"(^|&)password=[^&]*", r"\1password=***", parts.query)
+        parts = parts._replace(query=query)
+        url = urlunsplit(parts)
     if parts.password is None:
         return url
     netloc = f"{parts.username or ''}:***@{parts.hostname or ''}"

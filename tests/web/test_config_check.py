@@ -90,6 +90,21 @@ def test_missing_production_settings_are_wrong():
     assert "required in production" in reports["CHARTE_SIGNING_KEY_FILE"].problem
 
 
+def test_passwords_in_urls_are_hidden():
+    reports = _by_name(
+        config_check.check(
+            {
+                "DATABASE_URL": "postgresql://charte@db/charte?sslmode=require&password=pg-secret",
+                "RATELIMIT_STORAGE_URI": "redis://default:redis-secret@cache:6379/0",
+            }
+        )
+    )
+    assert reports["DATABASE_URL"].shown == (
+        "postgresql://charte@db/charte?sslmode=require&password=***"
+    )
+    assert reports["RATELIMIT_STORAGE_URI"].shown == "redis://default:***@cache:6379/0"
+
+
 def test_development_defaults_are_fine():
     reports = config_check.check({})
     assert all(report.state == config_check.DEFAULTED for report in reports)
