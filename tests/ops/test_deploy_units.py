@@ -186,11 +186,12 @@ class Host:
         (command,) = service["ExecStart"]
         return shlex.split(self.map(command)), env, Path(self.map(service["WorkingDirectory"][0]))
 
-    def run(self, program: str, args: list[str]) -> subprocess.CompletedProcess:
+    def run(self, program: str, args: list[str], stdin: str = "") -> subprocess.CompletedProcess:
         """A one-off command of docs/deploy.md with the worker unit's environment."""
         _command, env, cwd = self.service("worker")
         return subprocess.run(  # noqa: S603
             [str(self.venv / "bin" / program), *args],
+            input=stdin,
             env=env,
             cwd=cwd,
             capture_output=True,
@@ -220,6 +221,10 @@ def test_the_units_commands_run_from_a_throwaway_host(tmp_path, throwaway_databa
     ):
         done = host.run(step[0], step[1:])
         assert done.returncode == 0, f"{step}: {done.stdout}{done.stderr}"
+    first_admin = ["users", "create", "--role", "admin", "--email", "it@example.com"]
+    first_admin += ["--name", "Ina Tech", "--password-stdin"]
+    done = host.run("flask", first_admin, stdin="a long enough passphrase 42\n")
+    assert done.returncode == 0, done.stdout + done.stderr
 
     port = _free_port()
     command, env, cwd = host.service("web", CHARTE_BIND=f"127.0.0.1:{port}")
@@ -267,3 +272,13 @@ def test_the_units_commands_run_from_a_throwaway_host(tmp_path, throwaway_databa
     assert events[-1]["event"] == "worker_stopped"
     listing = host.run("flask", ["jobs", "list"])
     assert listing.returncode == 0 and "last ok" in listing.stdout, listing.stderr
+    # CHARTE_AUDIT_WITNESS of the env file is where the witness went (not the code folder).
+    witness_file = Path(host.mapping["/var/lib/charte"]) / "witness" / "audit-witness.jsonl"
+    assert witness_file.exists()
+    # The nightly backup of docs/deploy.md, into the state folder the units may write.
+    backups = Path(host.mapping["/var/lib/charte"]) / "backups"
+    done = host.run("flask", ["backup", "create", str(backups)])
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert len(list(backups.glob("charte-backup-*.tar"))) == 1
+    verify = host.run("flask", ["audit", "verify"])
+    assert verify.returncode == 0, verify.stdout + verify.stderr
