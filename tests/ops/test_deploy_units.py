@@ -92,9 +92,10 @@ def test_nginx_procfile_and_env_example_agree_with_the_app():
     size = re.search(r"client_max_body_size (\d+)m;", site)
     assert size and int(size.group(1)) * 1024 * 1024 == BaseConfig.MAX_CONTENT_LENGTH
     env = parse_env_file((DEPLOY / "charte.env.example").read_text())
-    # One proxy (this nginx) → one trusted hop, and nginx overwrites what the app believes.
+    # One proxy (this nginx) → one trusted hop: the address nginx appends (README "Deploying
+    # behind a proxy").
     assert env["TRUSTED_PROXIES"] == "1"
-    assert "proxy_set_header X-Forwarded-For $remote_addr;" in site
+    assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in site
     assert "proxy_set_header X-Forwarded-Proto $scheme;" in site
     assert env["CHARTE_BASE_URL"].startswith("https://")
     assert env["RATELIMIT_STORAGE_URI"].startswith("redis://")
