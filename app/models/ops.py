@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models.types import UTCDateTime
 
 
-class JobHeartbeat(db.Model):
+class JobHeartbeat(db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy's dynamic base
     """A job's last run and its lease (kind "job"), or a worker's last beat (kind "worker").
 
     The lease is how two workers (or a worker and `flask jobs run` from cron) never run the same

@@ -66,9 +66,7 @@ def _pg_command(program: str) -> tuple[str, dict[str, str]]:
     env = dict(os.environ)
     if url.password:
         env["PGPASSWORD"] = str(url.password)
-    conninfo = url.set(drivername="postgresql", password=None).render_as_string(
-        hide_password=False
-    )
+    conninfo = url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
     return conninfo, env
 
 
@@ -85,7 +83,8 @@ def _key_locations() -> dict[str, str]:
         evidence = "the EVIDENCE_KEYS environment variable"
     else:
         evidence = str(
-            config.get("EVIDENCE_KEY_FILE") or Path(current_app.instance_path) / "evidence-keys.json"
+            config.get("EVIDENCE_KEY_FILE")
+            or Path(current_app.instance_path) / "evidence-keys.json"
         )
     return {"evidence_keys": evidence, "signing_key": str(signing_keys.key_file_path())}
 
@@ -232,7 +231,7 @@ def restore(source: Path) -> Restored:
     if not source.is_file():
         raise BackupError(f"no backup file at {source}")
     try:
-        tar = tarfile.open(source, mode="r")
+        tar = tarfile.open(source, mode="r")  # noqa: SIM115 - closed by the `with tar` below
     except tarfile.TarError as exc:
         raise BackupError(f"{source} is not a Charte backup (not a tar file)") from exc
     with tar, tempfile.TemporaryDirectory(prefix="charte-restore-") as scratch:

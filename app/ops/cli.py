@@ -27,9 +27,7 @@ def _job_names(value: str | None) -> list[str]:
 
 @click.command("worker")
 @click.option("--only", help="Comma-separated job names (default: all; see `flask jobs list`).")
-@click.option(
-    "--tick", default=30.0, show_default=True, help="Seconds between looks for due jobs."
-)
+@click.option("--tick", default=30.0, show_default=True, help="Seconds between looks for due jobs.")
 @click.option("--once", is_flag=True, help="One cycle (every due job once), then exit.")
 def worker_command(only: str | None, tick: float, once: bool) -> None:
     """Run the scheduled jobs at their intervals, one at a time, until SIGTERM."""
@@ -52,9 +50,7 @@ def jobs_list() -> None:
         )
         click.echo(f"{job.name:<10} every {job.interval_seconds:>6}s  {job.description}  {last}")
     age = heartbeat.heartbeat_age()
-    click.echo(
-        "worker: none running" if age is None else f"worker: last beat {age:.0f} s ago"
-    )
+    click.echo("worker: none running" if age is None else f"worker: last beat {age:.0f} s ago")
 
 
 @jobs_cli.command("run")
@@ -102,8 +98,10 @@ def backup_restore(file: Path) -> None:
         f"Restored the backup of {manifest['created_at']} (migration "
         f"{manifest['migration_revision']}). Witness: {restored.witness_note}."
     )
-    click.echo("Next: run `flask db upgrade` (if this code is newer) and, on PostgreSQL, "
-               "migrations/app_role.sql as the owner role.")
+    click.echo(
+        "Next: run `flask db upgrade` (if this code is newer) and, on PostgreSQL, "
+        "migrations/app_role.sql as the owner role."
+    )
     if restored.report.ok:
         counts = ", ".join(f"{n} {what}" for what, n in restored.report.checked.items())
         click.echo(f"Audit verify: OK: {counts} verified.")

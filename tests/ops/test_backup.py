@@ -101,9 +101,7 @@ def test_restoring_an_older_backup_is_detected_by_the_witness(
         assert "missing: the witness saw head seq" in verify.output
 
 
-def test_on_a_new_host_the_backups_witness_is_put_back(
-    app, evidence, tmp_path, empty_database_url
-):
+def test_on_a_new_host_the_backups_witness_is_put_back(app, evidence, tmp_path, empty_database_url):
     archive = _backup(app, tmp_path / "backups")
     new_instance = tmp_path / "new-host-instance"
     # The keys come from their own backup: here the signing key file of the old host.
