@@ -202,6 +202,11 @@ def read_manifest(tar: tarfile.TarFile, source: Path) -> dict:
         raise BackupError(f"{source} is not a Charte backup (no readable {MANIFEST})") from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BackupError(f"{source}: unknown backup format {manifest!r:.60}")
+    expected = {"postgresql": PG_DUMP, "sqlite": SQLITE_COPY}
+    if expected.get(manifest.get("backend")) != manifest.get("database") or manifest.get(
+        "witness"
+    ) not in (None, WITNESS_COPY):
+        raise BackupError(f"{source}: its manifest names unexpected files; nothing was changed")
     return manifest
 
 
@@ -245,7 +250,12 @@ def restore(source: Path) -> Restored:
         _require_empty_database()
         names = [manifest["database"]] + ([WITNESS_COPY] if manifest.get("witness") else [])
         for name in names:
-            tar.extract(name, scratch, filter="data")
+            try:
+                tar.extract(name, scratch, filter="data")  # no links, no paths out of scratch
+            except (KeyError, tarfile.TarError) as exc:
+                raise BackupError(
+                    f"{source} is incomplete ({name}: {exc}); nothing was changed"
+                ) from exc
         dump = Path(scratch) / manifest["database"]
         db.session.remove()
         db.engine.dispose()

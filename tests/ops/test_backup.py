@@ -12,7 +12,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from app.extensions import db
 from app.models.user import User
@@ -163,3 +163,32 @@ def test_restore_refuses_what_is_not_a_backup(app, tmp_path, empty_database_url)
         ):
             result = runner.invoke(args=["backup", "restore", str(path)])
             assert result.exit_code == 1 and message in result.output, result.output
+
+
+def test_restore_refuses_a_manifest_that_points_elsewhere(
+    app, evidence, tmp_path, empty_database_url
+):
+    archive = _backup(app, tmp_path / "backups")
+    with tarfile.open(archive) as tar:
+        manifest = json.loads(tar.extractfile("manifest.json").read())
+    forged = tmp_path / "forged.tar"
+    manifest["database"] = "../../etc/passwd"
+    data = json.dumps(manifest).encode()
+    with tarfile.open(forged, "w") as tar:
+        info = tarfile.TarInfo("manifest.json")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    with other_app(empty_database_url, app.instance_path) as restored:
+        result = restored.test_cli_runner().invoke(args=["backup", "restore", str(forged)])
+        assert result.exit_code == 1 and "unexpected files" in result.output, result.output
+    # A manifest without its database file: incomplete, and the empty database stays empty.
+    manifest["database"] = "database.pgdump" if BACKEND == "postgresql" else "database.sqlite3"
+    data = json.dumps(manifest).encode()
+    with tarfile.open(forged, "w") as tar:
+        info = tarfile.TarInfo("manifest.json")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    with other_app(empty_database_url, app.instance_path) as restored:
+        result = restored.test_cli_runner().invoke(args=["backup", "restore", str(forged)])
+        assert result.exit_code == 1 and "is incomplete" in result.output, result.output
+        assert inspect(db.engine).get_table_names() == []
