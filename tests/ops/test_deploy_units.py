@@ -13,6 +13,7 @@ import os
 import re
 import secrets
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -82,6 +83,32 @@ def test_units_run_as_charte_hardened_with_the_shared_environment():
         assert parse_unit(path)["Install"]["WantedBy"] == ["multi-user.target"]
     worker = parse_unit(UNITS["worker"])["Service"]
     assert worker["KillSignal"] == ["SIGTERM"] and int(worker["TimeoutStopSec"][0]) >= 60
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze not installed")
+def test_systemd_knows_every_directive_of_the_units(tmp_path):
+    """systemd-analyze verify: no unknown key (a typo silently drops a hardening option)."""
+    for path in UNITS.values():
+        shutil.copy(path, tmp_path / path.name)
+    result = subprocess.run(  # noqa: S603
+        [
+            "systemd-analyze",
+            "verify",
+            "--man=no",
+            *(str(tmp_path / p.name) for p in UNITS.values()),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    complaints = [
+        line
+        for line in (result.stdout + result.stderr).splitlines()
+        # The programs live under /opt/charte on a real host only.
+        if line.strip() and "is not executable: No such file or directory" not in line
+    ]
+    assert complaints == []
 
 
 def test_nginx_procfile_and_env_example_agree_with_the_app():
