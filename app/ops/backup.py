@@ -203,7 +203,7 @@ def read_manifest(tar: tarfile.TarFile, source: Path) -> dict:
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BackupError(f"{source}: unknown backup format {manifest!r:.60}")
     expected = {"postgresql": PG_DUMP, "sqlite": SQLITE_COPY}
-    if expected.get(manifest.get("backend")) != manifest.get("database") or manifest.get(
+    if expected.get(str(manifest.get("backend"))) != manifest.get("database") or manifest.get(
         "witness"
     ) not in (None, WITNESS_COPY):
         raise BackupError(f"{source}: its manifest names unexpected files; nothing was changed")

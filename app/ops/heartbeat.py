@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Engine, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
@@ -104,6 +104,17 @@ def beat(runner: str) -> None:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
+
+
+def beat_on(engine: Engine, runner: str) -> None:
+    """A beat on a connection of its own, for the thread that beats while a job runs (the job
+    holds the session, which is not shared between threads). The row exists: beat() made it."""
+    with engine.begin() as connection:
+        connection.execute(
+            update(JobHeartbeat)
+            .where(JobHeartbeat.name == WORKER_PREFIX + runner)
+            .values(last_finished_at=utcnow(), last_outcome="alive")
+        )
 
 
 def stopped(runner: str) -> None:

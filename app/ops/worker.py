@@ -15,11 +15,13 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from app.extensions import db
 from app.models.types import utcnow
 from app.ops import heartbeat
 from app.ops.jobs import JOBS, Job, JobSkipped
@@ -93,9 +95,31 @@ class Worker:
         for job in due_jobs(self.jobs):
             if self.stopping.is_set():
                 break
-            outcomes.append(run_job(job, self.runner))
+            with self._beating_meanwhile():
+                outcomes.append(run_job(job, self.runner))
             heartbeat.beat(self.runner)
         return outcomes
+
+    @contextmanager
+    def _beating_meanwhile(self) -> Iterator[None]:
+        """Keep beating every tick while a long job runs, so a slow job is not a dead worker."""
+        engine = db.engine
+        done = threading.Event()
+
+        def keep_beating() -> None:
+            while not done.wait(self.tick_seconds):
+                try:
+                    heartbeat.beat_on(engine, self.runner)
+                except Exception as exc:  # e.g. SQLite busy under the job's write: next tick
+                    log_event("worker_error", error=f"heartbeat: {type(exc).__name__}: {exc}")
+
+        thread = threading.Thread(target=keep_beating, name="charte-heartbeat", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join()
 
     def run(self, once: bool = False) -> None:
         previous = {
@@ -113,8 +137,6 @@ class Worker:
                     self.cycle()
                 except Exception as exc:  # e.g. the database is down: log, wait, try again
                     log_event("worker_error", error=f"{type(exc).__name__}: {exc}")
-                    from app.extensions import db
-
                     db.session.rollback()
                 if once:
                     break

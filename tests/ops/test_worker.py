@@ -177,3 +177,21 @@ def test_the_worker_process_stops_cleanly_on_sigterm(app, database_url, tmp_path
 def test_the_worker_refuses_a_useless_tick(app, tick):
     result = app.test_cli_runner().invoke(args=["worker", "--tick", tick])
     assert result.exit_code != 0 and "--tick must be positive" in result.output
+
+
+def test_the_worker_keeps_beating_while_a_long_job_runs(app):
+    worker = Worker(tick_seconds=0.05)
+
+    def long_job() -> str:
+        # Runs until the worker's beat moves on while it runs (bounded by tries, not timed).
+        before = heartbeat.last_beat()
+        for _ in range(400):
+            db.session.rollback()
+            if heartbeat.last_beat() > before:
+                return "beaten meanwhile"
+            worker.stopping.wait(0.05)
+        return "no beat while running"
+
+    worker.jobs = [Job("t-long", 60, 60, "long", long_job)]
+    (outcome,) = worker.cycle()
+    assert outcome.detail == "beaten meanwhile"
