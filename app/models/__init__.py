@@ -14,6 +14,7 @@ from app.models.learning import (
     QuizAttempt,
     QuizSnapshot,
 )
+from app.models.ops import JobHeartbeat
 from app.models.policy import PolicyText, PolicyVersion
 from app.models.privacy import EvidenceAttachment, RetentionPurge
 from app.models.publication import PublicationCheck, PublicationCheckPerson, PublicationReview
@@ -24,6 +25,7 @@ from app.models.user import Role, User, UserSession
 from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
+    "JobHeartbeat",
     "StepUp",
     "Assignment",
     "AssignmentTarget",

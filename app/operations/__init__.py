@@ -1,5 +1,6 @@
-"""Running Charte as a service: readiness (/readyz), Prometheus metrics (/metrics) and
-`flask config check`. Liveness stays /healthz (app/main)."""
+"""Running Charte for years: readiness (/readyz), Prometheus metrics (/metrics), `flask config
+check`, the scheduled jobs and their worker with its heartbeat, and backups. Liveness stays
+/healthz (app/main)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """/readyz, /metrics, request and evidence-write metrics, `flask config check`."""
-    from app.operations import cli, metrics
+    """/readyz, /metrics, `flask config check`, `flask worker`, `flask jobs`, `flask backup`."""
+    from app.core import hooks
+    from app.operations import cli, metrics, scheduler_health
+    from app.operations.jobs_cli import backup_cli, jobs_cli, worker_command
     from app.operations.routes import bp
 
     refuse_unsafe_metrics_settings(app)
@@ -16,6 +19,11 @@ def init_app(app: Flask) -> None:
     metrics.install_session_listeners()
     metrics.register_request_metrics(app)
     cli.register(app)
+    app.cli.add_command(jobs_cli)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(backup_cli)
+    hooks.readiness_checks.subscribe(app, scheduler_health.readiness)
+    hooks.metric_families.subscribe(app, scheduler_health.metric_families)
 
 
 def refuse_unsafe_metrics_settings(app: Flask) -> None:

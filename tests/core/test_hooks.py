@@ -50,8 +50,8 @@ EXPECTED = {
         "app.assignments.reminders_received.export_part",
     ],
     "person_pseudonymised": ["app.integrations.webhooks.forget_person"],
-    "readiness_checks": [],
-    "metric_families": [],
+    "readiness_checks": ["app.operations.scheduler_health.readiness"],
+    "metric_families": ["app.operations.scheduler_health.metric_families"],
 }
 
 
