@@ -34,3 +34,4 @@ def init_app(app: Flask) -> None:
     )
     hooks.me_sections.subscribe(app, sessions_section)
     hooks.export_sections.subscribe(app, sessions_export)
+    hooks.person_pseudonymised.subscribe(app, step_up.forget_person)
