@@ -225,9 +225,7 @@ def forget_person(user: User, *, former_email: str) -> dict[str, int]:
     times), and a pending one holds the name they typed.
     """
     deleted = _rowcount(
-        delete(StepUp)
-        .where(StepUp.user_id == user.id)
-        .execution_options(synchronize_session=False)
+        delete(StepUp).where(StepUp.user_id == user.id).execution_options(synchronize_session=False)
     )
     return {"step_up": deleted}
 
