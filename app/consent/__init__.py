@@ -24,5 +24,6 @@ def init_app(app: Flask) -> None:
     hooks.evidence_checks.subscribe(app, evidence.EVENTS)
     hooks.evidence_checks.subscribe(app, evidence.PUBLICATION_CHECKS)
     hooks.evidence_checks.subscribe(app, evidence.PUBLICATION_ANSWERS)
+    hooks.evidence_checks.subscribe(app, evidence.PUBLICATION_REVIEWS)
     hooks.after_consent_decided.subscribe(app, publication.notify_withdrawal)
     hooks.code_lookups.subscribe(app, receipt_status.lookup)

@@ -353,6 +353,7 @@ def record_decision(
             "on_behalf": on_behalf,
             "paper_reference": event.paper_reference,
             "attachment_sha256": d.scan.sha256 if on_behalf and d.scan is not None else None,
+            **attachments.received_details(d.scan if on_behalf else None),
             "mac": event.mac,
             **seals.sealed_details((evidence.EVENTS, [event]), (attachments.SCANS, scans)),
         },

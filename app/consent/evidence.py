@@ -1,6 +1,7 @@
 """Seals on consent evidence: decisions (events) and the texts people agreed to.
 
-Both kinds are sealed with app.evidence.seals and named in their audit entries, so
+Decisions, texts, publication checks with their answers, and the reviews HR made after a
+withdrawal are sealed with app.evidence.seals and named in their audit entries, so
 `flask audit verify` reports an altered, inserted or deleted decision (a deleted withdrawal no
 longer makes a consent read "granted" again unnoticed) and an edited consent text.
 """
@@ -15,7 +16,7 @@ from app.core import audit
 from app.core.audit_actions import AuditAction
 from app.evidence import personal, seals
 from app.models.consent import ConsentEvent, ConsentText
-from app.models.publication import PublicationCheck, PublicationCheckPerson
+from app.models.publication import PublicationCheck, PublicationCheckPerson, PublicationReview
 
 MAC_PURPOSE = "consent"
 
@@ -148,6 +149,21 @@ PUBLICATION_ANSWERS = seals.SealSpec(
         "state": p.state,
         "valid_until": p.valid_until.isoformat() if p.valid_until else None,
         "consent_event_id": p.consent_event_id,
+    },
+)
+
+# Who reviewed a checked publication after the consent behind it ended. Named in the
+# "consent.review_done" entry's sealed map (that entry targets the check, not the review).
+PUBLICATION_REVIEWS = seals.SealSpec(
+    model=PublicationReview,
+    label="publication review",
+    plural="publication reviews",
+    purpose="publication-review",
+    fields=lambda r: {
+        "check_person_id": r.check_person_id,
+        "trigger_event_id": r.trigger_event_id,
+        "reviewed_by_id": r.reviewed_by_id,
+        "reviewed_at": r.reviewed_at.astimezone(UTC).isoformat(),
     },
 )
 

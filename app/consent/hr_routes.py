@@ -170,11 +170,15 @@ def person(user_id: int):
         if error is None:
             return redirect(url_for("consent_hr.person", user_id=person.id))
         flash(error, "error")
+    view = pages.overview(person, _locale(), utcnow().date())
     return render_template(
         "consent_hr/person.html",
         person=person,
         form=form,
-        view=pages.overview(person, _locale(), utcnow().date()),
+        view=view,
+        received=attachments.received_hashes(
+            "consent_event", [e.id for e in view.history if e.attachment_id]
+        ),
         reviews=publication.needs_review(utcnow().date(), user_id=person.id),
     )
 

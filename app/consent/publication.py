@@ -203,13 +203,16 @@ def needs_review(today: date, user_id: int | None = None) -> list[ReviewItem]:
     if not answers:
         return []
     states = decisions.states_for({a.user_id for a in answers}, today)
+    # Only a review whose seal holds clears an item: a row inserted or edited behind the app's
+    # back must not hide a publication that has to come down (`flask audit verify` names it).
     reviewed = {
-        (row[0], row[1])
-        for row in db.session.execute(
-            select(PublicationReview.check_person_id, PublicationReview.trigger_event_id).where(
+        (review.check_person_id, review.trigger_event_id)
+        for review in db.session.scalars(
+            select(PublicationReview).where(
                 PublicationReview.check_person_id.in_([a.id for a in answers])
             )
         )
+        if seals.intact(evidence.PUBLICATION_REVIEWS, review)
     }
     items = []
     for answer in answers:
@@ -237,7 +240,9 @@ def mark_reviewed(check_person_id: int, *, actor: User, client: ClientInfo, toda
         check_person_id=item.person.id,
         trigger_event_id=item.state.event.id,
         reviewed_by_id=actor.id,
+        reviewed_at=utcnow(),
     )
+    seals.seal(evidence.PUBLICATION_REVIEWS, review)
     db.session.add(review)
     db.session.flush()
     audit.record(
@@ -250,6 +255,7 @@ def mark_reviewed(check_person_id: int, *, actor: User, client: ClientInfo, toda
             "check_person_id": item.person.id,
             "state": item.state.status,
             "trigger_event_id": item.state.event.id,
+            **seals.sealed_details((evidence.PUBLICATION_REVIEWS, [review])),
         },
         client=client,
     )

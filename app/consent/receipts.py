@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 
 from app.consent import controller, decisions, evidence
 from app.core import codes, settings
-from app.evidence import signed_documents
+from app.evidence import attachments, signed_documents
 from app.models.consent import ConsentDecision, ConsentEvent
 from app.pdf.receipt import ReceiptDocument, render_receipt
 
@@ -216,6 +216,10 @@ def pdf_receipt(
         ]
         if event.on_behalf:
             rows.append((_("Paper form reference"), event.paper_reference or "—"))
+            received = attachments.received_hash("consent_event", event)
+            if received:
+                # The scanned form as HR uploaded it (an image is stored re-encoded).
+                rows.append((_("SHA-256 of the scanned form as uploaded"), received))
         rows += [
             (_("Text version"), f"{event.text_version} ({event.text_locale})"),
             (_("Text SHA-256"), event.text_sha256),

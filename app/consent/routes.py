@@ -21,6 +21,7 @@ from app.consent import decisions, evidence, pages, receipt_status, receipts, te
 from app.consent.forms import DecisionForm
 from app.consent.posted import apply_decision
 from app.core import codes
+from app.evidence import verification
 from app.extensions import limiter
 from app.models.types import utcnow
 from app.permissions import owned_or_404
@@ -140,4 +141,6 @@ def verify(code: str):
         holder_name=evidence.holder_name(event),
         title=_title(event),
         code=codes.format_code(event.code),
+        # As on /verify: entries cut off the end of the log take the recording entry with them.
+        audit_log=verification.audit_log_for("consent_event", event.id),
     )

@@ -164,7 +164,7 @@ me_sections = Hook(
 
 export_sections = Hook(
     "export_sections",
-    """Collecting. (user, privacy.export.ExportContext) -> privacy.export.ExportPart or None.
+    """Collecting. (user, core.export_parts.ExportContext) -> core.export_parts.ExportPart or None.
 
     Parts other areas add to a person's data export, after the built-in ones.""",
 )

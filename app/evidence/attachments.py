@@ -9,9 +9,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import io
+import json
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -22,6 +25,7 @@ from app.core import audit
 from app.evidence import scan_content, seals
 from app.evidence.scan_content import JPEG, PDF, PNG, AttachmentError
 from app.extensions import db
+from app.models.audit import AuditEvent
 from app.models.privacy import EvidenceAttachment
 from app.models.types import utcnow
 from app.models.user import User
@@ -160,6 +164,51 @@ def store(
     db.session.add(row)
     db.session.flush()
     return row
+
+
+# The key, in the audit entry of the record a scan supports, holding the SHA-256 of the file as
+# HR uploaded it (before an image was re-encoded): the stored file's own hash then differs, and
+# HR matches their original against this one.
+RECEIVED_KEY = "attachment_received_sha256"
+
+
+def received_details(upload: Upload | None) -> dict[str, str | None]:
+    """What the supporting record's audit entry says about the file as uploaded."""
+    return {RECEIVED_KEY: (upload.received_sha256 or None) if upload is not None else None}
+
+
+def received_hashes(target_type: str, target_ids: Iterable[object]) -> dict[int, str]:
+    """Attachment id -> SHA-256 of the file as uploaded, from the audit entries of these records.
+
+    Read from the audit log (chained, so `flask audit verify` vouches for it) rather than a
+    column: the entry names the scan in its "sealed" map next to the hash. One indexed query.
+    """
+    ids = sorted({str(i) for i in target_ids})
+    if not ids:
+        return {}
+    found: dict[int, str] = {}
+    rows = db.session.scalars(
+        select(AuditEvent.details).where(
+            AuditEvent.target_type == target_type,
+            AuditEvent.target_id.in_(ids),
+            AuditEvent.details.like(f'%"{RECEIVED_KEY}"%'),
+        )
+    )
+    for raw in rows:
+        details = json.loads(raw)
+        received = details.get(RECEIVED_KEY)
+        if not received:
+            continue
+        for attachment_id in details.get("sealed", {}).get(EvidenceAttachment.__tablename__, {}):
+            found[int(attachment_id)] = received
+    return found
+
+
+def received_hash(target_type: str, record: Any) -> str | None:
+    """The uploaded file's SHA-256 for one record carrying `attachment_id` (None without a scan)."""
+    if record.attachment_id is None:
+        return None
+    return received_hashes(target_type, [record.id]).get(record.attachment_id)
 
 
 def for_download(attachment_id: int, viewer: User) -> EvidenceAttachment | None:

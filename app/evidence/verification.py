@@ -61,7 +61,12 @@ def audit_log_status(result: VerificationResult) -> AuditLogStatus | None:
     """For a record: its issuing audit entry, or that the log no longer holds one."""
     if result.evidence is None:
         return None
-    head = audit.entry_head(*result.evidence)
+    return audit_log_for(*result.evidence)
+
+
+def audit_log_for(target_type: str, target_id: str | int) -> AuditLogStatus:
+    """Whether the log still holds the entry that recorded this row (public verification pages)."""
+    head = audit.entry_head(target_type, target_id)
     return AuditLogStatus(head.seq if head else None, head is not None)
 
 

@@ -56,10 +56,12 @@ class PublicationCheckPerson(db.Model):
 
 
 class PublicationReview(db.Model):
-    """Someone reviewed a checked publication after the consent behind it ended.
+    """Someone reviewed a checked publication after the consent behind it ended. Append-only.
 
-    Keyed by the consent event that ended it (a revocation, or the grant that expired), so that a
-    later grant-then-revoke asks for a new review.
+    Evidence: it shows who acted on a withdrawal, and its existence clears the item from HR's
+    "to review" list, so a forged row would hide a publication that must come down. Keyed by
+    the consent event that ended it (a revocation, or the grant that expired), so that a later
+    grant-then-revoke asks for a new review.
     """
 
     __tablename__ = "publication_review"
@@ -70,3 +72,6 @@ class PublicationReview(db.Model):
     trigger_event_id: Mapped[int] = mapped_column(ForeignKey("consent_event.id"))
     reviewed_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    mac: Mapped[str | None] = mapped_column(String(64))  # app.evidence.seals; NULL: not sealed yet
+    # The evidence key that sealed the row (app.core.keys; NULL: the legacy SECRET_KEY one).
+    key_id: Mapped[str | None] = mapped_column(String(32))

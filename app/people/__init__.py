@@ -14,7 +14,7 @@ def init_app(app: Flask) -> None:
     from app.people import sessions, signin, sso, step_up
     from app.people.auth_routes import bp as auth_bp
     from app.people.cli import users_cli
-    from app.people.me_section import sessions_section
+    from app.people.me_section import sessions_export, sessions_section
     from app.people.oidc import init_oidc
     from app.people.session_routes import bp as sessions_bp
     from app.people.sso_routes import bp as sso_bp
@@ -33,3 +33,5 @@ def init_app(app: Flask) -> None:
         *sessions.ALL_SETTINGS,
     )
     hooks.me_sections.subscribe(app, sessions_section)
+    hooks.export_sections.subscribe(app, sessions_export)
+    hooks.person_pseudonymised.subscribe(app, step_up.forget_person)

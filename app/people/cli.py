@@ -8,8 +8,9 @@ import click
 from flask.cli import AppGroup
 
 from app.core.client import ClientInfo
+from app.extensions import db
 from app.models.user import Role, User
-from app.people import accounts
+from app.people import accounts, step_up
 
 users_cli = AppGroup("users", help="Manage accounts.")
 
@@ -53,3 +54,11 @@ def create_user(
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Created {user.email} ({user.role}).")
+
+
+@users_cli.command("prune-step-ups")
+def prune_step_ups() -> None:
+    """Blank the typed name kept by expired, never-used step-ups (also done by `flask retention apply`)."""
+    blanked = step_up.forget_expired()
+    db.session.commit()
+    click.echo(f"Blanked {blanked} expired step-up(s).")

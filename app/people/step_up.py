@@ -26,7 +26,7 @@ from flask import current_app, redirect, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, delete, select, update
 
 from app.core import audit, settings
 from app.core.audit_actions import AuditAction
@@ -163,6 +163,7 @@ def begin(
     For an email code, the code is mailed here (in the person's language) and only its HMAC kept.
     """
     now = now or utcnow()
+    forget_expired(now)
     step = StepUp(
         user_id=user.id,
         purpose=purpose,
@@ -199,6 +200,34 @@ def begin(
         )
     db.session.commit()
     return step, secret
+
+
+def forget_expired(now: datetime | None = None) -> int:
+    """Blank the pending action (the typed name) of every expired step-up never used; return how many.
+
+    An abandoned step-up would otherwise keep the name someone typed for as long as the row
+    lives. Run whenever anyone starts a step-up, by the retention run and by
+    `flask users prune-step-ups`; the rows themselves stay (method, times, failure) for support.
+    """
+    now = now or utcnow()
+    return _rowcount(
+        update(StepUp)
+        .where(StepUp.expires_at < now, StepUp.payload != "{}")
+        .values(payload="{}")
+        .execution_options(synchronize_session=False)
+    )
+
+
+def forget_person(user: User, *, former_email: str) -> dict[str, int]:
+    """Retention purge (`hooks.person_pseudonymised`): delete the person's step-ups.
+
+    They are workflow state, not evidence (the signature's audit entry keeps the method and
+    times), and a pending one holds the name they typed.
+    """
+    deleted = _rowcount(
+        delete(StepUp).where(StepUp.user_id == user.id).execution_options(synchronize_session=False)
+    )
+    return {"step_up": deleted}
 
 
 def _mail_code(user: User, code: str) -> None:

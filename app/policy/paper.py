@@ -83,6 +83,7 @@ def record_signature(
             "on_behalf": True,
             "paper_reference": ack.paper_reference,
             "attachment_sha256": attachment.sha256,
+            **attachments.received_details(scan),
         },
         scans=[attachment],
     )

@@ -53,9 +53,11 @@ def paper_signature(user_id: int):
         else:
             flash(
                 _(
-                    "Paper signature of %(name)s recorded (code %(code)s).",
+                    "Paper signature of %(name)s recorded (code %(code)s). SHA-256 of the "
+                    "scanned form as uploaded: %(sha256)s.",
                     name=person.full_name,
                     code=ack.code,
+                    sha256=scan.received_sha256,
                 ),
                 "success",
             )

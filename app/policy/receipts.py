@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from app.core import settings
 from app.core.codes import format_code
-from app.evidence import personal, signed_documents
+from app.evidence import attachments, personal, signed_documents
 from app.evidence.verification import VerificationResult
 from app.extensions import db
 from app.models.acknowledgement import Acknowledgement
@@ -124,7 +124,12 @@ def _on_behalf_rows(ack: Acknowledgement) -> tuple[tuple[str, str], ...]:
     return (
         (_("Recorded by"), recorder + " — " + _("recorded by HR on behalf of the employee")),
         (_("Paper form reference"), ack.paper_reference or "—"),
-    )
+    ) + _scan_rows(attachments.received_hash("acknowledgement", ack))
+
+
+def _scan_rows(received: str | None) -> tuple[tuple[str, str], ...]:
+    """The hash of the scanned form as HR uploaded it, so they can match their original file."""
+    return ((_("SHA-256 of the scanned form as uploaded"), received),) if received else ()
 
 
 def _annex(ack: Acknowledgement) -> ReceiptAnnex | None:

@@ -2,7 +2,8 @@
 
 charte-export.json follows schemas/me-export.schema.json. Each part builder is a callable
 (user, context) -> ExportPart | None adding a key to the JSON and files to the ZIP; other areas
-(e.g. certificates) add theirs through `hooks.export_sections`.
+(e.g. certificates, the signed-in sessions) add theirs through `hooks.export_sections`. Both types
+live in core.export_parts so that a domain privacy imports (people) can contribute too.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import json
 import tempfile
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, Any
 
@@ -23,6 +23,7 @@ from app.consent import texts
 from app.core import audit, hooks
 from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
+from app.core.export_parts import ExportContext, ExportPart
 from app.evidence import attachments
 from app.extensions import db
 from app.learn import progress
@@ -37,25 +38,6 @@ from app.privacy import me_page
 from app.privacy.export_readme import README
 
 FORMAT = "charte-export/1"
-
-
-@dataclass(frozen=True)
-class ExportContext:
-    """Addresses printed in receipts (built by the view) and the reader's language."""
-
-    locale: str
-    policy_verify_url: Callable[[str], str]
-    consent_verify_url: Callable[[str], str]
-    withdrawal_url: str
-
-
-@dataclass
-class ExportPart:
-    """One key of charte-export.json and the files that go with it (path in the ZIP, bytes)."""
-
-    key: str
-    data: Any
-    files: list[tuple[str, bytes]] = field(default_factory=list)
 
 
 def _iso(value: Any) -> str | None:

@@ -37,6 +37,7 @@ from app.models.consent import ConsentEvent
 from app.models.privacy import RetentionPurge
 from app.models.types import utcnow
 from app.models.user import User, UserSession, new_session_token
+from app.people import step_up
 from app.policy import signing
 from app.privacy.processing import RETENTION_YEARS
 
@@ -237,9 +238,14 @@ def purge_person(user: User, *, years: int, client: ClientInfo, now: datetime) -
 
 
 def apply(today: date | None = None, *, client: ClientInfo | None = None) -> list[RetentionPurge]:
-    """Pseudonymise everyone due (one transaction per person); returns the purges done."""
+    """Pseudonymise everyone due (one transaction per person); returns the purges done.
+
+    First, abandoned step-ups of anyone forget the name typed in them (people.step_up).
+    """
     now = utcnow()
     today = today or now.date()
+    step_up.forget_expired(now)
+    db.session.commit()
     years = settings.get(RETENTION_YEARS)
     done = []
     for user in due(today):

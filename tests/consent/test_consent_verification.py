@@ -147,3 +147,42 @@ def test_an_altered_consent_record_is_not_vouched_for(client, employee, purposes
 def test_unknown_consent_codes(client, employee, purposes, path):
     decide(employee, "company-website", "photo", "granted")
     assert client.get(path + "0000-0000-0000-0000-0000").status_code == 404
+
+
+# ---- the audit log behind the record ------------------------------------------------------------
+
+
+def _recording_entry(event) -> int:
+    from sqlalchemy import select
+
+    from app.models.audit import AuditEvent
+
+    return db.session.scalar(
+        select(AuditEvent.seq).where(
+            AuditEvent.target_type == "consent_event", AuditEvent.target_id == str(event.id)
+        )
+    )
+
+
+def test_the_consent_page_says_the_log_still_holds_the_recording_entry(client, employee, purposes):
+    event = decide(employee, "company-website", "photo", "granted")
+    html = _page(client, event.code)
+    seq = _recording_entry(event)
+    assert f"The audit log still holds the entry that recorded this document (entry {seq})" in html
+    assert "no longer holds" not in html
+
+
+def test_the_consent_page_warns_when_the_recording_entry_was_cut_off(
+    app, client, employee, purposes
+):
+    from tests.evidence.test_tamper import tamper
+
+    event = decide(employee, "company-website", "photo", "granted")
+    code = event.code
+    tamper("DELETE FROM audit_event WHERE seq >= :seq", seq=_recording_entry(event))
+    html = _page(client, code)
+    assert "The audit log no longer holds the entry that recorded this document" in html
+    assert 'role="alert"' in html
+    # The page no longer vouches for the record on its own.
+    assert "The record itself is genuine" not in html
+    assert app.test_cli_runner().invoke(args=["audit", "verify"]).exit_code == 1

@@ -36,6 +36,7 @@ EXPECTED = {
         "seal:consent_event",
         "seal:publication_check",
         "seal:publication_check_person",
+        "seal:publication_review",
         "seal:certificate",
         "seal:certificate_revocation",
         "app.evidence.personal.verify_purges",
@@ -46,10 +47,14 @@ EXPECTED = {
         "app.assignments.reminders_received.me_section",
     ],
     "export_sections": [
+        "app.people.me_section.sessions_export",
         "app.certificates.me_section.certificates_export",
         "app.assignments.reminders_received.export_part",
     ],
-    "person_pseudonymised": ["app.integrations.webhooks.forget_person"],
+    "person_pseudonymised": [
+        "app.people.step_up.forget_person",
+        "app.integrations.webhooks.forget_person",
+    ],
     "readiness_checks": ["app.operations.scheduler_health.readiness"],
     "metric_families": ["app.operations.scheduler_health.metric_families"],
 }

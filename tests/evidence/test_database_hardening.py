@@ -41,6 +41,7 @@ EVIDENCE_TABLES = (
     "consent_event",
     "publication_check",
     "publication_check_person",
+    "publication_review",
     "reminder_sent",
     "certificate",
     "certificate_revocation",

@@ -192,3 +192,84 @@ def test_the_consent_page_says_why_and_records_nothing(client, auth, hr, employe
     assert response.status_code == 200
     assert "not a readable PNG image" in response.get_data(as_text=True)
     assert _count(ConsentEvent) == 0 and _count(EvidenceAttachment) == 0
+
+
+# --- the file as HR uploaded it: its SHA-256 is audited and shown -----------------------------
+
+
+def _pdf_words(pdf: bytes) -> str:
+    from pypdf import PdfReader
+
+    return "".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
+
+
+def test_the_uploaded_files_hash_is_audited_and_shown_for_a_paper_signature(
+    client, auth, hr, employee
+):
+    publish(1)
+    auth.login(hr.email)
+    received = samples.phone_jpeg()
+    received_sha256 = hashlib.sha256(received).hexdigest()
+    response = _paper_signature(client, employee, received, "form.jpg")
+    assert response.status_code == 302
+    landing = client.get(response.location).get_data(as_text=True)
+    assert received_sha256 in landing  # HR's confirmation names the file they uploaded
+    ack = db.session.scalar(select(Acknowledgement))
+    row = db.session.get(EvidenceAttachment, ack.attachment_id)
+    assert row.sha256 != received_sha256  # stored re-encoded: its own hash differs
+    entry = db.session.scalar(
+        select(AuditEvent).where(
+            AuditEvent.target_type == "acknowledgement", AuditEvent.target_id == str(ack.id)
+        )
+    )
+    details = json.loads(entry.details)
+    assert details["attachment_received_sha256"] == received_sha256
+    assert details["attachment_sha256"] == row.sha256
+    assert attachments.received_hash("acknowledgement", ack) == received_sha256
+    receipt = client.get(f"/policy/receipts/{ack.id}.pdf")
+    assert receipt.status_code == 200 and received_sha256 in _pdf_words(receipt.data)
+    assert audit.verify_all().ok
+
+
+def test_the_uploaded_files_hash_is_shown_on_hrs_consent_page_and_receipt(
+    client, auth, hr, employee
+):
+    texts.sync_from_files(actor=None, client=ClientInfo.system())
+    website_id = purpose("company-website").id
+    received = samples.png_with_text()
+    received_sha256 = hashlib.sha256(received).hexdigest()
+    auth.login(hr.email)
+    url = f"/hr/consent/people/{employee.id}"
+    response = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client, url),
+            "purpose_medium": f"{website_id}:photo",
+            "decision": "granted",
+            "text_locale": "en",
+            "paper_reference": "FORM-8",
+            "scan": (io.BytesIO(received), "consent.png"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    event = db.session.scalar(select(ConsentEvent))
+    row = db.session.get(EvidenceAttachment, event.attachment_id)
+    assert received_sha256 in page and row.sha256 != received_sha256
+    assert "SHA-256 of the scanned form as uploaded" in page
+    auth.logout()
+    auth.login(employee.email)
+    receipt = client.get(f"/me/image/receipts/{event.id}.pdf")
+    assert receipt.status_code == 200 and received_sha256 in _pdf_words(receipt.data)
+    assert audit.verify_all().ok
+
+
+def test_a_decision_without_a_scan_records_no_uploaded_hash(app, employee, hr):
+    from tests.consent_helpers import decide
+
+    texts.sync_from_files(actor=None, client=ClientInfo.system())
+    event = decide(employee, "company-website", "photo", "granted", actor=hr, paper="F-2")
+    assert event.attachment_id is None
+    assert attachments.received_hash("consent_event", event) is None
+    assert attachments.received_hashes("consent_event", []) == {}

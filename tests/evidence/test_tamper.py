@@ -169,7 +169,7 @@ def test_the_untouched_world_verifies_every_kind(app, world):
     for kind in (
         "quiz attempts", "module completions", "certificates", "certificate revocations",
         "acknowledgements", "policy texts", "consent texts", "consent events",
-        "publication checks", "publication check answers",
+        "publication checks", "publication check answers", "publication reviews",
     ):  # fmt: skip
         assert kind in output, output
     assert photo_state(world).status == "revoked" and photo_state(world).verified
@@ -252,6 +252,59 @@ def test_publication_answer_flipped_is_detected(app, world):
         id=world.check_answer,
     )
     broken(app, f"publication check answer id={world.check_answer}")
+
+
+def _reviewed(world: World) -> int:
+    """HR reviews the publication flagged by the withdrawal; returns the review's id."""
+    from app.models.publication import PublicationReview
+
+    hr = db.session.get(User, world.hr_id)
+    assert publication.mark_reviewed(
+        world.check_answer, actor=hr, client=HR_CLIENT, today=date.today()
+    )
+    return db.session.scalar(select(PublicationReview.id))
+
+
+def _flagged(world: World) -> bool:
+    return any(i.person.id == world.check_answer for i in publication.needs_review(date.today()))
+
+
+def test_a_publication_review_is_sealed_and_named_in_its_audit_entry(app, world):
+    assert _flagged(world)
+    _reviewed(world)
+    assert not _flagged(world)
+    output = verify(app).output
+    assert "publication reviews" in output and "OK" in output, output
+
+
+def test_edited_publication_review_is_detected(app, world):
+    review = _reviewed(world)
+    tamper(
+        "UPDATE publication_review SET reviewed_by_id = :other WHERE id = :id",
+        other=world.employee_id,
+        id=review,
+    )
+    broken(app, f"publication review id={review}", "MAC mismatch")
+    assert _flagged(world)  # an altered review clears nothing
+
+
+def test_deleted_publication_review_is_detected(app, world):
+    review = _reviewed(world)
+    tamper("DELETE FROM publication_review WHERE id = :id", id=review)
+    broken(app, f"publication review id={review}", "missing (row deleted)")
+
+
+def test_forged_publication_review_is_detected_and_hides_nothing(app, world):
+    """Someone with the database inserts a review so that the flagged publication stays up."""
+    tamper(
+        "INSERT INTO publication_review (id, check_person_id, trigger_event_id, reviewed_by_id, "
+        "reviewed_at) VALUES (7000, :answer, :event, :hr, CURRENT_TIMESTAMP)",
+        answer=world.check_answer,
+        event=world.withdrawal,
+        hr=world.hr_id,
+    )
+    broken(app, "publication review id=7000", "not sealed")
+    assert _flagged(world)
 
 
 # ---- learning record and certificates ----------------------------------------------------------

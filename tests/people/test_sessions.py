@@ -407,3 +407,42 @@ def test_using_a_reset_link_while_signed_in_as_someone_else_ends_that_session(
     assert not signed_in(client)
     assert not signed_in(thief)
     assert [row.revoked_reason for row in rows(other_employee)] == [sessions.SIGNED_OUT]
+
+
+# ---- the data export ---------------------------------------------------------------------------
+
+
+def test_my_export_lists_my_sessions_and_nobody_elses(app, client, auth, employee, other_employee):
+    import io
+    import zipfile
+    from pathlib import Path
+
+    import jsonschema
+
+    auth.login(employee.email)
+    phone = browser(app, SAFARI_IPHONE)
+    phone.environ_base["REMOTE_ADDR"] = "203.0.113.5"
+    Auth(phone).login(employee.email)
+    Auth(phone).logout()  # ended but still held until the next sign-in prunes it
+    other = browser(app)
+    other.environ_base["REMOTE_ADDR"] = "198.51.100.99"
+    Auth(other).login(other_employee.email)
+    response = post_form(client, "/me/export", page="/me")
+    assert response.status_code == 200
+    document = json.loads(zipfile.ZipFile(io.BytesIO(response.data)).read("charte-export.json"))
+    schema = json.loads(
+        (Path(__file__).resolve().parents[2] / "schemas" / "me-export.schema.json").read_text()
+    )
+    jsonschema.validate(document, schema)
+    mine = {row.id for row in rows(employee)}
+    exported = document["sessions"]
+    assert {item["id"] for item in exported} == mine and len(mine) == 2
+    by_device = {item["device"]: item for item in exported}
+    assert by_device["Safari · iOS"]["ip"] == "203.0.113.5"
+    assert by_device["Safari · iOS"]["ended_because"] == sessions.SIGNED_OUT
+    (this_browser,) = [item for item in exported if item["device"] != "Safari · iOS"]
+    assert this_browser["ended_at"] is None
+    assert this_browser["signed_in_at"] and this_browser["last_used_at"]
+    raw = json.dumps(document)
+    assert "198.51.100.99" not in raw  # the other person's session is not in my export
+    assert all("key_hash" not in item for item in exported)
