@@ -579,6 +579,13 @@ def pages(app: Flask, written: Written) -> list[str]:
     return found
 
 
+def assert_genuine(kind: str, page: str) -> None:
+    """What the public verification page says of a record the old release wrote."""
+    assert "No document matches this code." not in page, f"old {kind} unknown after upgrade"
+    if kind in ("acknowledgement", "certificate"):
+        assert "This document is genuine." in page, f"old {kind} not shown as genuine"
+
+
 def crawl(app: Flask, email: str, urls: list[str]) -> dict[str, int]:
     client = app.test_client()
     response = Auth(client).login(email)
@@ -623,6 +630,7 @@ def test_upgrade_from_earlier_revision(start, fresh_database, tmp_path):
     for kind, code in written.codes.items():
         response = public.get(f"/verify/{code}")
         assert response.status_code == 200, f"/verify of an old {kind}: {response.status_code}"
+        assert_genuine(kind, response.get_data(as_text=True))
 
     urls = pages(app, written)
     failures = {}
@@ -634,4 +642,49 @@ def test_upgrade_from_earlier_revision(start, fresh_database, tmp_path):
     with app.app_context():
         # The sign-ins appended entries under the evidence key after the legacy ones.
         assert run(app, "audit", "verify").startswith("OK:")
+        db.engine.dispose()
+
+
+def test_secret_key_replaced_at_upgrade_needs_the_old_one_for_earlier_evidence(
+    fresh_database, tmp_path
+):
+    """A weak SECRET_KEY refused by production is replaced at upgrade: everything written before
+    evidence keys verifies with EVIDENCE_LEGACY_SECRET_KEY (the old one), and only with it."""
+    old_secret = "changeme-2024"  # what a company may have run with (too weak for production)
+    new_secret = secrets.token_urlsafe(32)
+    instance = str(tmp_path / "instance")
+    before = _app_for(fresh_database, SECRET_KEY=old_secret)
+    before.instance_path = instance
+    with before.app_context():
+        run(before, "db", "upgrade", "a7e3c2f1b9d4")
+        written = write_old_release(OldRelease(secret_key=old_secret))
+        db.session.remove()
+        db.engine.dispose()
+
+    replaced = _app_for(fresh_database, SECRET_KEY=new_secret)
+    replaced.instance_path = instance
+    with replaced.app_context():
+        run(replaced, "db", "upgrade")
+        result = replaced.test_cli_runner().invoke(args=["audit", "verify"])
+        assert result.exit_code == 1
+        assert "audit entry seq=1" in result.output and "content altered" in result.output
+        db.session.remove()
+        db.engine.dispose()
+
+    upgraded = _app_for(
+        fresh_database, SECRET_KEY=new_secret, EVIDENCE_LEGACY_SECRET_KEY=old_secret
+    )
+    upgraded.instance_path = instance
+    with upgraded.app_context():
+        run(upgraded, "audit", "seal-existing")
+        run(upgraded, "audit", "witness")
+        report = run(upgraded, "audit", "verify")
+        assert report.startswith("OK:") and "2 acknowledgements" in report, report
+        db.session.remove()
+        db.engine.dispose()
+    # Old receipts still check out on the public page.
+    response = upgraded.test_client().get(f"/verify/{written.codes['acknowledgement']}")
+    assert response.status_code == 200
+    assert_genuine("acknowledgement", response.get_data(as_text=True))
+    with upgraded.app_context():
         db.engine.dispose()
