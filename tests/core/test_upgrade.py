@@ -28,7 +28,7 @@ from sqlalchemy import MetaData, Table, inspect, text
 
 from app.extensions import db
 from app.models.user import hash_password
-from tests.conftest import BACKEND, PASSWORD, Auth, _app_for, _admin_url
+from tests.conftest import BACKEND, PASSWORD, Auth, _admin_url, _app_for
 
 # Starting revision -> the change that follows it (the chain is in migrations/README).
 STARTS = {
@@ -229,7 +229,11 @@ class OldRelease:
         digests = {}
         for locale, title, body in (
             ("en", "Social media policy", "Speak for yourself, not for the company."),
-            ("fr", "Charte des réseaux sociaux", "Parlez en votre nom, pas en celui de l'entreprise."),
+            (
+                "fr",
+                "Charte des réseaux sociaux",
+                "Parlez en votre nom, pas en celui de l'entreprise.",
+            ),
         ):
             html = f"<h2>{title}</h2>\n<p>{body}</p>\n"
             digests[locale] = hashlib.sha256(html.encode("utf-8")).hexdigest()
@@ -256,7 +260,9 @@ class OldRelease:
         """Returns "<code> <row id>"."""
         signed = self.tick()
         ip, user_agent, code = "192.0.2.44", BROWSER, new_code()
-        statement = "J'ai lu la charte des réseaux sociaux (version 1) et je m'engage à la respecter."
+        statement = (
+            "J'ai lu la charte des réseaux sociaux (version 1) et je m'engage à la respecter."
+        )
         fields = {
             "user_id": user_id,
             "policy_version_id": version_id,
@@ -482,7 +488,10 @@ def write_old_release(old: OldRelease) -> Written:
     if old.has("policy_version"):
         version_id, digests = old.publish_policy(admin)
         old.sign_in(employee)
-        keep("acknowledgement", old.sign_policy(employee, "Élodie Employée", version_id, digests["fr"]))
+        keep(
+            "acknowledgement",
+            old.sign_policy(employee, "Élodie Employée", version_id, digests["fr"]),
+        )
         old.sign_policy(other, "Olivier Autre", version_id, digests["fr"])
     if old.has("consent_event"):
         purpose_id, text_id, sha256 = old.import_consent_texts(admin)
@@ -523,7 +532,9 @@ def fresh_database(tmp_path):
 
 def run(app: Flask, *args: str) -> str:
     result = app.test_cli_runner().invoke(args=list(args))
-    assert result.exit_code == 0, f"flask {' '.join(args)} failed:\n{result.output}{result.exception!r}"
+    assert result.exit_code == 0, (
+        f"flask {' '.join(args)} failed:\n{result.output}{result.exception!r}"
+    )
     return result.output
 
 
