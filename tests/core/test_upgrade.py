@@ -13,6 +13,7 @@ release of 2026-11-22 (app/services/audit.py, acknowledgements.py, consent.py th
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -27,6 +28,7 @@ from flask import Flask
 from sqlalchemy import MetaData, Table, inspect, text
 
 from app.extensions import db
+from app.learn.content import catalog
 from app.models.user import hash_password
 from tests.conftest import BACKEND, PASSWORD, Auth, _admin_url, _app_for
 
@@ -48,6 +50,8 @@ STARTS = {
 HEAD = Path(__file__).resolve().parents[2] / "migrations" / "HEAD"
 GENESIS_HASH = "0" * 64
 T0 = datetime(2026, 3, 2, 8, 30, 12, 345678, tzinfo=UTC)
+ROOT = Path(__file__).resolve().parents[2]
+CONTENT_DIR, QUIZZES_DIR = ROOT / "content", ROOT / "quizzes"
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"
 
 
@@ -81,6 +85,12 @@ def new_code() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(20))
 
 
+@functools.cache
+def content_catalog() -> catalog.Catalog:
+    """The modules and quizzes (the content files did not change with the schema)."""
+    return catalog.load(CONTENT_DIR, QUIZZES_DIR)
+
+
 # ---- writing as the old release did -------------------------------------------------------------
 
 
@@ -93,6 +103,9 @@ class OldRelease:
     clock: datetime = T0
     head: tuple[int, str] = (0, GENESIS_HASH)
     ids: dict[str, int] = field(default_factory=dict)
+    snapshots: dict[str, bool] = field(default_factory=dict)
+    completed: tuple[str, int, str, int] = ("", 0, "", 0)
+    titles: tuple[str, str] = ("", "")
 
     def __post_init__(self) -> None:
         self.metadata.reflect(bind=db.engine)
@@ -124,6 +137,9 @@ class OldRelease:
             and c.name not in row
         ]
         assert not missing, f"fixture for {table_name} lacks required columns {missing}"
+        if "id" not in table.columns:  # quiz_snapshot: keyed by its content hash
+            db.session.execute(table.insert().values(**row))
+            return 0
         result = db.session.execute(table.insert().values(**row).returning(table.c.id))
         return int(result.scalar_one())
 
@@ -427,20 +443,119 @@ class OldRelease:
         )
         return f"{code} {event_id}"
 
+    def complete_module(self, user_id: int, name: str, slug: str) -> str | None:
+        """Read every step, pass the quiz (one answer wrong), complete: as the player did; from
+        0006 the completion issued the module's certificate ("<code> <id>" returned)."""
+        module = content_catalog().get(slug)
+        assert module is not None, slug
+        quiz, started = module.quiz, self.tick()
+        if not self.snapshots.get(quiz.content_hash):
+            self.insert(
+                "quiz_snapshot",
+                content_hash=quiz.content_hash,
+                module_slug=slug,
+                material_version=module.material_version,
+                definition=quiz.definition,
+                created_at=started,
+            )
+            self.snapshots[quiz.content_hash] = True
+        questions = quiz.definition["questions"]
+        self.insert(
+            "module_progress",
+            user_id=user_id,
+            module_slug=slug,
+            content_hash=module.content_hash,
+            material_version=module.material_version,
+            current_step=module.step_count,
+            steps_seen=list(range(1, module.step_count + 1)),
+            started_at=started,
+            updated_at=started,
+            steps_completed_at=started,
+        )
+        answers = {q["id"]: sorted(q["correct"]) for q in questions}
+        answers[questions[0]["id"]] = sorted(
+            c["id"] for c in questions[0]["choices"] if c["id"] not in questions[0]["correct"]
+        )[:1]
+        score = len(questions) - 1
+        percent = round(100 * score / len(questions))
+        submitted = self.tick(4)
+        attempt_id = self.insert(
+            "quiz_attempt",
+            token=secrets.token_urlsafe(32),
+            user_id=user_id,
+            module_slug=slug,
+            quiz_hash=quiz.content_hash,
+            material_version=module.material_version,
+            question_order=[q["id"] for q in questions],
+            choice_order={q["id"]: [c["id"] for c in q["choices"]] for q in questions},
+            answers=answers,
+            score=float(score),
+            max_score=len(questions),
+            percent=percent,
+            passed=percent >= quiz.pass_mark,
+            started_at=started,
+            submitted_at=submitted,
+        )
+        self.audit(
+            "quiz.submitted",
+            actor=user_id,
+            subject=user_id,
+            target_type="quiz_attempt",
+            target_id=attempt_id,
+            details={
+                "module": slug,
+                "quiz_hash": quiz.content_hash,
+                "material_version": module.material_version,
+                "score": score,
+                "max_score": len(questions),
+                "percent": percent,
+                "passed": percent >= quiz.pass_mark,
+            },
+            at=submitted,
+        )
+        completion_id = self.insert(
+            "module_completion",
+            user_id=user_id,
+            module_slug=slug,
+            material_version=module.material_version,
+            content_hash=module.content_hash,
+            score=percent,
+            attempt_id=attempt_id,
+            completed_at=submitted,
+        )
+        self.audit(
+            "module.completed",
+            actor=user_id,
+            subject=user_id,
+            target_type="module_completion",
+            target_id=completion_id,
+            details={
+                "module": slug,
+                "material_version": module.material_version,
+                "content_hash": module.content_hash,
+                "score": percent,
+                "attempt_id": attempt_id,
+            },
+            at=self.tick(0),
+        )
+        self.completed = (slug, module.material_version, module.content_hash, percent)
+        self.titles = (module.text("fr").title, module.text("en").title)
+        return self.certificate(user_id, name) if self.has("certificate") else None
+
     def certificate(self, user_id: int, name: str) -> str:
         issued, code = self.tick(), new_code()
-        content = hashlib.sha256(b"official-accounts v1").hexdigest()
+        slug, material, content, score = self.completed
         certificate_id = self.insert(
             "certificate",
             kind="module",
             user_id=user_id,
-            issue_key="module:official-accounts:1",
-            module_slug="official-accounts",
-            material_version=1,
+            issue_key=f"module:{slug}:{material}",
+            module_slug=slug,
+            material_version=material,
             content_version=content,
-            title_fr="Comptes officiels",
-            title_en="Official accounts",
-            score=90,
+            title_fr=self.titles[0],
+            title_en=self.titles[1],
+            score=score,
             holder_name=name,
             issued_at=issued,
             code=code,
@@ -453,10 +568,10 @@ class OldRelease:
             target_id=certificate_id,
             details={
                 "kind": "module",
-                "module": "official-accounts",
-                "material_version": 1,
+                "module": slug,
+                "material_version": material,
                 "content_version": content,
-                "score": 90,
+                "score": score,
                 "code": code,
             },
             ip=None,
@@ -485,6 +600,10 @@ def write_old_release(old: OldRelease) -> Written:
     employee = old.user("employee@example.com", "Élodie Employée", "employee", "Marketing", admin)
     other = old.user("other@example.com", "Olivier Autre", "employee", "Ventes", actor=hr)
     written.ids |= {"employee": employee, "other": other}
+    issued = old.complete_module(employee, "Élodie Employée", "official-accounts")
+    if issued:
+        keep("certificate", issued)
+    old.complete_module(other, "Olivier Autre", "why-a-policy")
     if old.has("policy_version"):
         version_id, digests = old.publish_policy(admin)
         old.sign_in(employee)
@@ -498,8 +617,6 @@ def write_old_release(old: OldRelease) -> Written:
         keep("consent", old.consent(employee, purpose_id, text_id, sha256, "granted"))
         old.consent(other, purpose_id, text_id, sha256, "granted")
         keep("consent_revoked", old.consent(other, purpose_id, text_id, sha256, "revoked"))
-    if old.has("certificate"):
-        keep("certificate", old.certificate(employee, "Élodie Employée"))
     db.session.commit()
     return written
 
@@ -626,10 +743,11 @@ def test_upgrade_from_earlier_revision(start, fresh_database, tmp_path):
         run(app, "audit", "witness")
         report = run(app, "audit", "verify")
         assert report.startswith("OK:"), report
+        assert "2 quiz attempts, 2 module completions" in report, report
         for kind, count in (
             ("acknowledgement", "2 acknowledgements"),
             ("consent", "3 consent events"),
-            ("certificate", "1 certificates"),
+            ("certificate", "2 certificates"),
         ):
             assert (count in report) == (kind in written.codes), report
 
