@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import io
 import json
 import secrets
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from PIL import Image
 from sqlalchemy import MetaData, Table, inspect, text
 
 from app.extensions import db
@@ -367,17 +369,53 @@ class OldRelease:
         )
         return purpose_id, text_id, sha256
 
+    def scan(self, user_id: int, hr: int, at: datetime) -> tuple[int, str]:
+        """HR's scan of a paper form (0009): a small PNG, MAC keyed from SECRET_KEY."""
+        picture = io.BytesIO()
+        Image.new("L", (40, 56), 255).save(picture, format="PNG")
+        data = picture.getvalue()
+        fields = {
+            "user_id": user_id,
+            "uploaded_by_id": hr,
+            "uploaded_at": at.astimezone(UTC).isoformat(),
+            "filename": "consent-form-olivier.png",
+            "content_type": "image/png",
+            "size": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(),
+        }
+        row_id = self.insert(
+            "evidence_attachment",
+            **fields | {"uploaded_at": at},
+            mac=old_mac(self.secret_key, "attachment", fields),
+            data=data,
+        )
+        return row_id, fields["sha256"]
+
     def consent(
-        self, user_id: int, purpose_id: int, text_id: int, sha256: str, decision: str
+        self,
+        user_id: int,
+        purpose_id: int,
+        text_id: int,
+        sha256: str,
+        decision: str,
+        medium: str = "photo",
+        by: int | None = None,
     ) -> str:
+        """A decision as the consent form recorded it; `by` HR: a paper form, with its scan."""
         recorded = self.tick()
         ip, user_agent, code = "192.0.2.45", BROWSER, new_code()
+        by = by or user_id
+        on_behalf = by != user_id
+        reference = "Paper form signed at the spring photo day" if on_behalf else None
+        attachment_id, scan_sha256 = None, None
+        if on_behalf and self.has("evidence_attachment"):
+            attachment_id, scan_sha256 = self.scan(user_id, by, recorded)
         until = date(2028, 3, 1) if decision == "granted" else None
         fields = {
             "code": code,
             "user_id": user_id,
             "purpose_id": purpose_id,
-            "medium": "photo",
+            "medium": medium,
             "decision": decision,
             "text_id": text_id,
             "text_version": 1,
@@ -386,16 +424,21 @@ class OldRelease:
             "valid_from": recorded.date().isoformat(),
             "valid_until": until.isoformat() if until else None,
             "recorded_at": recorded.astimezone(UTC).isoformat(),
-            "recorded_by_id": None,
-            "on_behalf": False,
-            "paper_reference": None,
+            "recorded_by_id": by,
+            "on_behalf": on_behalf,
+            "paper_reference": reference,
         }
         extra: dict[str, Any] = {}
         if self.has("consent_event", "mac_version"):
             salt = secrets.token_hex(16)
             digest = pii_digest(salt, ip, user_agent)
-            fields |= {"mac_version": 2, "pii_digest": digest, "attachment_id": None}
-            extra = {"mac_version": 2, "pii_salt": salt, "pii_digest": digest}
+            fields |= {"mac_version": 2, "pii_digest": digest, "attachment_id": attachment_id}
+            extra = {
+                "mac_version": 2,
+                "pii_salt": salt,
+                "pii_digest": digest,
+                "attachment_id": attachment_id,
+            }
         else:
             fields |= {"ip": ip, "user_agent": user_agent}
         mac = old_mac(self.secret_key, "consent", fields)
@@ -403,7 +446,7 @@ class OldRelease:
             "consent_event",
             user_id=user_id,
             purpose_id=purpose_id,
-            medium="photo",
+            medium=medium,
             decision=decision,
             text_id=text_id,
             text_version=1,
@@ -414,22 +457,22 @@ class OldRelease:
             recorded_at=recorded,
             ip=ip,
             user_agent=user_agent,
-            recorded_by_id=None,
-            on_behalf=False,
-            paper_reference=None,
+            recorded_by_id=by,
+            on_behalf=on_behalf,
+            paper_reference=reference,
             code=code,
             mac=mac,
             **extra,
         )
         self.audit(
             f"consent.{decision}",
-            actor=user_id,
+            actor=by,
             subject=user_id,
             target_type="consent_event",
             target_id=event_id,
             details={
                 "purpose": "company-website",
-                "medium": "photo",
+                "medium": medium,
                 "valid_until": until.isoformat() if until else None,
                 "text_version": 1,
                 "text_sha256": sha256,
@@ -542,6 +585,46 @@ class OldRelease:
         self.titles = (module.text("fr").title, module.text("en").title)
         return self.certificate(user_id, name) if self.has("certificate") else None
 
+    def publication_check(self, hr: int, purpose_id: int, people: dict[int, int]) -> int:
+        """HR checks, before publishing a photo, that these people (id -> their decision's
+        event id) allow it; the answers are kept as evidence."""
+        checked = self.tick()
+        reference = "Website team page, spring 2026"
+        check_id = self.insert(
+            "publication_check",
+            purpose_id=purpose_id,
+            medium="photo",
+            reference=reference,
+            checked_by_id=hr,
+            checked_at=checked,
+        )
+        answers = []
+        for user_id, event_id in people.items():
+            self.insert(
+                "publication_check_person",
+                check_id=check_id,
+                user_id=user_id,
+                allowed=True,
+                state="granted",
+                valid_until=date(2028, 3, 1),
+                consent_event_id=event_id,
+            )
+            answers.append({"user_id": user_id, "allowed": True, "state": "granted"})
+        self.audit(
+            "consent.publication_check",
+            actor=hr,
+            target_type="publication_check",
+            target_id=check_id,
+            details={
+                "purpose": "company-website",
+                "medium": "photo",
+                "reference": reference,
+                "answers": answers,
+            },
+            at=self.tick(0),
+        )
+        return check_id
+
     def certificate(self, user_id: int, name: str) -> str:
         issued, code = self.tick(), new_code()
         slug, material, content, score = self.completed
@@ -615,8 +698,16 @@ def write_old_release(old: OldRelease) -> Written:
     if old.has("consent_event"):
         purpose_id, text_id, sha256 = old.import_consent_texts(admin)
         keep("consent", old.consent(employee, purpose_id, text_id, sha256, "granted"))
-        old.consent(other, purpose_id, text_id, sha256, "granted")
+        granted_other = old.consent(other, purpose_id, text_id, sha256, "granted")
+        people = {employee: written.ids["consent"], other: int(granted_other.split()[1])}
+        written.ids["check"] = old.publication_check(hr, purpose_id, people)
+        # Withdrawn after the check: HR's reviews page lists the photo to take down.
         keep("consent_revoked", old.consent(other, purpose_id, text_id, sha256, "revoked"))
+        written.ids["scans"] = int(old.has("evidence_attachment"))
+        # Video: HR records the paper form Olivier signed (with its scan from 0009).
+        keep(
+            "consent_paper", old.consent(other, purpose_id, text_id, sha256, "granted", "video", hr)
+        )
     db.session.commit()
     return written
 
@@ -694,6 +785,7 @@ def pages(app: Flask, written: Written) -> list[str]:
             f"/me/image/receipts/{ids['consent']}.pdf",
             f"/image-consent/verify/{codes['consent']}",
             f"/image-consent/verify/{codes['consent_revoked']}",
+            f"/hr/consent/checks/{ids['check']}",
         ]
     if "certificate" in ids:
         cert = ids["certificate"]
@@ -744,9 +836,11 @@ def test_upgrade_from_earlier_revision(start, fresh_database, tmp_path):
         report = run(app, "audit", "verify")
         assert report.startswith("OK:"), report
         assert "2 quiz attempts, 2 module completions" in report, report
+        scans = "1 attachments" if written.ids.get("scans") else "0 attachments"
+        assert scans in report, report
         for kind, count in (
             ("acknowledgement", "2 acknowledgements"),
-            ("consent", "3 consent events"),
+            ("consent", "4 consent events, 1 publication checks, 2 publication check answers"),
             ("certificate", "2 certificates"),
         ):
             assert (count in report) == (kind in written.codes), report
