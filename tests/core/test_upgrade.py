@@ -585,6 +585,52 @@ class OldRelease:
         self.titles = (module.text("fr").title, module.text("en").title)
         return self.certificate(user_id, name) if self.has("certificate") else None
 
+    def assign_and_remind(self, hr: int, user_id: int, department: str) -> None:
+        """HR assigns a module to a department (0007), then reminds one late person by email."""
+        due = date(2026, 3, 20)
+        assignment_id = self.insert(
+            "assignment",
+            module_slug="respect-and-consequences",
+            department=department,
+            due_on=due,
+            created_at=self.tick(),
+            created_by_id=hr,
+        )
+        self.audit(
+            "assignment.created",
+            actor=hr,
+            target_type="assignment",
+            target_id=assignment_id,
+            details={
+                "module": "respect-and-consequences",
+                "department": department,
+                "people": [],
+                "due_on": due.isoformat(),
+            },
+        )
+        sent = self.tick(60 * 24 * 20)  # three weeks later, after the due date
+        items = [
+            {"key": "module:respect-and-consequences", "due_on": due.isoformat(), "overdue": True}
+        ]
+        reminder_id = self.insert(
+            "reminder_sent",
+            user_id=user_id,
+            claim=sent.date().isoformat(),
+            sent_at=sent,
+            items=items,
+            sent_by_id=hr,
+            channel="email",
+        )
+        self.audit(
+            "reminder.sent",
+            actor=hr,
+            subject=user_id,
+            target_type="reminder_sent",
+            target_id=reminder_id,
+            details={"items": items},
+            at=self.tick(0),
+        )
+
     def publication_check(self, hr: int, purpose_id: int, people: dict[int, int]) -> int:
         """HR checks, before publishing a photo, that these people (id -> their decision's
         event id) allow it; the answers are kept as evidence."""
@@ -695,6 +741,8 @@ def write_old_release(old: OldRelease) -> Written:
             old.sign_policy(employee, "Élodie Employée", version_id, digests["fr"]),
         )
         old.sign_policy(other, "Olivier Autre", version_id, digests["fr"])
+    if old.has("reminder_sent"):
+        old.assign_and_remind(hr, employee, "Marketing")
     if old.has("consent_event"):
         purpose_id, text_id, sha256 = old.import_consent_texts(admin)
         keep("consent", old.consent(employee, purpose_id, text_id, sha256, "granted"))
