@@ -7,8 +7,12 @@ SECRET_KEY, no key id), then upgraded with `flask db upgrade`, sealed with `flas
 seal-existing` as the upgrade notes say, verified with `flask audit verify`, and crawled signed in
 as an employee, HR and an administrator: no page may answer 500.
 
-The old code cannot be imported (the modules moved), so the formulas below are copied from the
-release of 2026-11-22 (app/services/audit.py, acknowledgements.py, consent.py there).
+The old code cannot be imported (the modules moved), so the formulas and audit details below are
+copied from the release of 2026-11-22, commit 1683967 (app/services/audit.py, acknowledgements.py,
+consent.py, attachments.py, learning.py, publication.py, reminders.py, certificates.py there).
+Each revision gets only the tables and columns it has: `OldRelease.has` decides what was written,
+and MAC version 2 (salted personal digest) from 0009, as that code did. Not written here yet:
+retention purges, API tokens, webhooks, sessions and step-up rows (non-evidence, or purge).
 """
 
 from __future__ import annotations
@@ -103,8 +107,7 @@ class OldRelease:
     secret_key: str
     metadata: MetaData = field(default_factory=MetaData)
     clock: datetime = T0
-    head: tuple[int, str] = (0, GENESIS_HASH)
-    ids: dict[str, int] = field(default_factory=dict)
+    head: tuple[int, str] = (0, GENESIS_HASH)  # seq and hash of the last entry written
     snapshots: dict[str, bool] = field(default_factory=dict)
     completed: tuple[str, int, str, int] = ("", 0, "", 0)
     titles: tuple[str, str] = ("", "")
@@ -217,7 +220,7 @@ class OldRelease:
         )
         self.audit(
             "user.created",
-            actor=actor if actor is not None else None,
+            actor=actor,
             subject=user_id,
             target_type="user",
             target_id=user_id,
