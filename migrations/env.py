@@ -103,7 +103,7 @@ def run_migrations_online():
             # dropping a table that other rows reference (user, acknowledgement, ...) fails as
             # soon as the database holds data. The pragma is ignored inside a transaction, so
             # it goes to the driver before the migration transaction begins; the check after
-            # the run refuses to commit a database whose references no longer hold.
+            # the run fails the upgrade loudly if a reference no longer holds.
             connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
