@@ -177,6 +177,9 @@ class BaseConfig:
     EVIDENCE_KEYS: str | dict[str, str] | None = os.environ.get("EVIDENCE_KEYS")
     EVIDENCE_KEY_ID = os.environ.get("EVIDENCE_KEY_ID")
     EVIDENCE_KEY_FILE = os.environ.get("EVIDENCE_KEY_FILE")
+    # The SECRET_KEY of the release before evidence keys, if SECRET_KEY has been replaced since:
+    # rows and audit entries written then verify with a key derived from it (CHANGELOG 0.2.0).
+    EVIDENCE_LEGACY_SECRET_KEY = os.environ.get("EVIDENCE_LEGACY_SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")

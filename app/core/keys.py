@@ -168,7 +168,10 @@ def key_for(purpose: str, key_id: str | None) -> bytes:
     if cached is not None:
         return cached
     if key_id is LEGACY:
-        secret = current_app.config["SECRET_KEY"].encode()
+        # The SECRET_KEY the earlier release used; set apart when SECRET_KEY itself is replaced
+        # (e.g. refused as too weak at upgrade), or every row written before would fail.
+        legacy = current_app.config.get("EVIDENCE_LEGACY_SECRET_KEY")
+        secret = (legacy or current_app.config["SECRET_KEY"]).encode()
     else:
         if key_id not in ring.keys:
             ring.refresh()
