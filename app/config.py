@@ -120,6 +120,12 @@ DOCUMENTED_SETTINGS: tuple[Documented, ...] = (
     Documented("EVIDENCE_KEYS", "key file instance/evidence-keys.json", "evidence MAC keys", True),
     Documented("EVIDENCE_KEY_ID", "the last key", "the current evidence key id"),
     Documented("EVIDENCE_KEY_FILE", "instance/evidence-keys.json", "evidence key file"),
+    Documented(
+        "EVIDENCE_LEGACY_SECRET_KEY",
+        "SECRET_KEY",
+        "the SECRET_KEY pre-0.2.0 evidence was keyed from, if replaced since",
+        True,
+    ),
     Documented("CHARTE_SIGNING_KEY_FILE", "instance/signing-keys.json", "Ed25519 signing keys"),
     Documented("CHARTE_AUDIT_WITNESS", "instance/audit-witness.jsonl", "audit witness target"),
     Documented("RATELIMIT_STORAGE_URI", "memory://", "rate-limit store shared by the workers"),

@@ -51,6 +51,7 @@ STARTS = {
     "5e7d1c2b9a40": "privilege generation (b41e7d2c9a05)",
     "b41e7d2c9a05": "audit target index (a7e3c2f1b9d4)",
     "a7e3c2f1b9d4": "evidence seals and keys (e5a1c0de5ea1)",
+    "0b5e7a11c0de": "publication reviews sealed (c3f0a9e1d7b2)",
 }
 
 HEAD = Path(__file__).resolve().parents[2] / "migrations" / "HEAD"
