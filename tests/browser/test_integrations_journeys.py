@@ -16,6 +16,9 @@ def test_issue_and_revoke_a_token_then_register_a_webhook(
     page, server_url, admin, check_page, monkeypatch
 ):
     monkeypatch.setattr(outbound, "resolver", StubResolver())  # never real DNS
+    attempts: list = []
+    # The addresses typed below are only handed to the validator: any connection fails the test.
+    monkeypatch.setattr(outbound, "send", lambda destination, *a, **k: attempts.append(destination))
     sign_in(page, server_url, admin.email, PASSWORD)
     page.get_by_role("link", name="Integrations").click()
     expect(page.get_by_role("heading", name="API tokens", level=1)).to_be_visible()
@@ -47,3 +50,4 @@ def test_issue_and_revoke_a_token_then_register_a_webhook(
     check_page(page)
     page.set_viewport_size({"width": 360, "height": 740})
     check_page(page)
+    assert attempts == []
