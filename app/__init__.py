@@ -34,7 +34,6 @@ from app.config import (
     development_secret_key,
     secret_key_problem,
 )
-from app.core import keys as core_keys
 from app.deployment import check_rate_limit_store, install_proxy_handling
 from app.errors import register_error_handlers
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -127,6 +126,10 @@ def _finish_config(app: Flask, env: str) -> None:
     app.config["BABEL_DEFAULT_LOCALE"] = app.config["CHARTE_DEFAULT_LOCALE"]
     if app.config.get("STRICT_CONTENT"):
         _refuse_invalid_content(app)
+    # Imported here, not at the top: `python -m app.core.keys create` (how production makes its
+    # key file) would otherwise find the module already imported by this package and warn.
+    from app.core import keys as core_keys
+
     core_keys.init_app(app, env)  # evidence keys: required in production (app/core/keys.py)
     if env == "production":
         # The evidence keys must be as strong as SECRET_KEY (same test, their own message).
