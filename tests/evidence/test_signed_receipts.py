@@ -40,7 +40,7 @@ def ack(app, employee):
         locale="en",
         typed_name=employee.full_name,
         password=PASSWORD,
-        client=ClientInfo(ip="10.1.2.3", user_agent="pytest"),
+        client=ClientInfo(ip="192.0.2.3", user_agent="pytest"),
     )
     return result.acknowledgement
 

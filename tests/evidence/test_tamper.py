@@ -33,7 +33,7 @@ from tests.learning_helpers import answers_for, complete_module, read_all_steps,
 from tests.policy_helpers import publish
 
 SLUG = "why-a-policy"
-HR_CLIENT = ClientInfo(ip="10.0.0.9", user_agent="pytest-hr")
+HR_CLIENT = ClientInfo(ip="192.0.2.9", user_agent="pytest-hr")  # a documentation address
 
 
 def tamper(sql: str, **params) -> None:

@@ -21,7 +21,7 @@ def _record(n: int, actor) -> None:
             "test.event",
             actor=actor,
             details={"i": i},
-            client=ClientInfo(ip="10.0.0.1", user_agent="pytest"),
+            client=ClientInfo(ip="192.0.2.1", user_agent="pytest"),
         )
         db.session.commit()
 
