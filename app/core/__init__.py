@@ -7,7 +7,12 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """The organisation's settings, used by every area."""
+    from flask_babel import format_decimal
+
     from app.core import settings
+
+    # Counts in the user's locale ("50 000" in French, "50,000" in English), e.g. in paging.
+    app.add_template_filter(format_decimal, "number")
 
     settings.declare(
         app,

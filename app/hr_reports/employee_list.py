@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import UTC, date, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, literal, or_, select
 
 from app.assignments import due_sql
 from app.consent import decisions
@@ -31,6 +31,9 @@ from app.models.user import User
 from app.policy import versions
 
 PER_PAGE = 50
+# Stand-ins for "never active" in the activity sort, typed like the audit timestamps.
+NEVER_ACTIVE_DESC = literal(datetime(1970, 1, 1, tzinfo=UTC), AuditEvent.created_at.type)
+NEVER_ACTIVE_ASC = literal(datetime(9999, 1, 1, tzinfo=UTC), AuditEvent.created_at.type)
 SORTS = ("name", "department", "progress", "activity")
 DUE_FILTERS = (due_sql.OVERDUE, due_sql.DUE_SOON)
 POLICY_FILTERS = ("current", "outdated", "never")
@@ -60,7 +63,8 @@ class ListFilter:
     consent: str = ""  # one of consent.STATES, for purpose_id
     sort: str = "name"
     desc: bool = False
-    page: int = 1
+    at: str | None = None  # keyset bookmark of the page (app.core.paging.window)
+    start: int = 1  # number of the page's first row, for display
 
     def args(self) -> dict[str, str]:
         """The filter as query-string arguments (for links to other pages and to the export)."""
@@ -85,10 +89,7 @@ def parse(args) -> ListFilter:
         value = args.get(name, "")
         return value if value in allowed else ""
 
-    try:
-        page = max(1, int(args.get("page", "1")))
-    except ValueError:
-        page = 1
+    at, start = paging.window_args(args)
     purpose = args.get("purpose", "")
     return ListFilter(
         q=args.get("q", "")[:100].strip(),
@@ -100,22 +101,19 @@ def parse(args) -> ListFilter:
         consent=pick("consent", decisions.STATES),
         sort=pick("sort", SORTS) or "name",
         desc=args.get("desc") == "1",
-        page=page,
+        at=at,
+        start=start,
     )
 
 
 @dataclass(frozen=True)
 class ListPage:
-    """One page of the list."""
+    """One page of the list: statuses of the people in `window` (which carries the navigation)."""
 
     items: list[people_status.PersonStatus]
     total: int
-    page: int
     per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+    window: paging.Window
 
 
 def _latest_signed() -> Select:
@@ -231,41 +229,23 @@ def _ordered(query: Select, flt: ListFilter) -> Select:
             .correlate(User)
             .scalar_subquery()
         )
-        # Never-active people last whichever the direction (SQLite >= 3.30 and PostgreSQL
-        # both say NULLS LAST; "IS NULL" first would run the subquery twice per person).
-        return query.order_by(direction(last).nulls_last(), User.id)
+        # Never-active people last whichever the direction, without NULLS LAST (keyset paging
+        # cannot seek past NULLs): they sort as the far past descending, the far future ascending.
+        never = NEVER_ACTIVE_DESC if flt.desc else NEVER_ACTIVE_ASC
+        return query.order_by(direction(func.coalesce(last, never)), direction(User.id))
     return query.order_by(direction(User.full_name), User.id)
 
 
-def list_page(flt: ListFilter, today: date, per_page: int = PER_PAGE) -> ListPage:
-    """One page of people with their status."""
+def list_page(flt: ListFilter, today: date, per_page: int | None = None) -> ListPage:
+    """One page of people with their status, found by keyset (deep pages cost what page 1 does)."""
+    per_page = per_page or PER_PAGE
     query = filtered(flt, today)
-
-    def page_of(number: int) -> list:
-        # The total rides along on each row (a window count), saving a second pass of filters.
-        counted = query.add_columns(func.count().over().label("total"))
-        return db.session.execute(counted.offset((number - 1) * per_page).limit(per_page)).all()
-
-    rows = page_of(max(1, flt.page))
-    page = max(1, flt.page)
-    if rows:
-        total = rows[0].total
-    else:  # past the last page (or nobody): count, then show the last page
-        total = paging.count_of(query)
-        page = paging.last_page(total, per_page)
-        rows = page_of(page) if total else []
-    users = [row[0] for row in rows]
-    return ListPage(
-        items=people_status.statuses(users, today), total=total, page=page, per_page=per_page
+    found = paging.window(
+        query, at=flt.at, start=flt.start, per_page=per_page, total=paging.count_of(query)
     )
-
-
-def export_statuses(flt: ListFilter, today: date) -> Iterator[people_status.PersonStatus]:
-    """Everyone matching the filter with their status, streamed 1,000 at a time (for CSV)."""
-    flt = replace(flt, page=1)
-    purposes = people_status.active_purposes()
-    # Due dates may record a module version's first-seen day (a commit); do it before the
-    # streamed read, whose server-side cursor a commit would close on PostgreSQL.
-    module_versions.first_seen(today)
-    for batch in batches(filtered(flt, today)):
-        yield from people_status.statuses(batch, today, purposes)
+    return ListPage(
+        items=people_status.statuses(found.items, today),
+        total=found.total,
+        per_page=per_page,
+        window=found,
+    )
