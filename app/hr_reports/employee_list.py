@@ -19,7 +19,6 @@ from app.assignments import due_sql
 from app.consent import decisions
 from app.core import paging
 from app.core.batches import batches
-from app.extensions import db
 from app.hr_reports import people_status
 from app.learn import module_versions, progress
 from app.models.acknowledgement import Acknowledgement
@@ -249,3 +248,14 @@ def list_page(flt: ListFilter, today: date, per_page: int | None = None) -> List
         per_page=per_page,
         window=found,
     )
+
+
+def export_statuses(flt: ListFilter, today: date) -> Iterator[people_status.PersonStatus]:
+    """Everyone matching the filter with their status, streamed 1,000 at a time (for CSV)."""
+    flt = replace(flt, at=None, start=1)
+    purposes = people_status.active_purposes()
+    # Due dates may record a module version's first-seen day (a commit); do it before the
+    # streamed read, whose server-side cursor a commit would close on PostgreSQL.
+    module_versions.first_seen(today)
+    for batch in batches(filtered(flt, today)):
+        yield from people_status.statuses(batch, today, purposes)

@@ -165,9 +165,7 @@ def test_walking_the_pages_lists_everyone_once_in_order(client, auth, app, sort,
     flt = employee_list.parse(
         dict(pair.split("=") for pair in f"{sort}{desc}".strip("&").split("&") if pair)
     )
-    expected = [
-        user.full_name for user in db.session.scalars(employee_list.filtered(flt, today()))
-    ]
+    expected = [user.full_name for user in db.session.scalars(employee_list.filtered(flt, today()))]
     original, employee_list.PER_PAGE = employee_list.PER_PAGE, 5
     try:
         pages = walk(client, f"/hr/employees?{sort}{desc}")
@@ -199,7 +197,8 @@ def test_a_deep_page_seeks_instead_of_skipping(app, hr):
     skipping = [
         sql
         for sql, params in statements
-        if "OFFSET" in sql.upper() and list(params.values() if isinstance(params, dict) else params)[-1]
+        if "OFFSET" in sql.upper()
+        and list(params.values() if isinstance(params, dict) else params)[-1]
     ]
     assert not skipping
     assert {p.user.id for p in first.items}.isdisjoint({p.user.id for p in second.items})
