@@ -11,8 +11,13 @@ _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})
 
 
 def new_code() -> str:
-    """A new random code in canonical form (20 symbols, no separators)."""
-    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+    """A new random code in canonical form (20 symbols, no separators).
+
+    One read of 100 random bits cut into 5-bit symbols: the alphabet has exactly 32 symbols, so
+    each is equally likely (as with 20 `secrets.choice` calls, at a twentieth of the cost).
+    """
+    bits = secrets.randbits(CODE_LENGTH * 5)
+    return "".join(ALPHABET[(bits >> (5 * i)) & 31] for i in range(CODE_LENGTH))
 
 
 def format_code(code: str) -> str:

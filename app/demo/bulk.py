@@ -1,7 +1,7 @@
 """`flask demo --employees N`: many generated employees with history, written with bulk inserts.
 
-Rows go in with `insert(...)` executemany (RETURNING the new ids where later rows need them),
-1,000 people per transaction. The history is evidence-shaped, so it is sealed like real
+Rows go in through app.demo.bulk_writes (ids taken from the sequence first, then COPY on
+PostgreSQL or executemany on SQLite), 1,000 people per transaction. The history is evidence-shaped, so it is sealed like real
 evidence: acknowledgement and consent MACs come from the same functions as live records, and
 every record gets its audit entry, chained in Python from the current head under the chain
 lock, so `flask audit verify` passes afterwards.
@@ -22,6 +22,7 @@ from app.consent import texts
 from app.consent.decisions import DECISION_ACTIONS
 from app.core import audit, keys
 from app.core.audit_actions import AuditAction
+from app.demo import bulk_writes
 from app.demo.history import (
     USER_AGENT,
     attempt_row,
@@ -88,7 +89,7 @@ class _Chain:
             self.prev = entry.hash
             entries.append({**vars(entry), "ip": ip, "user_agent": USER_AGENT, "pii_salt": salt})
         if entries:
-            db.session.execute(insert(AuditEvent), entries)
+            bulk_writes.write_rows(AuditEvent.__table__, entries)
             last = entries[-1]
             audit.note_appended(audit.ChainHead(last["seq"], last["hash"], last["created_at"]))
         self.rows = []
@@ -99,12 +100,12 @@ def _plain(obj: Any, *names: str) -> SimpleNamespace:
 
 
 def _ids(model, rows: list[dict[str, Any]]) -> list[int]:
-    if not rows:
-        return []
-    result = db.session.execute(
-        insert(model).returning(model.id, sort_by_parameter_order=True), rows
-    )
-    return list(result.scalars())
+    """Write `rows` as new `model` rows and return their ids, in order."""
+    ids = bulk_writes.allocate_ids(model.__table__, len(rows))
+    for row, new_id in zip(rows, ids, strict=True):
+        row["id"] = new_id
+    bulk_writes.write_rows(model.__table__, rows)
+    return ids
 
 
 def _snapshots(modules: list[Any], now: datetime) -> None:
@@ -202,6 +203,7 @@ def _batch(indexes: list[int], ctx: SimpleNamespace) -> None:
         chain.add(AuditAction.AUTH_PASSWORD_SET, set_at, uid, "user", uid, {"via": "demo"})
         at = p.created_at + timedelta(days=7, hours=1)
         skill = 0.8 + rng.random() * 0.3
+        done = set()
         for module in learning_plan(ctx.modules, rng, at, ctx.now):
             at += timedelta(days=rng.randint(0, 3), minutes=rng.randint(5, 120))
             at = min(at, ctx.now - timedelta(minutes=5))
@@ -211,7 +213,7 @@ def _batch(indexes: list[int], ctx: SimpleNamespace) -> None:
                 tries.append(attempt_row(uid, module, rng, at, skill + 0.3 * len(tries)))
             attempts.extend(tries)
             plans.append((uid, module, tries[-1], len(attempts) - 1))
-        done = {m.slug for u, m, *_ in plans if u == uid}
+            done.add(module.slug)
         if ctx.version and ctx.required <= done and rng.random() < 0.85:
             signed = min(at + timedelta(hours=rng.randint(1, 48)), ctx.now - timedelta(minutes=1))
             acks.append(_ack(uid, p, signed, ctx))
@@ -334,7 +336,7 @@ def _write_learning(attempts: list[dict], plans: list[tuple], chain: _Chain) -> 
             },
         )
     if progress_rows:
-        db.session.execute(insert(ModuleProgress), progress_rows)
+        bulk_writes.write_rows(ModuleProgress.__table__, progress_rows)
 
 
 def _write_evidence(acks: list[dict], events: list[dict], chain: _Chain, ctx) -> None:
