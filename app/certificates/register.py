@@ -28,15 +28,13 @@ class CertificateFilter:
     kind: str = ""  # "", module, programme
     module: str = ""  # a module slug
     status: str = ""  # "", valid, revoked
-    page: int = 1
+    at: str | None = None  # keyset bookmark of the page (app.core.paging.window)
+    start: int = 1  # number of the page's first row, for display
 
     @classmethod
     def from_args(cls, args) -> CertificateFilter:
         """Build a filter from query-string arguments, ignoring values that make no sense."""
-        try:
-            page = int(args.get("page", "1"))
-        except ValueError:
-            page = 1
+        at, start = paging.window_args(args)
         kind = args.get("kind", "")
         status = args.get("status", "")
         return cls(
@@ -45,12 +43,13 @@ class CertificateFilter:
             kind=kind if kind in KINDS else "",
             module=args.get("module", "")[:120],
             status=status if status in STATUSES else "",
-            page=max(1, page),
+            at=at,
+            start=start,
         )
 
     def args(self) -> dict[str, str]:
-        """The filter as query-string arguments (without the page)."""
-        return {key: value for key, value in asdict(self).items() if key != "page" and value}
+        """The filter as query-string arguments (without the page's position)."""
+        return {key: value for key, value in asdict(self).items() if key not in POSITION and value}
 
 
 @dataclass(frozen=True)
@@ -59,12 +58,11 @@ class CertificatePage:
 
     items: list[Certificate]
     total: int
-    page: int
     per_page: int
+    window: paging.Window
 
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+
+POSITION = ("at", "start")  # where the page is, not what is listed
 
 
 def _query(flt: CertificateFilter) -> Select:
@@ -99,17 +97,16 @@ def _query(flt: CertificateFilter) -> Select:
 def listing(flt: CertificateFilter, per_page: int = PER_PAGE) -> CertificatePage:
     """Certificates matching the filter, newest first, holder and revocation loaded (2 queries)."""
     query = _query(flt)
-    total = paging.count_of(query)
-    page = paging.clamp(flt.page, total, per_page)
-    items = list(
-        db.session.scalars(
-            query.options(contains_eager(Certificate.user), contains_eager(Certificate.revocation))
-            .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
-            .offset((page - 1) * per_page)
-            .limit(per_page)
-        )
+    found = paging.window(
+        query.options(
+            contains_eager(Certificate.user), contains_eager(Certificate.revocation)
+        ).order_by(Certificate.issued_at.desc(), Certificate.id.desc()),
+        at=flt.at,
+        start=flt.start,
+        per_page=per_page,
+        total=paging.count_of(query),
     )
-    return CertificatePage(items=items, total=total, page=page, per_page=per_page)
+    return CertificatePage(items=found.items, total=found.total, per_page=per_page, window=found)
 
 
 def start_export(flt: CertificateFilter, *, actor: User, client: ClientInfo) -> list[int]:

@@ -21,6 +21,7 @@ from app.consent import decisions, pages, publication, texts
 from app.consent import register as consent_register
 from app.consent.hr_forms import CheckForm, ConfirmForm, OnBehalfForm
 from app.consent.posted import apply_decision
+from app.core import paging
 from app.evidence import attachments
 from app.extensions import db
 from app.models.consent import MEDIA, ConsentPurpose
@@ -48,10 +49,10 @@ def _locale() -> str:
 def _register_filter() -> consent_register.RegisterFilter:
     args = request.values
     try:
-        page = int(args.get("page", "1"))
         purpose_id = int(args.get("purpose") or 0) or None
     except ValueError:
-        page, purpose_id = 1, None
+        purpose_id = None
+    at, start = paging.window_args(args)
     return consent_register.RegisterFilter(
         q=args.get("q", "")[:100],
         department=args.get("department", "")[:120],
@@ -59,7 +60,8 @@ def _register_filter() -> consent_register.RegisterFilter:
         medium=args.get("medium", "") if args.get("medium") in MEDIA else "",
         state=args.get("state", "") if args.get("state") in decisions.STATES else "",
         expiring=args.get("expiring") == "1",
-        page=page,
+        at=at,
+        start=start,
     )
 
 

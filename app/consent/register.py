@@ -33,7 +33,8 @@ class RegisterFilter:
     medium: str = ""
     state: str = ""  # one of consent.STATES or ""
     expiring: bool = False
-    page: int = 1
+    at: str | None = None  # keyset bookmark of the page (app.core.paging.window)
+    start: int = 1  # number of the page's first row, for display
 
 
 @dataclass(frozen=True)
@@ -51,12 +52,8 @@ class RegisterPage:
     columns: list[tuple[ConsentPurpose, str]]
     rows: list[RegisterRow]
     total: int
-    page: int
     per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+    window: paging.Window
 
 
 def columns(purposes: list[ConsentPurpose]) -> list[tuple[ConsentPurpose, str]]:
@@ -132,14 +129,19 @@ def _rows(
 def register_page(
     flt: RegisterFilter, purposes: list[ConsentPurpose], today: date, per_page: int = PER_PAGE
 ) -> RegisterPage:
-    """One page of people with their states (three queries whatever the number of people)."""
+    """One page of people with their states (three queries whatever the number of people or
+    how deep the page: it is found by keyset)."""
     query = _filtered(flt, today)
-    total = paging.count_of(query)
-    page = paging.clamp(flt.page, total, per_page)
-    users = list(db.session.scalars(query.offset((page - 1) * per_page).limit(per_page)))
+    found = paging.window(
+        query, at=flt.at, start=flt.start, per_page=per_page, total=paging.count_of(query)
+    )
     cols = columns(purposes)
     return RegisterPage(
-        columns=cols, rows=_rows(users, cols, today), total=total, page=page, per_page=per_page
+        columns=cols,
+        rows=_rows(found.items, cols, today),
+        total=found.total,
+        per_page=per_page,
+        window=found,
     )
 
 
@@ -192,9 +194,10 @@ def export_lines(
             f"{titles.get(p.id, p.slug)} — {decisions.medium_label(m)}" for p, m in cols
         ]
         yield "\ufeff" + csv_line(header)
-        offset = 0
-        while True:
-            users = list(db.session.scalars(query.offset(offset).limit(EXPORT_BATCH)))
+        at = None
+        while True:  # batches by keyset: the last batch costs what the first did
+            batch = paging.window(query, at=at, start=1, per_page=EXPORT_BATCH, total=0)
+            users = batch.items
             if not users:
                 return
             for row in _rows(users, cols, today):
@@ -207,6 +210,8 @@ def export_lines(
                     ]
                     + [cell_text(s) for s in row.states]
                 )
-            offset += EXPORT_BATCH
+            if batch.next_at is None:
+                return
+            at = batch.next_at
 
     return lines()

@@ -72,8 +72,12 @@ class Window:
         return self.next_at is None
 
 
-def window(query: Select, *, at: str | None, start: int, per_page: int, total: int) -> Window:
+def window(
+    query: Select, *, at: str | None, start: int, per_page: int, total: int, rows: bool = False
+) -> Window:
     """The page of `query` at bookmark `at` (None: the first; LAST_PAGE: the last).
+
+    Items are the first entity of each row, or the whole rows with `rows=True`.
 
     `start` is only the number shown for the first row, carried in the link: it costs nothing
     to trust, since it changes no row. A bookmark that does not fit this order (a link kept
@@ -85,7 +89,7 @@ def window(query: Select, *, at: str | None, start: int, per_page: int, total: i
         db.session.rollback()
         page, at = select_page(db.session, query, per_page=per_page), None
     paging = page.paging
-    items = [row[0] for row in page]
+    items = list(page) if rows else [row[0] for row in page]
     backwards = bool(at) and at.startswith("<")
     if not at or not paging.has_previous:
         first = 1 if items else 0  # nothing before these rows

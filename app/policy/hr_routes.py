@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
+from app.core import paging
 from app.people import directory
 from app.permissions import HR_READERS, role_required
 from app.policy import status
@@ -15,16 +16,14 @@ bp = Blueprint("hr_policy", __name__)
 @role_required(*HR_READERS)
 def index():
     """Every active person with their policy status; search, filters and pagination."""
-    try:
-        page = int(request.args.get("page", "1"))
-    except ValueError:
-        page = 1
+    at, start = paging.window_args(request.args)
     state = request.args.get("state", "")
     flt = status.StatusFilter(
         q=request.args.get("q", "")[:100],
         department=request.args.get("department", ""),
         state=state if state in status.STATES else "",
-        page=page,
+        at=at,
+        start=start,
     )
     return render_template(
         "hr_policy/index.html",

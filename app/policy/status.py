@@ -72,7 +72,8 @@ class StatusFilter:
     q: str = ""
     department: str = ""
     state: str = ""  # "", current, outdated, never
-    page: int = 1
+    at: str | None = None  # keyset bookmark of the page (app.core.paging.window)
+    start: int = 1  # number of the page's first row, for display
 
 
 @dataclass(frozen=True)
@@ -93,13 +94,9 @@ class StatusPage:
 
     items: list[StatusRow]
     total: int
-    page: int
     per_page: int
     current_version: int | None
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+    window: paging.Window
 
 
 def _overview_query(flt: StatusFilter, current: int | None) -> Select:
@@ -154,11 +151,14 @@ def overview(flt: StatusFilter, per_page: int = PER_PAGE) -> StatusPage:
     """Active people with their policy status, sorted by name (three queries)."""
     current = policy.current_version_number()
     query = _overview_query(flt, current)
-    total = paging.count_of(query)
-    page = paging.clamp(flt.page, total, per_page)
-    rows = db.session.execute(
-        query.order_by(User.full_name, User.id).offset((page - 1) * per_page).limit(per_page)
-    ).all()
+    found = paging.window(
+        query.order_by(User.full_name, User.id),
+        at=flt.at,
+        start=flt.start,
+        per_page=per_page,
+        total=paging.count_of(query),
+        rows=True,
+    )
     items = [
         StatusRow(
             user=user,
@@ -168,8 +168,12 @@ def overview(flt: StatusFilter, per_page: int = PER_PAGE) -> StatusPage:
             acknowledgement_id=ack_id,
             on_behalf=bool(on_behalf),
         )
-        for user, version, signed_at, ack_id, on_behalf in rows
+        for user, version, signed_at, ack_id, on_behalf in found.items
     ]
     return StatusPage(
-        items=items, total=total, page=page, per_page=per_page, current_version=current
+        items=items,
+        total=found.total,
+        per_page=per_page,
+        current_version=current,
+        window=found,
     )

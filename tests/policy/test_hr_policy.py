@@ -101,8 +101,12 @@ def test_pagination(client, auth, people, app):
 
     for n in range(3):
         make_user(f"page{n}@example.com", f"Zed {n}", password=None)
-    result = status.overview(status.StatusFilter(page=2), per_page=4)
-    assert result.total == 6 and result.pages == 2 and len(result.items) == 2
+    first = status.overview(status.StatusFilter(), per_page=4)
+    following = status.StatusFilter(at=first.window.next_at, start=5)
+    result = status.overview(following, per_page=4)
+    assert result.total == 6 and result.window.pages == 2 and len(result.items) == 2
+    assert result.window.first_number == 5 and result.window.next_at is None
+    assert {r.user.id for r in first.items}.isdisjoint({r.user.id for r in result.items})
     auth.login(people[2].email)
-    html = client.get("/hr/policy?page=99").get_data(as_text=True)
+    html = client.get("/hr/policy?at=junk&start=99").get_data(as_text=True)
     assert "6 people" in html
