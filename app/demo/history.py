@@ -6,6 +6,7 @@ gives the same organisation. demo_bulk.py writes the rows with bulk inserts.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -85,6 +86,7 @@ def person(index: int, rng: Random, today: date) -> Person:
     )
 
 
+@functools.cache
 def difficulty(question_id: str) -> float:
     """The chance of answering a question right (fixed per question, between 0.55 and 0.97)."""
     digest = hashlib.sha256(question_id.encode()).digest()
