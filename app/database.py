@@ -87,9 +87,9 @@ def _checkin(dbapi_connection, connection_record) -> None:
 
 def _checkout(dbapi_connection, connection_record, connection_proxy) -> None:
     used_at = connection_record.info.get("charte_used_at")
-    if used_at is not None and time.monotonic() - used_at < PING_IDLE_SECONDS:
-        if read_only_request():
-            return
+    recent = used_at is not None and time.monotonic() - used_at < PING_IDLE_SECONDS
+    if recent and read_only_request():
+        return
     try:
         cursor = dbapi_connection.cursor()
         try:

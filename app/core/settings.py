@@ -81,7 +81,8 @@ def _stored() -> dict[str, Any]:
 
 def _read_all() -> dict[str, Any]:
     return {
-        key: json.loads(value) for key, value in db.session.execute(select(Setting.key, Setting.value))
+        key: json.loads(value)
+        for key, value in db.session.execute(select(Setting.key, Setting.value))
     }
 
 

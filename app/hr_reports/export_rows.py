@@ -98,13 +98,15 @@ def rows(flt: employee_list.ListFilter, today: date) -> Iterator[ExportRow]:
     required_now = is_pair(required_pairs)
     completion_columns = [
         ModuleCompletion.user_id.label("user_id"),
-        func.count(
-            case((required_now, ModuleCompletion.module_slug), else_=None).distinct()
-        ).label("completed"),
+        func.count(case((required_now, ModuleCompletion.module_slug), else_=None).distinct()).label(
+            "completed"
+        ),
         func.count(
             case(
-                (ModuleCompletion.module_slug.in_([m.slug for m in required] or [""]),
-                 ModuleCompletion.module_slug),
+                (
+                    ModuleCompletion.module_slug.in_([m.slug for m in required] or [""]),
+                    ModuleCompletion.module_slug,
+                ),
                 else_=None,
             ).distinct()
         ).label("required_ever"),
@@ -130,9 +132,7 @@ def rows(flt: employee_list.ListFilter, today: date) -> Iterator[ExportRow]:
                 )
             ).label(f"old_{index}")
         )
-    completions = (
-        select(*completion_columns).group_by(ModuleCompletion.user_id).cte("completions")
-    )
+    completions = select(*completion_columns).group_by(ModuleCompletion.user_id).cte("completions")
 
     # HR assignments naming people, and by department: the earliest date per module.
     named_columns = [AssignmentTarget.user_id.label("user_id")]
@@ -223,8 +223,9 @@ def rows(flt: employee_list.ListFilter, today: date) -> Iterator[ExportRow]:
         completions.c.programme_at,
         signed.c.version.label("signed_version"),
         func.coalesce(signed.c.current, 0).label("signed_current"),
-        case((missing.c.user_id.is_not(None), 0), else_=func.coalesce(granted.c.purposes, 0))
-        .label("granted"),
+        case((missing.c.user_id.is_not(None), 0), else_=func.coalesce(granted.c.purposes, 0)).label(
+            "granted"
+        ),
         activity.c.at.label("last_activity"),
     ]
     for index in range(len(modules)):
@@ -328,4 +329,3 @@ def _row(
         consent_purposes=purposes,
         last_activity=row.last_activity,
     )
-
