@@ -60,7 +60,9 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     install_proxy_handling(app)
     check_rate_limit_store(app)
 
+    database.init_app(app)  # before db.init_app: it replaces the pool's pre-ping
     db.init_app(app)
+    database.install_pings(app)
     migrate.init_app(
         app,
         db,

@@ -132,7 +132,7 @@ DOCUMENTED_SETTINGS: tuple[Documented, ...] = (
     Documented("RATELIMIT_KEY_PREFIX", "", "prefix of the rate-limit keys"),
     Documented("TRUSTED_PROXIES", "", "reverse proxies whose forwarded headers count"),
     Documented("CHARTE_WORKERS", "set by gunicorn.conf.py", "worker count"),
-    Documented("WEB_CONCURRENCY", "2 × CPUs + 1", "gunicorn worker count"),
+    Documented("WEB_CONCURRENCY", "CPUs + 1", "gunicorn worker count"),
     Documented("CHARTE_BIND", "127.0.0.1:8000 (gunicorn), 127.0.0.1:5000", "listen address"),
     Documented("CHARTE_THREADS", "1", "threads per gunicorn worker"),
     Documented("CHARTE_TIMEOUT", "30", "gunicorn worker timeout (seconds)"),
@@ -195,6 +195,10 @@ class BaseConfig:
     # separated); empty: none (see app/deployment.py and README "Deploying behind a proxy").
     TRUSTED_PROXIES = os.environ.get("TRUSTED_PROXIES", "")
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a hashing method, not a password
+    # How long a worker keeps the small global tables (settings, module placements, the current
+    # policy version, assignments) before reading them again; its own changes drop them at once
+    # (app/core/process_cache.py). Another worker's change shows within this many seconds.
+    CHARTE_CACHE_SECONDS = 2.0
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT_PER_IP = os.environ.get("LOGIN_RATE_LIMIT_PER_IP", "20 per minute")
     LOGIN_RATE_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_RATE_LIMIT_PER_ACCOUNT", "5 per minute")
@@ -286,6 +290,9 @@ class TestConfig(BaseConfig):
     SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
     CHARTE_BASE_URL = "http://localhost"  # the test client's host, fixed whatever Host is sent
     EVIDENCE_KEYS = {"t1": "test-evidence-key-not-for-production-0001"}
+    # Cached small tables (app/core/process_cache.py) expire only after a minute in tests: a
+    # change must show because its commit drops them, not because a slow test outlived the TTL.
+    CHARTE_CACHE_SECONDS = 60
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SERVER = None
     SERVER_NAME = None

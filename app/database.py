@@ -9,9 +9,14 @@ PostgreSQL needs none of this.
 
 from __future__ import annotations
 
-from flask import current_app, has_request_context, request
+import time
+
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
+
+from app.extensions import db
 
 _READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -51,3 +56,84 @@ def _sqlite_on_begin(conn) -> None:
     if conn.dialect.name != "sqlite":
         return
     conn.exec_driver_sql("BEGIN IMMEDIATE" if _request_writes() else "BEGIN")
+
+
+# Learner pages that only read (GET): on PostgreSQL they run without a transaction (autocommit:
+# no BEGIN and ROLLBACK round trips), each statement seeing the latest committed data. Listed
+# here rather than marked on the views, and only pages checked to write nothing but the
+# single-statement session touch: an audit-chain append refuses to run without a transaction
+# (app/core/audit.py), so a page added here by mistake fails loudly instead of forking the chain.
+READ_ONLY_ENDPOINTS = frozenset(
+    {"main.home", "learn.step", "learn.attempt", "policy.index", "consent.my_image"}
+)
+# A pooled connection used this recently is not pinged before a read-only page uses it (a ping
+# is a round trip; a database restart in between costs that page one 503, the pool then
+# reconnects). Writes, and connections idle longer, are pinged as before.
+PING_IDLE_SECONDS = 1.0
+
+
+def read_only_request() -> bool:
+    """True for a GET of a page in READ_ONLY_ENDPOINTS."""
+    return (
+        has_request_context()
+        and request.method in _READ_METHODS
+        and request.endpoint in READ_ONLY_ENDPOINTS
+    )
+
+
+def _checkin(dbapi_connection, connection_record) -> None:
+    connection_record.info["charte_used_at"] = time.monotonic()
+
+
+def _checkout(dbapi_connection, connection_record, connection_proxy) -> None:
+    used_at = connection_record.info.get("charte_used_at")
+    recent = used_at is not None and time.monotonic() - used_at < PING_IDLE_SECONDS
+    if recent and read_only_request():
+        return
+    try:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT 1")
+        finally:
+            cursor.close()
+    except Exception as exc:  # noqa: BLE001 - any failure: the pool replaces the connection
+        raise DisconnectionError() from exc
+
+
+def _no_transaction_for_reads() -> None:
+    if (
+        read_only_request()
+        and db.engine.dialect.name == "postgresql"
+        and not db.session().in_transaction()  # (tests: a session shared with the test code)
+    ):
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        g.charte_no_transaction = True
+
+
+def _end_read(exc: BaseException | None) -> None:
+    # Give the connection back at once, in its usual mode (it would be anyway when the app
+    # context ends; where one app context spans requests, as in tests, it must be now).
+    if g.pop("charte_no_transaction", False):
+        db.session.close()
+
+
+def init_app(app: Flask) -> None:
+    """Connection checks (a ping, skipped for read-only pages on a recently used connection)
+    and read-only pages without a transaction on PostgreSQL. Runs before the domains' own
+    before-request hooks (the session check is the first query)."""
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+    if options.pop("pool_pre_ping", False):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+        app.extensions["charte.ping"] = True
+    app.before_request(_no_transaction_for_reads)
+    app.teardown_request(_end_read)
+
+
+def install_pings(app: Flask) -> None:
+    """Listen to the engine's pool (after the engine exists)."""
+    if not app.extensions.get("charte.ping"):
+        return
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "checkout", _checkout)
+    event.listen(engine, "checkin", _checkin)

@@ -12,22 +12,23 @@ Everything is computed from the records with an explicit `today`, so no job has 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.assignments import refresher
-from app.core import settings
+from app.core import process_cache, settings
 from app.extensions import db
 from app.learn import module_versions, progress
 from app.learn.content import catalog as content
 from app.models.acknowledgement import Acknowledgement
 from app.models.assignment import Assignment, AssignmentTarget
 from app.models.learning import ModuleCompletion
+from app.models.policy import PolicyVersion
 from app.models.user import User
-from app.policy import versions
 
 DUE_SOON_DAYS = 7
 PROGRAMME_DUE_DAYS = settings.SettingSpec(
@@ -110,34 +111,85 @@ def _start(user: User) -> date:
     return user.start_date or user.created_at.date()
 
 
-def _assigned(users: list[User]) -> dict[int, list[tuple[Assignment, bool]]]:
-    """Per user id: (assignment, by department?) for assignments naming them or their department."""
-    departments = {u.department for u in users if u.department}
-    by_department: dict[str, list[Assignment]] = {}
-    if departments:
-        for row in db.session.scalars(
-            select(Assignment).where(Assignment.department.in_(sorted(departments)))
-        ):
+@dataclass(frozen=True)
+class AssignedModule:
+    """What the due dates need of an HR assignment (kept per process: app/core/process_cache)."""
+
+    id: int
+    module_slug: str
+    department: str | None
+    due_on: date
+
+
+def _all_assignments() -> dict[int, AssignedModule]:
+    rows = db.session.execute(
+        select(Assignment.id, Assignment.module_slug, Assignment.department, Assignment.due_on)
+    )
+    return {row.id: AssignedModule(*row) for row in rows}
+
+
+def _assigned(
+    users: list[User], retry: bool = True
+) -> dict[int, list[tuple[AssignedModule, bool]]]:
+    """Per user id: (assignment, by department?) for assignments naming them or their department
+    (the assignments themselves from the per-process cache; one query per 500 people for the
+    named ones)."""
+    every = process_cache.cached(
+        "assignments", ["assignment", "assignment_target"], _all_assignments
+    )
+    by_department: dict[str, list[AssignedModule]] = {}
+    for row in every.values():
+        if row.department:
             by_department.setdefault(row.department, []).append(row)
-    result: dict[int, list[tuple[Assignment, bool]]] = {
-        u.id: [(a, True) for a in by_department.get(u.department, [])] for u in users
+    result: dict[int, list[tuple[AssignedModule, bool]]] = {
+        u.id: [(a, True) for a in by_department.get(u.department or "", [])] for u in users
     }
     ids = [u.id for u in users]
+    missing = False
     for start in range(0, len(ids), 500):
         rows = db.session.execute(
-            select(AssignmentTarget.user_id, Assignment)
-            .join(Assignment, Assignment.id == AssignmentTarget.assignment_id)
-            .where(AssignmentTarget.user_id.in_(ids[start : start + 500]))
+            select(AssignmentTarget.user_id, AssignmentTarget.assignment_id).where(
+                AssignmentTarget.user_id.in_(ids[start : start + 500])
+            )
         )
-        for user_id, row in rows:
-            result[user_id].append((row, False))
+        for user_id, assignment_id in rows:
+            found = every.get(assignment_id)
+            if found is None:  # created in the last seconds by another process
+                missing = True
+                continue
+            result[user_id].append((found, False))
+    if missing and retry:
+        process_cache.forget("assignment")
+        return _assigned(users, retry=False)
     return result
+
+
+@dataclass(frozen=True)
+class CurrentPolicy:
+    """The latest published policy version, as the due dates need it."""
+
+    id: int
+    published_at: datetime
+
+
+def current_policy() -> CurrentPolicy | None:
+    """The latest published policy version's id and publication (per-process cache)."""
+
+    def load() -> CurrentPolicy | None:
+        row = db.session.execute(
+            select(PolicyVersion.id, PolicyVersion.published_at)
+            .order_by(PolicyVersion.version.desc())
+            .limit(1)
+        ).first()
+        return CurrentPolicy(row.id, row.published_at) if row else None
+
+    return process_cache.cached("current_policy", ["policy_version"], load)
 
 
 def _module_items(
     user: User,
     mine: list[ModuleCompletion],
-    assigned: list[tuple[Assignment, bool]],
+    assigned: list[tuple[AssignedModule, bool]],
     seen: dict[tuple[str, int], date],
     days: timedelta,
 ) -> list[DueItem]:
@@ -170,18 +222,21 @@ def summaries(
     users: list[User],
     today: date,
     programme: dict[int, progress.ProgrammeStatus] | None = None,
+    completions: dict[int, list[Any]] | None = None,
 ) -> dict[int, AssignmentSummary]:
     """Due items for many people in a bounded number of queries (whatever their number);
-    `programme` is their `progress.programme_status` when the caller already has it."""
+    `programme` is their `progress.programme_status` and `completions` their
+    `progress.completions_by_user` when the caller already has them."""
     days = timedelta(days=settings.get(PROGRAMME_DUE_DAYS))
+    if completions is None:
+        completions = progress.completions_by_user(u.id for u in users)
     if programme is None:
-        programme = progress.programme_status(users)
+        programme = progress.programme_status(users, completions)
     required = [p.module for p in progress.placed_modules() if p.required]
-    completions = progress.completions_by_user(u.id for u in users)
     seen = module_versions.first_seen(today)
     assigned = _assigned(users)
     refreshers = refresher.refreshers(users, programme, required, today, days)
-    current = versions.current_version()
+    current = current_policy()
     signed: set[int] = set()
     if current is not None:
         ids = [user.id for user in users]

@@ -164,6 +164,15 @@ def states_for(user_ids: Iterable[int], today: date) -> dict[tuple[int, int, str
     return _UnverifiedDefault(states, missing)
 
 
+def states_of_person(
+    user_id: int, events: Iterable[ConsentEvent], today: date
+) -> dict[tuple[int, int, str], ConsentState]:
+    """`states_for([user_id], today)` from the person's events already loaded (their `history`):
+    the latest event of each purpose and medium wins, as in `latest_events_query`."""
+    missing = people_missing_decisions([user_id])
+    return _UnverifiedDefault(current_state(events, today, missing), missing)
+
+
 class _UnverifiedDefault(dict):
     """States per key; a person with a missing decision reads "unverified", never "never asked"."""
 

@@ -44,7 +44,8 @@ class Overview:
 def overview(user: User, locale: str, today: date, *, active_only: bool = True) -> Overview:
     """The purposes with their current texts and states, and the person's full history."""
     texts = consent_texts.current_texts(locale)
-    states = decisions.states_for([user.id], today)
+    history = decisions.history(user.id)
+    states = decisions.states_of_person(user.id, history, today)
     views = []
     for purpose in consent_texts.purposes(active_only=active_only):
         text = texts.get(purpose.id)
@@ -64,6 +65,6 @@ def overview(user: User, locale: str, today: date, *, active_only: bool = True) 
         )
     return Overview(
         purposes=views,
-        history=decisions.history(user.id),
+        history=history,
         titles={pid: t.title for pid, t in texts.items()},
     )

@@ -80,6 +80,10 @@ def entry_hash(event: AuditEvent) -> str:
 
 def _lock_chain() -> None:
     if db.session.get_bind().dialect.name == "postgresql":
+        if getattr(db.session.connection().connection.dbapi_connection, "autocommit", False):
+            # A read-only page (app/database.py) has no transaction to hold the lock until the
+            # entry is committed: appending there would let concurrent writers fork the chain.
+            raise RuntimeError("audit entry on a page without a transaction")
         db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_ID})
 
 
@@ -99,34 +103,77 @@ def record(
     forking; on SQLite the database's single writer lock does the same. `action` is a member
     of the catalogue (app/core/audit_actions.py); it is stored as its plain string value.
     """
-    client = client or ClientInfo.system()
+    return record_many(
+        [
+            Entry(
+                action,
+                actor=actor,
+                subject=subject,
+                target_type=target_type,
+                target_id=target_id,
+                details=details,
+                client=client,
+            )
+        ]
+    )[0]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One event to append with `record_many` (the arguments of `record`)."""
+
+    action: AuditAction | str
+    actor: User | None
+    subject: User | None = None
+    target_type: str = ""
+    target_id: str | int = ""
+    details: dict[str, Any] | None = None
+    client: ClientInfo | None = None
+
+
+def record_many(entries: list[Entry]) -> list[AuditEvent]:
+    """Append several events, in order, inside the caller's transaction (the caller commits).
+
+    The chain lock is taken once, here: call it as late as possible, after the transaction's
+    other work and right before its commit, so that concurrent evidence writers wait for the
+    shortest time (the lock is held until the commit). One read of the head, one insert.
+    """
+    if not entries:
+        return []
     _lock_chain()
     db.session.flush()
     head = db.session.execute(
         select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
     ).first()
-    salt = secrets.token_hex(16)
-    event = AuditEvent(
-        seq=(head.seq + 1) if head else 1,
-        created_at=utcnow(),
-        actor_id=actor.id if actor else None,
-        subject_id=subject.id if subject else None,
-        action=str(action),
-        target_type=target_type,
-        target_id=str(target_id),
-        details=canonical_json(details or {}),
-        ip=client.ip,
-        user_agent=(client.user_agent or "")[:512] or None,
-        pii_salt=salt,
-        prev_hash=head.hash if head else GENESIS_HASH,
-        key_id=keys.current_key_id(),
-    )
-    event.pii_digest = pii_digest(salt, event.ip, event.user_agent)
-    event.hash = entry_hash(event)
-    db.session.add(event)
+    seq, prev = (head.seq, head.hash) if head else (0, GENESIS_HASH)
+    events = []
+    for entry in entries:
+        client = entry.client or ClientInfo.system()
+        salt = secrets.token_hex(16)
+        event = AuditEvent(
+            seq=seq + 1,
+            created_at=utcnow(),
+            actor_id=entry.actor.id if entry.actor else None,
+            subject_id=entry.subject.id if entry.subject else None,
+            action=str(entry.action),
+            target_type=entry.target_type,
+            target_id=str(entry.target_id),
+            details=canonical_json(entry.details or {}),
+            ip=client.ip,
+            user_agent=(client.user_agent or "")[:512] or None,
+            pii_salt=salt,
+            prev_hash=prev,
+            key_id=keys.current_key_id(),
+        )
+        event.pii_digest = pii_digest(salt, event.ip, event.user_agent)
+        event.hash = entry_hash(event)
+        events.append(event)
+        seq, prev = event.seq, event.hash
+    db.session.add_all(events)
     db.session.flush()
-    note_appended(ChainHead(event.seq, event.hash, event.created_at))
-    return event
+    last = events[-1]
+    note_appended(ChainHead(last.seq, last.hash, last.created_at))
+    return events
 
 
 def note_appended(head: ChainHead) -> None:

@@ -21,7 +21,7 @@ from flask import Flask, current_app, g, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.core import audit
+from app.core import audit, process_cache
 from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.extensions import db
@@ -71,13 +71,19 @@ class SettingError(ValueError):
 def _stored() -> dict[str, Any]:
     cache = g.get("_charte_settings") if has_app_context() else None
     if cache is None:
-        cache = {
-            key: json.loads(value)
-            for key, value in db.session.execute(select(Setting.key, Setting.value))
-        }
+        # Per process for a few seconds (app/core/process_cache.py), dropped when a setting
+        # changes; a copy per request, so that nothing a request does leaks into the cache.
+        cache = dict(process_cache.cached("settings", ["setting"], _read_all))
         if has_app_context():
             g._charte_settings = cache
     return cache
+
+
+def _read_all() -> dict[str, Any]:
+    return {
+        key: json.loads(value)
+        for key, value in db.session.execute(select(Setting.key, Setting.value))
+    }
 
 
 def get(spec: SettingSpec) -> Any:

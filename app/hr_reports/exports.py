@@ -19,7 +19,7 @@ from app.core import audit
 from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.extensions import db
-from app.hr_reports import employee_list
+from app.hr_reports import employee_list, export_rows
 from app.models.acknowledgement import Acknowledgement
 from app.models.consent import ConsentEvent, ConsentPurpose
 from app.models.policy import PolicyVersion
@@ -97,24 +97,30 @@ def employee_lines(
         ]
         yield (BOM if bom else "") + csv_line(header)
         yes_no = {True: _yes(True), False: _yes(False)}  # translated once, not twice a row
-        for status in employee_list.export_statuses(flt, today):
-            user = status.user
+        accounts = {
+            (False, False): _("Deactivated"),
+            (False, True): _("Deactivated"),
+            (True, False): _("Active"),
+            (True, True): _("Invited"),
+        }
+        # One streamed statement for everyone (app/hr_reports/export_rows.py).
+        for row in export_rows.rows(flt, today):
             yield csv_line(
                 [
-                    user.full_name,
-                    user.email,
-                    user.department,
-                    user.job_title,
-                    account_state(user),
-                    status.programme.completed,
-                    status.programme.required,
-                    yes_no[status.overdue],
-                    yes_no[status.due_soon],
-                    _iso(status.due.next_due),
-                    labels.get(status.policy_state, status.policy_state),
-                    status.consent_granted,
-                    status.consent_purposes,
-                    _iso(status.last_activity),
+                    row.full_name,
+                    row.email,
+                    row.department,
+                    row.job_title,
+                    accounts[(row.active, row.invited)],
+                    row.completed,
+                    row.required,
+                    yes_no[row.overdue],
+                    yes_no[row.due_soon],
+                    _iso(row.next_due),
+                    labels.get(row.policy_state, row.policy_state),
+                    row.consent_granted,
+                    row.consent_purposes,
+                    _iso(row.last_activity),
                 ]
             )
 

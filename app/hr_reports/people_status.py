@@ -126,8 +126,9 @@ def statuses(
     for start in range(0, len(people), BATCH):
         chunk = people[start : start + BATCH]
         ids = [u.id for u in chunk]
-        programme = progress.programme_status(chunk)
-        due = assignments.summaries(chunk, today, programme)
+        completions = progress.completions_by_user(ids)  # read once for both
+        programme = progress.programme_status(chunk, completions)
+        due = assignments.summaries(chunk, today, programme, completions)
         states = policy_states(ids)
         granted = granted_purposes(ids, purposes, today)
         activity = last_activity(ids)

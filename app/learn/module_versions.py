@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 
+from app.core import process_cache
 from app.extensions import db
 from app.learn.content import catalog
 from app.models.assignment import ModuleVersionSeen
@@ -23,10 +24,7 @@ from app.models.assignment import ModuleVersionSeen
 
 def first_seen(today: date) -> dict[tuple[str, int], date]:
     """(slug, material version) → first-seen day for every current module (records new ones)."""
-    known = {
-        (row.module_slug, row.material_version): row.first_seen_on
-        for row in db.session.scalars(select(ModuleVersionSeen))
-    }
+    known = dict(process_cache.cached("module_version_seen", ["module_version_seen"], _known))
     missing = [
         (m.slug, m.material_version)
         for m in catalog.catalog().modules
@@ -36,6 +34,17 @@ def first_seen(today: date) -> dict[tuple[str, int], date]:
         _record(missing, today)
         known.update({pair: today for pair in missing})
     return known
+
+
+def _known() -> dict[tuple[str, int], date]:
+    rows = db.session.execute(
+        select(
+            ModuleVersionSeen.module_slug,
+            ModuleVersionSeen.material_version,
+            ModuleVersionSeen.first_seen_on,
+        )
+    )
+    return {(slug, version): day for slug, version, day in rows}
 
 
 def _record(pairs: list[tuple[str, int]], today: date) -> None:

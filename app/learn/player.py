@@ -7,11 +7,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
-from app.core import audit, hooks
+from app.core import audit, hooks, process_cache
 from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.evidence import seals
@@ -170,9 +172,27 @@ def start_attempt(
     return attempt
 
 
-def snapshot_of(attempt: QuizAttempt) -> QuizSnapshot:
+@dataclass(frozen=True)
+class Snapshot:
+    """A quiz snapshot as read (the rows never change: kept per process, see process_cache).
+    Its `definition` is shared: read it, never change it."""
+
+    content_hash: str
+    module_slug: str
+    material_version: int
+    definition: dict[str, Any]
+
+
+def snapshot_of(attempt: QuizAttempt) -> Snapshot | None:
     """The quiz definition the attempt was started with."""
-    return db.session.get(QuizSnapshot, attempt.quiz_hash)
+
+    def load() -> Snapshot | None:
+        row = db.session.get(QuizSnapshot, attempt.quiz_hash)
+        if row is None:
+            return None
+        return Snapshot(row.content_hash, row.module_slug, row.material_version, row.definition)
+
+    return process_cache.immutable(f"quiz_snapshot:{attempt.quiz_hash}", load)
 
 
 def submit_attempt(
@@ -232,32 +252,52 @@ def submit_attempt(
         db.session.rollback()
         db.session.refresh(attempt)
         return False
-    audit.record(
-        AuditAction.QUIZ_SUBMITTED,
-        actor=user,
-        subject=user,
-        target_type="quiz_attempt",
-        target_id=attempt.id,
-        details={
-            "module": attempt.module_slug,
-            "quiz_hash": attempt.quiz_hash,
-            "material_version": attempt.material_version,
-            "score": result.total,
-            "max_score": result.max_score,
-            "percent": result.percent,
-            "passed": result.passed,
-            **seals.sealed_details((evidence.ATTEMPTS, [sealed])),
-        },
-        client=client,
-    )
+    entries = [
+        audit.Entry(
+            AuditAction.QUIZ_SUBMITTED,
+            actor=user,
+            subject=user,
+            target_type="quiz_attempt",
+            target_id=attempt.id,
+            details={
+                "module": attempt.module_slug,
+                "quiz_hash": attempt.quiz_hash,
+                "material_version": attempt.material_version,
+                "score": result.total,
+                "max_score": result.max_score,
+                "percent": result.percent,
+                "passed": result.passed,
+                **seals.sealed_details((evidence.ATTEMPTS, [sealed])),
+            },
+            client=client,
+        )
+    ]
     completion = None
     if result.passed and module is not None:
-        completion = _complete(user, attempt, module, result.percent, client, now)
-    db.session.commit()
-    db.session.refresh(attempt)
+        completion = _complete(user, attempt, module, result.percent, client, now, entries)
+    # One transaction: the submission, the completion and their audit entries. The chain lock
+    # is taken last, right before the commit, so other evidence writers wait the least.
+    audit.record_many(entries)
+    session = db.session()
+    # The caller's objects (the person, the attempt, the completion) stay loaded across this
+    # commit: the hooks below read them, and reloading each was a round trip.
+    keep = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        db.session.commit()
+    finally:
+        session.expire_on_commit = keep
+    _record_submission(attempt, sealed)
     if completion is not None:
         _announce(user, completion, module)
     return True
+
+
+def _record_submission(attempt: QuizAttempt, sealed: SimpleNamespace) -> None:
+    """Give the loaded attempt the values the UPDATE wrote (it bypassed the session), as
+    committed: the object then reads as a fresh load would, without a round trip."""
+    for name in ("answers", "score", "percent", "passed", "submitted_at", "key_id", "mac"):
+        set_committed_value(attempt, name, getattr(sealed, name))
 
 
 def _complete(
@@ -267,6 +307,7 @@ def _complete(
     percent: int,
     client: ClientInfo,
     now: datetime,
+    entries: list[audit.Entry],
 ) -> ModuleCompletion | None:
     row = _progress(user, module)
     if row is None or row.material_version != attempt.material_version:
@@ -294,30 +335,34 @@ def _complete(
     seals.seal(evidence.COMPLETIONS, completion)
     db.session.add(completion)
     db.session.flush()
-    audit.record(
-        AuditAction.MODULE_COMPLETED,
-        actor=user,
-        subject=user,
-        target_type="module_completion",
-        target_id=completion.id,
-        details={
-            "module": module.slug,
-            "material_version": completion.material_version,
-            "content_hash": completion.content_hash,
-            "score": percent,
-            "attempt_id": attempt.id,
-            **seals.sealed_details((evidence.COMPLETIONS, [completion])),
-        },
-        client=client,
+    entries.append(
+        audit.Entry(
+            AuditAction.MODULE_COMPLETED,
+            actor=user,
+            subject=user,
+            target_type="module_completion",
+            target_id=completion.id,
+            details={
+                "module": module.slug,
+                "material_version": completion.material_version,
+                "content_hash": completion.content_hash,
+                "score": percent,
+                "attempt_id": attempt.id,
+                **seals.sealed_details((evidence.COMPLETIONS, [completion])),
+            },
+            client=client,
+        )
     )
     return completion
 
 
 def _announce(user: User, completion: ModuleCompletion, module: Module) -> None:
-    hooks.module_completed.emit(user=user, completion=completion)
+    # Read before the hooks: a receiver that commits expires the loaded objects.
     placed = {p.module.slug: p for p in progress.placed_modules()}
     item = placed.get(module.slug)
-    if item and item.required and completion.material_version == module.material_version:
+    current = completion.material_version == module.material_version
+    hooks.module_completed.emit(user=user, completion=completion)
+    if item and item.required and current:
         status = progress.programme_status([user])[user.id]
         if status.done:
             hooks.programme_completed.emit(

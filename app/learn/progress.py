@@ -11,6 +11,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.core import process_cache
 from app.extensions import db
 from app.learn.content import catalog
 from app.learn.content.types import Module
@@ -60,9 +61,23 @@ class ProgrammeStatus:
         return self.completed >= self.required
 
 
+@dataclass(frozen=True)
+class _Placement:
+    position: int | None
+    required: bool | None
+
+
+def _placements() -> dict[str, _Placement]:
+    rows = db.session.execute(
+        select(ModulePlacement.slug, ModulePlacement.position, ModulePlacement.required)
+    )
+    return {slug: _Placement(position, required) for slug, position, required in rows}
+
+
 def placed_modules() -> list[PlacedModule]:
-    """Every module in the admin's order with the admin's required flags (one query)."""
-    placements = {p.slug: p for p in db.session.scalars(select(ModulePlacement))}
+    """Every module in the admin's order with the admin's required flags (the placements are
+    read at most once every few seconds per process, and at once after a change)."""
+    placements = process_cache.cached("module_placements", ["module_placement"], _placements)
     modules = catalog.catalog().modules
 
     def key(module: Module) -> tuple[int, int, str]:
@@ -113,14 +128,16 @@ def _current(completions: list[Any], module: Module) -> Any | None:
     return None
 
 
-def learner_modules(user: User) -> list[ModuleStatus]:
-    """The learner's modules in order with status (three queries whatever the numbers)."""
+def learner_modules(user: User, completions: list[Any] | None = None) -> list[ModuleStatus]:
+    """The learner's modules in order with status (two queries whatever the numbers, one when
+    the caller passes the person's `completions_by_user` rows)."""
     placed = placed_modules()
     progress = {
         p.module_slug: p
         for p in db.session.scalars(select(ModuleProgress).where(ModuleProgress.user_id == user.id))
     }
-    completions = completions_by_user([user.id]).get(user.id, [])
+    if completions is None:
+        completions = completions_by_user([user.id]).get(user.id, [])
     statuses = []
     for item in placed:
         module = item.module
@@ -150,10 +167,14 @@ def learner_modules(user: User) -> list[ModuleStatus]:
     return statuses
 
 
-def programme_status(users: list[User]) -> dict[int, ProgrammeStatus]:
-    """Programme status per user id, in a bounded number of queries (placements + completions)."""
+def programme_status(
+    users: list[User], completions: dict[int, list[Any]] | None = None
+) -> dict[int, ProgrammeStatus]:
+    """Programme status per user id, in a bounded number of queries (none when the caller
+    passes their `completions_by_user`)."""
     required = [p.module for p in placed_modules() if p.required]
-    completions = completions_by_user(u.id for u in users)
+    if completions is None:
+        completions = completions_by_user(u.id for u in users)
     result = {}
     for user in users:
         mine = completions.get(user.id, [])

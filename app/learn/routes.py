@@ -187,7 +187,7 @@ def submit(attempt_id: int):
         )
     except player.LearningError:
         abort(400)
-    return redirect(url_for("learn.attempt", attempt_id=found.id))
+    return redirect(url_for("learn.attempt", attempt_id=attempt_id))
 
 
 @bp.route("/images/<path:filename>")

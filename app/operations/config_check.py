@@ -55,7 +55,7 @@ def _without_password(url: str) -> str:
 
 def _workers(environ: Mapping[str, str]) -> int:
     """The worker count the app will see: 1 unless the environment says (gunicorn.conf.py's own
-    default, 2 x CPUs + 1, applies when WEB_CONCURRENCY is unset: set it for an exact check)."""
+    default, CPUs + 1, applies when WEB_CONCURRENCY is unset: set it for an exact check)."""
     for name in ("CHARTE_WORKERS", "WEB_CONCURRENCY"):
         value = environ.get(name, "").strip()
         if value.isdigit():
