@@ -15,6 +15,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import event, inspect, text
 
 from app import create_app
@@ -23,6 +24,11 @@ from app.extensions import db
 from app.models.user import Role, User
 from app.people import accounts
 from tests.network import no_real_dns, resolver  # noqa: F401  (autouse: the network rule)
+
+# Tests never assert on wall-clock time: Hypothesis's per-example deadline would fail a correct
+# property on a busy machine.
+hypothesis_settings.register_profile("charte", deadline=None)
+hypothesis_settings.load_profile("charte")
 
 PASSWORD = "correct horse battery"
 BACKEND = os.environ.get("CHARTE_TEST_DB", "sqlite")

@@ -249,4 +249,4 @@ def test_home_query_count_does_not_grow_with_completed_modules(
     with count_queries() as after:
         page = client.get("/").get_data(as_text=True)
     assert "2 of 7 required modules completed" in page
-    assert after.count == before.count
+    assert after.count <= before.count
