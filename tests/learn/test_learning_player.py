@@ -216,14 +216,14 @@ def test_raising_the_version_makes_the_module_due_again(app, client, auth, emplo
     submit(client, read_all_steps(client, SLUG), answers_for(SLUG))
     for locale in ("fr", "en"):
         path = app.config["CONTENT_DIR"] + f"/modules/{SLUG}.{locale}.md"
-        edit_file(path, "version: 1", "version: 2")
+        edit_file(path, "version: 2", "version: 3")
     home = client.get("/").get_data(as_text=True)
     assert "0 of 7 required modules completed" in home
     assert "updated since you completed it" in home
     assert client.get(f"/learn/{SLUG}").location.endswith("/1")
     submit(client, read_all_steps(client, SLUG), answers_for(SLUG))
     versions = sorted(db.session.scalars(select(ModuleCompletion.material_version)))
-    assert versions == [1, 2]  # the old completion stays
+    assert versions == [2, 3]  # the old completion stays
 
 
 def test_a_typo_fix_resets_nobody(app, client, auth, employee):
