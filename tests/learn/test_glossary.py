@@ -94,3 +94,27 @@ def test_english_content_calls_the_document_the_policy(folder):
             texts.extend((str(path), text) for text in _localised(data, "en"))
     problems = [(where, m.group(0)) for where, text in texts for m in CHARTER.finditer(text)]
     assert problems == [], "say “the policy” for the signed document: " + repr(problems)
+
+
+def _current_texts(locale: str) -> list[tuple[str, str]]:
+    """Modules, consent texts and the newest policy version in one locale (older policy versions
+    are published evidence and stay as they were signed)."""
+    paths = sorted((ROOT / "content" / "modules").glob(f"*.{locale}.md"))
+    paths += sorted((ROOT / "content" / "consent").glob(f"*.{locale}.md"))
+    policies = sorted(
+        (ROOT / "content" / "policy").glob(f"v*.{locale}.md"),
+        key=lambda p: int(p.name[1:].split(".")[0]),
+    )
+    paths += policies[-1:]
+    found = [(str(p.relative_to(ROOT)), p.read_text(encoding="utf-8")) for p in paths]
+    for path in sorted((ROOT / "quizzes").glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        found.extend((str(path.relative_to(ROOT)), text) for text in _localised(data, locale))
+    return found
+
+
+@pytest.mark.parametrize(("locale", "other"), [("fr", "'"), ("en", "’")])
+def test_one_apostrophe_style_per_locale(locale, other):
+    """French uses the typographic apostrophe ’, English the straight one '."""
+    problems = sorted({where for where, text in _current_texts(locale) if other in text})
+    assert problems == [], f"{locale} texts must not use {other!r}: {problems}"
