@@ -116,7 +116,7 @@ def test_badly_named_module_file(dirs):
 
 def test_unknown_placeholder(dirs):
     _edit(_module(dirs), "Whether {{ organisation_name }}", "Whether {{ ceo_name }}")
-    _only(_errors(dirs), f"{SLUG}.en.md: line 13", "unknown variable {{ ceo_name }}")
+    _only(_errors(dirs), f"{SLUG}.en.md: line 17", "unknown variable {{ ceo_name }}")
 
 
 def test_text_before_the_first_step(dirs):
@@ -165,7 +165,7 @@ def test_quiz_question_missing_a_locale(dirs):
         '      de: "When does the policy apply',
     )
     errors = _errors(dirs)
-    assert any("line 7: questions[0].prompt" in e and "the en text is missing" in e for e in errors)
+    assert any("line 9: questions[0].prompt" in e and "the en text is missing" in e for e in errors)
     assert any("unknown locale 'de'" in e for e in errors), errors
 
 
@@ -238,7 +238,7 @@ def test_content_list_json(app, dirs):
         "slug", "order", "required", "minutes", "locales", "steps", "quiz_questions", "version"
     }  # fmt: skip
     assert first["locales"] == ["en", "fr"] and first["steps"] == {"en": 6, "fr": 6}
-    assert first["quiz_questions"] == 11 and first["required"] is True and first["minutes"] == 7
+    assert first["quiz_questions"] == 13 and first["required"] is True and first["minutes"] == 7
     assert len(first["version"]) == 64
 
 
