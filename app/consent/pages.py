@@ -54,7 +54,7 @@ def overview(user: User, locale: str, today: date, *, active_only: bool = True) 
             PurposeView(
                 purpose=purpose,
                 text=text,
-                html=consent_texts.render_html(text.markdown),
+                html=consent_texts.render_html(text.markdown, text.locale),
                 choices=[
                     MediumChoice(m, states.get((user.id, purpose.id, m), decisions.NEVER_ASKED))
                     for m in purpose.media_list

@@ -17,7 +17,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from app.consent import evidence
-from app.core import audit, settings
+from app.core import audit, settings, typography
 from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.evidence import seals
@@ -71,9 +71,16 @@ def text_digest(text: str) -> str:
 
 
 @lru_cache(maxsize=256)
-def render_html(markdown: str) -> Markup:
-    """Markdown (CommonMark) to sanitised HTML, cached: stored texts never change."""
-    return Markup(nh3.clean(_MARKDOWN.render(markdown)))  # noqa: S704  # nosec B704 - sanitised by nh3
+def render_html(markdown: str, locale: str | None = None) -> Markup:
+    """Markdown (CommonMark) to sanitised HTML, cached: stored texts never change.
+
+    French texts get French typography in their text nodes (the stored markdown, which the
+    evidence digests, is not changed).
+    """
+    tokens = _MARKDOWN.parse(markdown)
+    typography.apply_to_tokens(tokens, locale)
+    html = _MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {})
+    return Markup(nh3.clean(html))  # noqa: S704  # nosec B704 - sanitised by nh3
 
 
 def parse_file(path: Path) -> tuple[dict, str]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from app.consent.decisions import add_months
 from app.core import codes
+from app.learn.quiz_draw import draw_questions
 from app.learn.quiz_scoring import score_quiz
 
 DEPARTMENTS = [
@@ -108,10 +109,15 @@ def attempt_row(
     """One submitted quiz attempt, scored with the real scoring rules."""
     definition = module.quiz.definition
     questions = definition["questions"]
+    drawn = None
+    if definition.get("draw"):  # as the player does: this attempt shows part of the pool
+        drawn = draw_questions(questions, definition["draw"], rng)
+        questions = [q for q in questions if q["id"] in drawn]
     answers = _answers(questions, rng, skill)
     result = score_quiz(questions, answers, definition["pass_mark"])
-    order = [q["id"] for q in questions]
-    rng.shuffle(order)
+    order = drawn or [q["id"] for q in questions]
+    if drawn is None:
+        rng.shuffle(order)
     return {
         "token": secrets.token_urlsafe(32),
         "user_id": user_id,

@@ -63,6 +63,8 @@ def insight(locale: str) -> list[QuestionInsight]:
     )
     for slug, quiz_hash, answers in rows:
         for qid, question in snapshots.get(quiz_hash, {}).items():
+            if answers is not None and qid not in answers:
+                continue  # not drawn for this attempt (a quiz with `draw:` shows part of its pool)
             key = (slug, qid)
             answered[key] += 1
             prompts.setdefault(key, _localised(question.get("prompt"), locale))

@@ -8,7 +8,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from app.core import settings
 from app.learn import module_admin, progress
+from app.learn.coverage_pages import coverage_map
 from app.models.user import Role
 from app.permissions import HR_READERS, role_required
 from app.web import client_info
@@ -19,12 +21,14 @@ bp = Blueprint("learn_admin", __name__)
 @bp.route("")
 @role_required(*HR_READERS)
 def modules():
-    """Every module in order, with who must redo it after a new material version."""
+    """Every module in order, with who must redo it, and the map of the policy's coverage."""
+    locale = str(get_locale())
     return render_template(
         "learn/admin_modules.html",
         placed=progress.placed_modules(),
         affected=progress.affected_people(),
-        locale=str(get_locale()),
+        coverage=coverage_map(locale, settings.organisation_variables()),
+        locale=locale,
         form=FlaskForm(),
     )
 

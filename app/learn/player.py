@@ -18,6 +18,7 @@ from app.evidence import seals
 from app.extensions import db
 from app.learn import evidence, progress
 from app.learn.content.types import Module
+from app.learn.quiz_draw import draw_questions
 from app.learn.quiz_scoring import score_quiz
 from app.models.learning import ModuleCompletion, ModuleProgress, QuizAttempt, QuizSnapshot
 from app.models.types import utcnow
@@ -144,30 +145,53 @@ def start_attempt(
     if open_attempt:
         db.session.commit()
         return open_attempt
-    rng = rng or random.SystemRandom()
+    token = secrets.token_urlsafe(32)
+    # Seeded per attempt by its own token: the draw can be replayed from the stored row, and the
+    # questions drawn are stored (question_order) and sealed with the answers on submission.
+    rng = rng or random.Random(token)
     questions = snapshot.definition["questions"]
-    order = [q["id"] for q in questions]
-    rng.shuffle(order)
+    order = draw_questions(
+        questions, snapshot.definition.get("draw"), rng, _earlier_sets(user, module)
+    )
     choices = {}
     for question in questions:
+        if question["id"] not in order:
+            continue
         ids = [c["id"] for c in question["choices"]]
         if question["type"] != "true_false":  # "true" before "false" reads naturally
             rng.shuffle(ids)
         choices[question["id"]] = ids
     attempt = QuizAttempt(
-        token=secrets.token_urlsafe(32),
+        token=token,
         user_id=user.id,
         module_slug=module.slug,
         quiz_hash=snapshot.content_hash,
         material_version=module.material_version,
         question_order=order,
         choice_order=choices,
-        max_score=len(questions),
+        max_score=len(order),
         started_at=now,
     )
     db.session.add(attempt)
     db.session.commit()
     return attempt
+
+
+def _earlier_sets(user: User, module: Module) -> list[list[str]]:
+    """The question sets of the learner's earlier attempts at this module, oldest first."""
+    return list(
+        db.session.scalars(
+            select(QuizAttempt.question_order)
+            .where(QuizAttempt.user_id == user.id, QuizAttempt.module_slug == module.slug)
+            .order_by(QuizAttempt.id)
+        )
+    )
+
+
+def attempt_questions(attempt: QuizAttempt, definition: dict) -> list[dict]:
+    """The questions the attempt shows (its draw), in the definition's order."""
+    drawn = set(attempt.question_order)
+    return [q for q in definition["questions"] if q["id"] in drawn]
 
 
 def snapshot_of(attempt: QuizAttempt) -> QuizSnapshot:
@@ -191,9 +215,10 @@ def submit_attempt(
     if attempt.submitted:
         return False
     definition = snapshot_of(attempt).definition
-    valid = {q["id"]: {c["id"] for c in q["choices"]} for q in definition["questions"]}
+    shown = attempt_questions(attempt, definition)
+    valid = {q["id"]: {c["id"] for c in q["choices"]} for q in shown}
     kept = {qid: sorted(set(answers.get(qid, [])) & ids) for qid, ids in valid.items()}
-    result = score_quiz(definition["questions"], kept, definition["pass_mark"])
+    result = score_quiz(shown, kept, definition["pass_mark"])
     # The row as it will be once submitted, sealed before the one UPDATE that writes it.
     sealed = SimpleNamespace(
         id=attempt.id,

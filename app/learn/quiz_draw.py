@@ -63,10 +63,10 @@ def draw_questions(
     last = earlier[-1] if earlier else frozenset()
     seen_sets = set(earlier)
     chosen = _draw_once(questions, draw, last, rng)
-    for _ in range(RETRIES):
+    for attempt in range(RETRIES):
         if frozenset(chosen) not in seen_sets:
             break
-        chosen = _draw_once(questions, draw, frozenset(), rng)
+        chosen = _draw_once(questions, draw, last if attempt < RETRIES // 2 else (), rng)
     rng.shuffle(chosen)
     return chosen
 

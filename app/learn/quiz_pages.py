@@ -1,10 +1,19 @@
-"""What the quiz and result pages show, built from an attempt's snapshot in its shuffled order."""
+"""What the quiz and result pages show, built from an attempt's snapshot in its shuffled order.
+
+Answers and explanations are shown only once an attempt is passed: after a failure the
+questions may come back in a later draw, so the page names the policy sections missed and links
+to the module steps that teach them instead.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import url_for
+
+from app.core import typography
 from app.learn.content import catalog
+from app.learn.content.types import Module, PolicyOutline
 from app.learn.quiz_scoring import question_score
 from app.models.learning import QuizAttempt
 
@@ -38,13 +47,25 @@ class QuestionView:
         return self.kind == "multiple"
 
 
+@dataclass(frozen=True)
+class MissedConcept:
+    """A policy section a failed attempt got wrong, with the module step that teaches it."""
+
+    title: str
+    url: str | None
+
+
+def _text(value, locale: str, variables: dict[str, str]) -> str:
+    return typography.for_locale(catalog.localised(value, locale, variables), locale)
+
+
 def questions_for(
     attempt: QuizAttempt, definition: dict, locale: str, variables: dict[str, str]
 ) -> list[QuestionView]:
-    """The attempt's questions in its recorded order; answers revealed only once submitted."""
+    """The attempt's questions in its recorded order; answers revealed only once passed."""
     by_id = {q["id"]: q for q in definition["questions"]}
     answers = attempt.answers or {}
-    done = attempt.submitted
+    done = attempt.submitted and bool(attempt.passed)
     views = []
     for number, qid in enumerate(attempt.question_order, start=1):
         q = by_id[qid]
@@ -53,7 +74,7 @@ def questions_for(
         choices = tuple(
             ChoiceView(
                 id=cid,
-                text=catalog.localised(texts[cid], locale, variables),
+                text=_text(texts[cid], locale, variables),
                 selected=cid in picked,
                 correct=(cid in q["correct"]) if done else None,
             )
@@ -64,16 +85,51 @@ def questions_for(
                 id=qid,
                 number=number,
                 kind=q["type"],
-                prompt=catalog.localised(q["prompt"], locale, variables),
-                scenario=catalog.localised(q.get("scenario"), locale, variables),
+                prompt=_text(q["prompt"], locale, variables),
+                scenario=_text(q.get("scenario"), locale, variables),
                 partial=q.get("scoring") == "partial",
                 choices=choices,
-                explanation=catalog.localised(q["explanation"], locale, variables)
-                if done
-                else None,
+                explanation=_text(q["explanation"], locale, variables) if done else None,
                 score=question_score(q["type"], q["correct"], picked, q.get("scoring"))
                 if done
                 else None,
             )
         )
     return views
+
+
+def missed_concepts(
+    attempt: QuizAttempt,
+    definition: dict,
+    module: Module | None,
+    policy: PolicyOutline | None,
+    locale: str,
+    variables: dict[str, str],
+) -> list[MissedConcept]:
+    """The policy sections of the questions a submitted attempt got wrong, in policy order.
+
+    Each links to the first module step that teaches it (none when the module teaches it
+    nowhere). Questions without `sections:` name nothing.
+    """
+    if not attempt.submitted:
+        return []
+    by_id = {q["id"]: q for q in definition["questions"]}
+    answers = attempt.answers or {}
+    sections: list[str] = []
+    for qid in attempt.question_order:
+        q = by_id[qid]
+        score = question_score(q["type"], q["correct"], answers.get(qid, ()), q.get("scoring"))
+        if score < 1:
+            sections.extend(s for s in q.get("sections") or () if s not in sections)
+    if policy is not None:
+        order = {s: i for i, s in enumerate(policy.ids)}
+        sections.sort(key=lambda s: order.get(s, len(order)))
+    concepts = []
+    for section in sections:
+        title = policy.title(section, locale) if policy else section
+        steps = module.teaches.get(section, ()) if module else ()
+        url = url_for("learn.step", slug=module.slug, number=steps[0]) if module and steps else None
+        concepts.append(
+            MissedConcept(typography.for_locale(catalog.fill(title, variables), locale), url)
+        )
+    return concepts

@@ -20,12 +20,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from app.core import settings
+from app.core import settings, typography
 from app.extensions import db
 from app.learn import player
 from app.learn.content import catalog
 from app.learn.content.catalog import ContentInvalid
-from app.learn.quiz_pages import questions_for
+from app.learn.quiz_pages import missed_concepts, questions_for
+from app.learn.step_pages import step_parts
 from app.models.learning import QuizAttempt
 from app.permissions import owned_or_404
 from app.web import client_info
@@ -48,8 +49,10 @@ def _locale() -> str:
 
 @bp.app_template_filter("org")
 def fill_organisation(text: str) -> str:
-    """Template filter: fill a content text's {{ variables }} with the organisation's values."""
-    return catalog.fill(text or "", settings.organisation_variables())
+    """Template filter: fill a content text's {{ variables }}, with the locale's typography."""
+    return typography.for_locale(
+        catalog.fill(text or "", settings.organisation_variables()), _locale()
+    )
 
 
 @bp.app_errorhandler(ContentInvalid)
@@ -68,18 +71,12 @@ def module(slug: str):
     return redirect(url_for("learn.step", slug=slug, number=at.index + 1))
 
 
-@bp.route("/<slug>/<int:number>")
-@login_required
-def step(slug: str, number: int):
-    """One step of a module, with previous/next and the step progress."""
-    found = _module_or_404(slug)
-    if not 1 <= number <= found.step_count:
-        abort(404)
+def _step_page(found: catalog.Module, number: int, answer=None):
     text = found.text(_locale())
     this = text.steps[number - 1]
     at = player.position(current_user, found)
-    body = catalog.render_markdown(
-        this.body, settings.organisation_variables(), catalog.catalog().images
+    parts = step_parts(
+        this, _locale(), settings.organisation_variables(), catalog.catalog().images, answer
     )
     return render_template(
         "learn/step.html",
@@ -87,10 +84,38 @@ def step(slug: str, number: int):
         text=text,
         step=this,
         number=number,
-        body=body,
+        parts=parts,
         position=at,
         form=FlaskForm(),
     )
+
+
+@bp.route("/<slug>/<int:number>")
+@login_required
+def step(slug: str, number: int):
+    """One step of a module, with previous/next and the step progress."""
+    found = _module_or_404(slug)
+    if not 1 <= number <= found.step_count:
+        abort(404)
+    return _step_page(found, number)
+
+
+@bp.route("/<slug>/<int:number>/practice", methods=["POST"])
+@login_required
+def practice(slug: str, number: int):
+    """Answer a "what would you do?" block: the same step with its feedback (nothing stored)."""
+    found = _module_or_404(slug)
+    if not 1 <= number <= found.step_count:
+        abort(404)
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        abort(400)
+    practice_id = request.form.get("practice", "")
+    if found.text(_locale()).steps[number - 1].practice(practice_id) is None:
+        abort(404)
+    choice = request.form.get("choice", "")
+    index = int(choice) if choice.isdigit() else None
+    return _step_page(found, number, (practice_id, index))
 
 
 @bp.route("/<slug>/<int:number>", methods=["POST"])
@@ -138,6 +163,9 @@ def _attempt_page(attempt: QuizAttempt, selected: dict[str, list[str]] | None = 
     found = catalog.catalog().get(attempt.module_slug)
     variables = settings.organisation_variables()
     questions = questions_for(attempt, snapshot.definition, _locale(), variables)
+    missed = missed_concepts(
+        attempt, snapshot.definition, found, catalog.catalog().policy, _locale(), variables
+    )
     title = found.text(_locale()).title if found else attempt.module_slug
     template = "learn/result.html" if attempt.submitted else "learn/quiz.html"
     return render_template(
@@ -146,6 +174,8 @@ def _attempt_page(attempt: QuizAttempt, selected: dict[str, list[str]] | None = 
         module=found,
         module_title=catalog.fill(title, variables),
         questions=questions,
+        missed=missed,
+        drawn=bool(snapshot.definition.get("draw")),
         pass_mark=snapshot.definition["pass_mark"],
         selected=selected or {},
         form=FlaskForm(),
@@ -166,12 +196,13 @@ def attempt(attempt_id: int):
 def submit(attempt_id: int):
     """Score the attempt once; a second submission just shows the recorded result."""
     found = db.session.get(QuizAttempt, attempt_id)
-    owned_or_404(found, found.user_id if found else None)
+    if found is None:
+        abort(404)
+    owned_or_404(found, found.user_id)
     if found.submitted:
         flash(_("This quiz was already submitted; here is the recorded result."), "info")
         return redirect(url_for("learn.attempt", attempt_id=found.id))
-    definition = player.snapshot_of(found).definition
-    answers = {q["id"]: request.form.getlist(f"q-{q['id']}") for q in definition["questions"]}
+    answers = {qid: request.form.getlist(f"q-{qid}") for qid in found.question_order}
     if not all(answers.values()):
         flash(_("Answer every question before submitting."), "error")
         return _attempt_page(found, selected=answers), 400

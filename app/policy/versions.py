@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from app.core import audit, settings
+from app.core import audit, settings, typography
 from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.evidence import seals
@@ -53,9 +53,11 @@ class SourceText:
         return text_digest(self.html)
 
 
-def render_markdown(source: str) -> str:
-    """Markdown (CommonMark) to sanitised HTML."""
-    return nh3.clean(_markdown.render(source))
+def render_markdown(source: str, locale: str | None = None) -> str:
+    """Markdown (CommonMark) to sanitised HTML, with French typography in French."""
+    tokens = _markdown.parse(source)
+    typography.apply_to_tokens(tokens, locale)
+    return nh3.clean(_markdown.renderer.render(tokens, _markdown.options, {}))
 
 
 def _policy_dir() -> Path:
@@ -109,11 +111,13 @@ def read_source(version: int, locale: str) -> SourceText:
     return SourceText(
         version=version,
         locale=locale,
-        title=_fill(str(meta["title"]), variables, name),
+        title=typography.for_locale(_fill(str(meta["title"]), variables, name), locale),
         effective_date=effective if isinstance(effective, date) else None,
-        changes=_fill(str(meta.get("changes") or ""), variables, name),
+        changes=typography.for_locale(
+            _fill(str(meta.get("changes") or ""), variables, name), locale
+        ),
         markdown=body,
-        html=render_markdown(body),
+        html=render_markdown(body, locale),
     )
 
 

@@ -57,6 +57,7 @@ ACCESS: dict[str, tuple[set[str], dict]] = {
     "learn.module": (SIGNED_IN, {"slug": "why-a-policy"}),
     "learn.step": (SIGNED_IN, {"slug": "why-a-policy", "number": 1}),
     "learn.step_move": (SIGNED_IN, {"slug": "why-a-policy", "number": 1}),
+    "learn.practice": (SIGNED_IN, {"slug": "why-a-policy", "number": 1}),
     "learn.start_quiz": (SIGNED_IN, {"slug": "why-a-policy"}),
     "learn.attempt": (SIGNED_IN, {"attempt_id": 999999}),
     "learn.submit": (SIGNED_IN, {"attempt_id": 999999}),

@@ -12,6 +12,7 @@ from flask import current_app, url_for
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from app.core import typography
 from app.learn.content.types import PLACEHOLDER_RE, ContentError, Module, Quiz
 from app.learn.content.validation import Catalog, load_catalog
 
@@ -108,9 +109,15 @@ def _image_src(src: str, images: dict[str, str]) -> str:
     return src
 
 
-def render_markdown(text: str, variables: dict[str, str], images: dict[str, str]) -> Markup:
-    """Markdown → sanitised HTML, with placeholders filled and image paths served by the app."""
+def render_markdown(
+    text: str, variables: dict[str, str], images: dict[str, str], locale: str | None = None
+) -> Markup:
+    """Markdown → sanitised HTML, with placeholders filled and image paths served by the app.
+
+    In French, text nodes get French typography (no-break spaces, ’).
+    """
     tokens = _md.parse(fill(text, variables))
+    typography.apply_to_tokens(tokens, locale)
     for token in tokens:
         for child in token.children or ():
             if child.type == "image":

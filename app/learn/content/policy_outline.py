@@ -68,15 +68,15 @@ def load_outline(policy_dir: Path, errors) -> PolicyOutline | None:
     titles: dict[str, tuple[str, ...]] = {}
     reference = ""
     for locale in LOCALES:
-        path = files.get(locale)
-        if path is None:
+        found_path = files.get(locale)
+        if found_path is None:
             continue
-        add = errors.adder(path)
-        sections, headings = _read(path, add)
+        add = errors.adder(found_path)
+        sections, headings = _read(found_path, add)
         titles[locale] = tuple(HEADING_NUMBER_RE.sub("", h) for h in headings)
         found = tuple(sections or ())
         if ids is None:
-            ids, reference = found, path.name
+            ids, reference = found, found_path.name
         elif found != ids:
             add("sections", f"the section ids differ from those of {reference}")
     first = files.get(LOCALES[0]) or next(iter(files.values()))

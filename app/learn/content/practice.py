@@ -67,7 +67,7 @@ def _parse_one(source: str, where: str, add) -> Practice | None:
         add(where, f"practice '{pid}': {problem}" if isinstance(pid, str) else problem)
     if problems:
         return None
-    return Practice(pid, data["prompt"], tuple(parsed))
+    return Practice(str(pid), str(data["prompt"]), tuple(parsed))
 
 
 def parse_practices(body: str, first_line: int, add) -> tuple[Practice, ...]:
