@@ -237,3 +237,14 @@ def test_the_coverage_map_highlights_gaps(app, client, auth, admin):
     page = client.get("/admin/modules").get_data(as_text=True)
     assert "1 section is not both taught and tested." in page
     assert 'class="coverage-gap"' in page and "Not tested" in page
+
+
+def test_quiz_insight_counts_only_the_questions_each_attempt_drew(client, auth, employee):
+    from app.hr_reports import quiz_insight
+
+    auth.login(employee.email)
+    submit(client, read_all_steps(client, SLUG), answers_for(SLUG, right=False))
+    drawn = set(_last_attempt().question_order)
+    found = {q.question_id: q for q in quiz_insight.insight("en")}
+    assert set(found) == drawn
+    assert all(q.answered == 1 and q.missed == 1 for q in found.values())
