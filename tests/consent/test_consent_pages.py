@@ -172,4 +172,4 @@ def test_history_shows_text_version_and_on_behalf(client, auth, employee, hr, pu
     auth.login(employee.email)
     html = client.get("/me/image").get_data(as_text=True)
     assert "recorded by HR on behalf of the employee" in html and "PF-1" in html
-    assert "text version 1" in html
+    assert "text version 2" in html

@@ -162,7 +162,7 @@ def test_french_json_receipt_route_is_in_french(client, auth, employee, purposes
     receipt = client.get(f"/me/image/receipts/{event.id}.json").get_json()
     jsonschema.validate(receipt, SCHEMA)
     assert receipt["language"] == "fr"
-    assert receipt["services"][0]["purposes"][0]["purpose"] == "Site internet de l'entreprise"
+    assert receipt["services"][0]["purposes"][0]["purpose"] == "Site internet de l’entreprise"
     assert "Retirez-le" in receipt["withdrawalMethod"]["description"] or "retir" in (
         receipt["withdrawalMethod"]["description"].lower()
     )

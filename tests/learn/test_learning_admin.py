@@ -69,7 +69,7 @@ def test_hr_sees_who_completed_an_older_version(app, client, auth, employee, hr)
     auth.logout()
     for locale in ("fr", "en"):
         path = app.config["CONTENT_DIR"] + f"/modules/{SLUG}.{locale}.md"
-        edit_file(path, "version: 1", "version: 2")
+        edit_file(path, "version: 2", "version: 3")
     assert [u.id for u in progress.affected_people()[SLUG]] == [employee.id]
     auth.login(hr.email)
     page = client.get("/admin/modules").get_data(as_text=True)

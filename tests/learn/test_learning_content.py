@@ -63,17 +63,17 @@ def test_shipped_content_is_valid(dirs):
 
 
 def test_missing_front_matter_key(dirs):
-    _edit(_module(dirs), "minutes: 4\n", "")
+    _edit(_module(dirs), "minutes: 7\n", "")
     _only(_errors(dirs), f"modules/{SLUG}.en.md", "missing front-matter key 'minutes'")
 
 
 def test_unknown_front_matter_key_names_its_line(dirs):
-    _edit(_module(dirs), "version: 1\n", "version: 1\nauthor: me\n")
+    _edit(_module(dirs), "version: 2\n", "version: 2\nauthor: me\n")
     _only(_errors(dirs), f"{SLUG}.en.md: line 9", "unknown front-matter key 'author'")
 
 
 def test_front_matter_value_of_the_wrong_type(dirs):
-    _edit(_module(dirs), "minutes: 4", "minutes: four")
+    _edit(_module(dirs), "minutes: 7", "minutes: four")
     _only(_errors(dirs), "line 5", "'minutes' must be a int")
 
 
@@ -88,8 +88,8 @@ def test_locales_must_have_the_same_steps(dirs):
 
 
 def test_locales_must_agree_on_order_required_and_version(dirs):
-    _edit(_module(dirs), "version: 1", "version: 2")
-    _only(_errors(dirs), f"{SLUG}.en.md: version", "'version' is 2 here but 1")
+    _edit(_module(dirs), "version: 2", "version: 3")
+    _only(_errors(dirs), f"{SLUG}.en.md: version", "'version' is 3 here but 2")
 
 
 def test_slug_must_match_the_file_name(dirs):
@@ -116,7 +116,7 @@ def test_badly_named_module_file(dirs):
 
 def test_unknown_placeholder(dirs):
     _edit(_module(dirs), "Whether {{ organisation_name }}", "Whether {{ ceo_name }}")
-    _only(_errors(dirs), f"{SLUG}.en.md: line 13", "unknown variable {{ ceo_name }}")
+    _only(_errors(dirs), f"{SLUG}.en.md: line 17", "unknown variable {{ ceo_name }}")
 
 
 def test_text_before_the_first_step(dirs):
@@ -154,6 +154,7 @@ def test_quiz_pass_mark_out_of_range(dirs):
 def test_quiz_needs_six_questions(dirs):
     text = _quiz(dirs).read_text(encoding="utf-8")
     head, *questions = text.split("\n  - id: ")
+    head = head.replace("draw: 5\n", "")  # without a draw, only the pool size is at fault
     _quiz(dirs).write_text("\n  - id: ".join([head, *questions[:5]]), encoding="utf-8")
     _only(_errors(dirs), "questions", "at least 6 questions")
 
@@ -165,7 +166,7 @@ def test_quiz_question_missing_a_locale(dirs):
         '      de: "When does the policy apply',
     )
     errors = _errors(dirs)
-    assert any("line 7: questions[0].prompt" in e and "the en text is missing" in e for e in errors)
+    assert any("line 9: questions[0].prompt" in e and "the en text is missing" in e for e in errors)
     assert any("unknown locale 'de'" in e for e in errors), errors
 
 
@@ -237,7 +238,7 @@ def test_content_list_json(app, dirs):
         "slug", "order", "required", "minutes", "locales", "steps", "quiz_questions", "version"
     }  # fmt: skip
     assert first["locales"] == ["en", "fr"] and first["steps"] == {"en": 6, "fr": 6}
-    assert first["quiz_questions"] == 7 and first["required"] is True and first["minutes"] == 4
+    assert first["quiz_questions"] == 13 and first["required"] is True and first["minutes"] == 7
     assert len(first["version"]) == 64
 
 
@@ -246,7 +247,7 @@ def test_content_version_is_the_hash_of_the_files(dirs):
     _edit(_module(dirs), "Everyone is already online", "Everyone is online already")
     after = load_catalog(*dirs).get(SLUG)
     assert before.content_hash != after.content_hash
-    assert before.material_version == after.material_version == 1
+    assert before.material_version == after.material_version == 2
 
 
 def test_production_refuses_to_start_on_invalid_content(dirs, database_url):

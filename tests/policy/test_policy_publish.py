@@ -37,7 +37,8 @@ def test_admin_lists_versions_and_publishes_one(client, auth, admin):
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "policy.published"))
     assert event.actor_id == admin.id and json.loads(event.details)["version"] == 2
     page = client.get("/admin/policy").get_data(as_text=True)
-    assert "Publish version" not in page  # v1 is older than the current one
+    assert "Publish version 1" not in page  # v1 is older than the current one
+    assert "Publish version 3" in page  # the newer shipped version can still be published
     assert "Published" in page and admin.full_name in page
 
 
