@@ -58,7 +58,7 @@ def _only(errors: list[str], *fragments: str) -> None:
 def test_shipped_content_is_valid(dirs):
     catalog = load_catalog(*dirs)
     assert catalog.errors == ()
-    assert len(catalog.modules) == 13
+    assert len(catalog.modules) == 15
     assert all(m.quiz.question_count >= 6 for m in catalog.modules)
 
 
@@ -221,7 +221,7 @@ def test_invalid_yaml_names_the_line(dirs):
 def test_content_check_command(app, dirs):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["content", "check"])
-    assert result.exit_code == 0 and "OK: 13 modules" in result.output
+    assert result.exit_code == 0 and "OK: 15 modules" in result.output
     _edit(_quiz(dirs), "pass_mark: 80", "pass_mark: 0")
     result = runner.invoke(args=["content", "check"])
     assert result.exit_code == 1
