@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from app.learn.content import catalog
+from app.learn.content import catalog, guards
 
 content_cli = AppGroup("content", help="Check and list the modules and quizzes.")
 
@@ -17,14 +18,44 @@ def _load() -> catalog.Catalog:
     return catalog.load(current_app.config["CONTENT_DIR"], current_app.config["QUIZZES_DIR"])
 
 
+def _print_measures(result: guards.GuardResult) -> None:
+    for slug, report in result.cues.items():
+        name, score = report.best
+        rates = ", ".join(
+            f"{loc} {keyed}/{items}" for loc, (items, keyed) in report.longest_is_correct.items()
+        )
+        true, false = report.true_false
+        declared, estimate = result.minutes[slug]
+        click.echo(
+            f"{slug}: best blind score {score:g} % ({name}; pass mark {report.pass_mark} %); "
+            f"longest option is the key: {rates}; true/false keys: {true} true, {false} false; "
+            f"{estimate:.1f} min estimated for {declared} declared"
+        )
+    for note in result.notes:
+        click.echo(f"NOTE {note}")
+
+
 @content_cli.command("check")
 def check() -> None:
-    """Validate every module and quiz; exit 1 listing each problem with its file and line."""
+    """Validate every module and quiz, then the guards; exit 1 listing each problem.
+
+    Guards: every section of the newest policy is taught or tested, no module contradicts a
+    rule of content/policy/rules.yaml, no cue-only strategy reaches a quiz's pass mark, and no
+    module takes more than 1.5 × its declared minutes.
+    """
     loaded = _load()
     if loaded.errors:
         for error in loaded.errors:
             click.echo(f"ERROR {error}", err=True)
         click.echo(f"{len(loaded.errors)} error(s) found.", err=True)
+        raise SystemExit(1)
+    policy_dir = Path(current_app.config["CONTENT_DIR"]) / "policy"
+    result = guards.run(loaded.modules, loaded.policy, policy_dir)
+    _print_measures(result)
+    if result.errors:
+        for error in result.errors:
+            click.echo(f"ERROR {error}", err=True)
+        click.echo(f"{len(result.errors)} error(s) found.", err=True)
         raise SystemExit(1)
     questions = sum(m.quiz.question_count for m in loaded.modules)
     click.echo(f"OK: {len(loaded.modules)} modules and {questions} quiz questions are valid.")

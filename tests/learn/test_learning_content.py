@@ -219,9 +219,8 @@ def test_invalid_yaml_names_the_line(dirs):
 
 
 def test_content_check_command(app, dirs):
+    # A passing check is tested on a fixture that meets every guard (test_content_guards.py).
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["content", "check"])
-    assert result.exit_code == 0 and "OK: 15 modules" in result.output
     _edit(_quiz(dirs), "pass_mark: 80", "pass_mark: 0")
     result = runner.invoke(args=["content", "check"])
     assert result.exit_code == 1

@@ -68,7 +68,9 @@ def load(content_dir: str | Path, quizzes_dir: str | Path, recheck_after: float 
         return cached[1]
     content_dir, quizzes_dir = Path(content_dir), Path(quizzes_dir)
     modules_dir = content_dir / "modules"
-    fingerprint = _fingerprint(modules_dir, modules_dir / "images", quizzes_dir)
+    fingerprint = _fingerprint(
+        modules_dir, modules_dir / "images", quizzes_dir, content_dir / "policy"
+    )
     _checked_at[key] = now
     if cached and cached[0] == fingerprint:
         return cached[1]

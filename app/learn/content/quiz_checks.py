@@ -13,13 +13,16 @@ from app.learn.content.types import (
     PLACEHOLDER_RE,
     QUESTION_TYPES,
     SCORING_MODES,
+    SECTION_ID_RE,
     VARIABLES,
     Quiz,
 )
 
 MIN_QUESTIONS = 6
-QUIZ_KEYS = {"module", "version", "pass_mark", "questions"}
-QUESTION_KEYS = {"id", "type", "prompt", "choices", "correct", "explanation", "scoring", "scenario"}
+QUIZ_KEYS = {"module", "version", "pass_mark", "questions", "draw"}
+QUESTION_KEYS = {
+    "id", "type", "prompt", "choices", "correct", "explanation", "scoring", "scenario", "sections",
+}  # fmt: skip
 CHOICE_KEYS = {"id", "text"}
 
 
@@ -128,11 +131,21 @@ class QuizChecker:
                 report(f"{field}.id", f"question id '{qid}' is used twice")
             ids.add(str(qid))
             self._check_question(question, field, report)
+        if "draw" in data:
+            _check_draw(data["draw"], questions, report)
 
     def _check_question(self, q: dict[str, Any], field: str, report) -> None:
         for key in q:
             if key not in QUESTION_KEYS:
                 report(f"{field}.{key}", f"unknown key '{key}'")
+        if "sections" in q:
+            sections = q["sections"]
+            if (
+                not isinstance(sections, list)
+                or not sections
+                or not all(isinstance(s, str) and SECTION_ID_RE.match(s) for s in sections)
+            ):
+                report(f"{field}.sections", "'sections' lists policy section ids, e.g. [scope]")
         kind = q.get("type")
         if kind not in QUESTION_TYPES:
             report(f"{field}.type", f"'type' must be one of {', '.join(QUESTION_TYPES)}")
@@ -183,6 +196,32 @@ class QuizChecker:
             report(f"{field}.correct", f"a {kind} question has exactly one correct choice")
 
 
+def _check_draw(draw: Any, questions: list, report) -> None:
+    """`draw`: a pool of at least twice the draw, and room in one draw for every section."""
+    if not isinstance(draw, int) or isinstance(draw, bool) or draw < 1:
+        report("draw", "'draw' must be a whole number of at least 1 (questions per attempt)")
+        return
+    if len(questions) < 2 * draw:
+        report(
+            "draw",
+            f"the pool has {len(questions)} questions: drawing {draw} per attempt needs "
+            f"at least {2 * draw}",
+        )
+    sections = {
+        s
+        for q in questions
+        if isinstance(q, dict) and isinstance(q.get("sections"), list)
+        for s in q["sections"]
+        if isinstance(s, str)
+    }
+    if len(sections) > draw:
+        report(
+            "draw",
+            f"the questions test {len(sections)} policy sections: a draw of {draw} "
+            "cannot represent them all",
+        )
+
+
 def _localised(value: Any, field: str, report) -> None:
     if not isinstance(value, dict):
         report(field, f"must give the text in {' and '.join(LOCALES)}")
@@ -214,11 +253,15 @@ def _definition(data: dict[str, Any]) -> dict[str, Any]:
                 "choices": [{"id": c["id"], "text": c["text"]} for c in q["choices"]],
                 "correct": list(q["correct"]),
                 "explanation": q["explanation"],
+                **({"sections": list(q["sections"])} if q.get("sections") else {}),
             }
         )
-    return {
+    definition = {
         "module": data["module"],
         "version": data["version"],
         "pass_mark": data["pass_mark"],
         "questions": questions,
     }
+    if data.get("draw"):
+        definition["draw"] = data["draw"]
+    return definition

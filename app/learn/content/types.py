@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 LOCALES = ("fr", "en")
@@ -16,6 +16,7 @@ VARIABLES = (
 )
 PLACEHOLDER_RE = re.compile(r"\{\{\s*([A-Za-z0-9_.]*)\s*\}\}")
 QUESTION_TYPES = ("single", "multiple", "true_false", "scenario")
+SECTION_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 SCORING_MODES = ("partial", "all_or_nothing")
 
 
@@ -32,12 +33,53 @@ class ContentError:
 
 
 @dataclass(frozen=True)
+class PolicyOutline:
+    """The sections of one policy version: stable ids in order, titles per locale."""
+
+    version: int
+    file: str
+    ids: tuple[str, ...]
+    titles: dict[str, tuple[str, ...]]
+
+    def title(self, section: str, locale: str) -> str:
+        """The heading of that section in the locale (French when unknown), or the id itself."""
+        if section not in self.ids:
+            return section
+        titles = self.titles.get(locale) or self.titles.get(LOCALES[0]) or ()
+        index = self.ids.index(section)
+        return titles[index] if index < len(titles) else section
+
+
+@dataclass(frozen=True)
+class PracticeChoice:
+    """One answer of a practice question, with the feedback shown once it is picked."""
+
+    text: str
+    correct: bool
+    feedback: str
+
+
+@dataclass(frozen=True)
+class Practice:
+    """A "what would you do?" block of a step: answered on the page, never scored or stored."""
+
+    id: str
+    prompt: str
+    choices: tuple[PracticeChoice, ...]
+
+
+@dataclass(frozen=True)
 class Step:
     """One screen of a module: its heading, its Markdown body and the line it starts on."""
 
     title: str
     body: str
     line: int
+    practices: tuple[Practice, ...] = ()
+
+    def practice(self, practice_id: str) -> Practice | None:
+        """The step's practice block with that id, or None."""
+        return next((p for p in self.practices if p.id == practice_id), None)
 
 
 @dataclass(frozen=True)
@@ -63,6 +105,16 @@ class Quiz:
     def question_count(self) -> int:
         return len(self.definition["questions"])
 
+    @property
+    def draw(self) -> int | None:
+        """Questions per attempt drawn from the pool, or None when every attempt has them all."""
+        return self.definition.get("draw")
+
+    @property
+    def drawn_count(self) -> int:
+        """How many questions one attempt shows."""
+        return self.draw or self.question_count
+
 
 @dataclass(frozen=True)
 class Module:
@@ -76,6 +128,8 @@ class Module:
     content_hash: str
     texts: dict[str, ModuleText]
     quiz: Quiz
+    # Policy section id → the (1-based) step numbers that teach it; empty in older files.
+    teaches: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     def text(self, locale: str) -> ModuleText:
         """The wording in that locale (French when the locale is unknown)."""

@@ -10,14 +10,18 @@ from typing import Any
 
 import yaml
 
+from app.learn.content.policy_outline import load_outline
+from app.learn.content.practice import parse_practices
 from app.learn.content.quiz_checks import QuizChecker
 from app.learn.content.types import (
     LOCALES,
     PLACEHOLDER_RE,
+    SECTION_ID_RE,
     VARIABLES,
     ContentError,
     Module,
     ModuleText,
+    PolicyOutline,
     Quiz,
     Step,
 )
@@ -32,8 +36,10 @@ FRONT_MATTER_KEYS = {
     "required": bool,
     "version": int,
 }
+# Optional keys (older files do without them): which policy sections the steps teach.
+OPTIONAL_KEYS = {"teaches": dict}
 # These describe the module, not its wording, so both locales must agree on them.
-SHARED_KEYS = ("slug", "minutes", "order", "required", "version")
+SHARED_KEYS = ("slug", "minutes", "order", "required", "version", "teaches")
 IMAGE_RE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 
 
@@ -44,6 +50,8 @@ class Catalog:
     modules: tuple[Module, ...] = ()
     errors: tuple[ContentError, ...] = ()
     images: dict[str, str] = field(default_factory=dict)
+    # The newest policy version in CONTENT_DIR/policy (its section ids and titles), if any.
+    policy: PolicyOutline | None = None
 
     @property
     def ok(self) -> bool:
@@ -126,9 +134,11 @@ def _key_line(text: str, key: str) -> str:
 def _check_front_matter(data: dict[str, Any], text: str, add) -> bool:
     ok = True
     for key in data:
-        if key not in FRONT_MATTER_KEYS:
+        if key not in FRONT_MATTER_KEYS and key not in OPTIONAL_KEYS:
             add(_key_line(text, key), f"unknown front-matter key '{key}'")
             ok = False
+    if "teaches" in data and not _check_teaches(data["teaches"], _key_line(text, "teaches"), add):
+        ok = False
     for key, kind in FRONT_MATTER_KEYS.items():
         value = data.get(key)
         if value is None:
@@ -145,6 +155,26 @@ def _check_front_matter(data: dict[str, Any], text: str, add) -> bool:
             if data[key] < 1:
                 add(_key_line(text, key), f"'{key}' must be at least 1")
                 ok = False
+    return ok
+
+
+def _check_teaches(value: Any, where: str, add) -> bool:
+    """`teaches:` maps policy section ids to lists of step numbers (1-based)."""
+    if not isinstance(value, dict) or not value:
+        add(where, "'teaches' maps policy section ids to lists of step numbers")
+        return False
+    ok = True
+    for section, steps in value.items():
+        if not isinstance(section, str) or not SECTION_ID_RE.match(section):
+            add(where, f"'teaches': '{section}' is not a section id (lowercase-with-dashes)")
+            ok = False
+        if (
+            not isinstance(steps, list)
+            or not steps
+            or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in steps)
+        ):
+            add(where, f"'teaches': '{section}' needs a list of step numbers (1 for the first)")
+            ok = False
     return ok
 
 
@@ -166,6 +196,7 @@ def _split_steps(body: str, first_line: int, add) -> list[Step]:
             preamble.append(line)
     if current:
         steps.append(Step(current[0], "\n".join(current[2]).strip(), current[1]))
+    steps = [Step(s.title, s.body, s.line, parse_practices(s.body, s.line, add)) for s in steps]
     if "\n".join(preamble).strip():
         add(f"line {first_line}", "text before the first '## ' step heading belongs to no step")
     if not steps:
@@ -245,6 +276,17 @@ def load_catalog(content_dir: Path, quizzes_dir: Path) -> Catalog:
             continue
         by_slug.setdefault(match["slug"], {})[match["locale"]] = (path, data, steps)
 
+    for slug, versions in by_slug.items():
+        for path, _data, steps in versions.values():
+            seen_ids: set[str] = set()
+            for step in steps:
+                for practice in step.practices:
+                    if practice.id in seen_ids:
+                        errors.adder(path)(
+                            f"line {step.line}", f"practice id '{practice.id}' is used twice"
+                        )
+                        broken.add(slug)
+                    seen_ids.add(practice.id)
     quizzes = QuizChecker(quizzes_dir, errors).load_all()
     modules: list[Module] = []
     orders: dict[int, str] = {}
@@ -259,7 +301,8 @@ def load_catalog(content_dir: Path, quizzes_dir: Path) -> Catalog:
         if not any((modules_dir / f"{slug}.{locale}.md").exists() for locale in LOCALES):
             errors.adder(path)("module", f"no module has the slug '{slug}'")
     modules.sort(key=lambda m: (m.order, m.slug))
-    return Catalog(tuple(modules), tuple(errors.items), images)
+    policy = load_outline(content_dir / "policy", errors)
+    return Catalog(tuple(modules), tuple(errors.items), images, policy)
 
 
 def _assemble(slug, versions, quiz_entry, errors: _Errors, orders, modules_dir) -> Module | None:
@@ -276,15 +319,26 @@ def _assemble(slug, versions, quiz_entry, errors: _Errors, orders, modules_dir) 
         path, data, steps = versions[locale]
         add = errors.adder(path)
         for key in SHARED_KEYS:
-            if data[key] != reference[key]:
+            if data.get(key) != reference.get(key):
                 add(
                     f"{key}",
-                    f"'{key}' is {data[key]!r} here but {reference[key]!r} in {reference_path.name}",
+                    f"'{key}' is {data.get(key)!r} here but {reference.get(key)!r} "
+                    f"in {reference_path.name}",
                 )
                 ok = False
         if len(steps) != len(ref_steps):
             add("steps", f"{len(steps)} steps here but {len(ref_steps)} in {reference_path.name}")
             ok = False
+        elif not _same_practices(steps, ref_steps, reference_path.name, add):
+            ok = False
+    teaches = reference.get("teaches") or {}
+    for section, numbers in teaches.items():
+        for number in numbers:
+            if number > len(ref_steps):
+                errors.adder(reference_path)(
+                    "teaches", f"'{section}': step {number} does not exist ({len(ref_steps)} steps)"
+                )
+                ok = False
     if reference["order"] in orders:
         errors.adder(reference_path)(
             "order", f"order {reference['order']} is also used by '{orders[reference['order']]}'"
@@ -310,7 +364,27 @@ def _assemble(slug, versions, quiz_entry, errors: _Errors, orders, modules_dir) 
         content_hash=sha256_of([path for path, _, _ in versions.values()]),
         texts=texts,
         quiz=quiz,
+        teaches={section: tuple(numbers) for section, numbers in teaches.items()},
     )
+
+
+def _same_practices(steps: list[Step], ref_steps: list[Step], ref_name: str, add) -> bool:
+    """Practice blocks have the same ids and the same right answers in every locale."""
+    ok = True
+    for number, (step, ref) in enumerate(zip(steps, ref_steps, strict=True), start=1):
+        mine = [(p.id, tuple(c.correct for c in p.choices)) for p in step.practices]
+        theirs = [(p.id, tuple(c.correct for c in p.choices)) for p in ref.practices]
+        if [i for i, _ in mine] != [i for i, _ in theirs]:
+            add(
+                f"line {step.line}",
+                f"step {number}: practice ids {[i for i, _ in mine]} here but "
+                f"{[i for i, _ in theirs]} in {ref_name}",
+            )
+            ok = False
+        elif mine != theirs:
+            add(f"line {step.line}", f"step {number}: practice choices differ from {ref_name}")
+            ok = False
+    return ok
 
 
 __all__ = ["Catalog", "ContentError", "Module", "Quiz", "load_catalog", "sha256_of"]
