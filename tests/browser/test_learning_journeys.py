@@ -39,7 +39,7 @@ def test_employee_completes_one_module_and_retakes_a_failed_quiz(
     page, server_url, employee, check_page
 ):
     sign_in(page, server_url, employee.email, PASSWORD)
-    expect(page.get_by_text("0 of 7 required modules completed")).to_be_visible()
+    expect(page.get_by_text("0 of 11 required modules completed")).to_be_visible()
     check_page(page)
 
     page.get_by_role("link", name="Why a social-media policy?").click()
@@ -52,7 +52,7 @@ def test_employee_completes_one_module_and_retakes_a_failed_quiz(
     expect(page.get_by_role("heading", name="Passed")).to_be_visible()
     check_page(page)
     page.get_by_role("link", name="Back to my modules").click()
-    expect(page.get_by_text("1 of 7 required modules completed")).to_be_visible()
+    expect(page.get_by_text("1 of 11 required modules completed")).to_be_visible()
 
     page.get_by_role("link", name="Optimising your professional profile").click()
     _read_module(page, "professional-profile")

@@ -42,7 +42,7 @@ def test_admin_toggles_required_and_the_programme_follows(client, auth, admin, e
     auth.login(admin.email)
     post_form(client, f"/admin/modules/{SLUG}/required", page="/admin/modules")
     assert db.session.get(ModulePlacement, SLUG).required is False
-    assert progress.programme_status([employee])[employee.id].required == 6
+    assert progress.programme_status([employee])[employee.id].required == 10
 
 
 def test_hr_may_view_but_not_change(client, auth, hr):

@@ -58,7 +58,7 @@ def _only(errors: list[str], *fragments: str) -> None:
 def test_shipped_content_is_valid(dirs):
     catalog = load_catalog(*dirs)
     assert catalog.errors == ()
-    assert len(catalog.modules) == 8
+    assert len(catalog.modules) == 15
     assert all(m.quiz.question_count >= 6 for m in catalog.modules)
 
 

@@ -41,7 +41,7 @@ def test_home_lists_modules_with_status_and_programme_progress(client, auth, emp
     assert "Why a social-media policy?" in page
     assert "Not started" in page
     assert "<progress" in page
-    assert "0 of 7 required modules completed" in page
+    assert "0 of 11 required modules completed" in page
 
 
 def test_steps_are_recorded_and_the_learner_resumes_where_they_left_off(client, auth, employee):
@@ -129,7 +129,7 @@ def test_passing_completes_the_module_and_audits_it(client, auth, employee):
     assert completion.user_id == employee.id and completion.score == 100
     actions = set(db.session.scalars(select(AuditEvent.action)))
     assert {"quiz.submitted", "module.completed"} <= actions
-    assert "1 of 7 required modules completed" in client.get("/").get_data(as_text=True)
+    assert "1 of 11 required modules completed" in client.get("/").get_data(as_text=True)
 
 
 def test_a_failed_attempt_hides_the_answers_and_can_be_retaken(client, auth, employee):
@@ -226,7 +226,7 @@ def test_raising_the_version_makes_the_module_due_again(app, client, auth, emplo
         path = app.config["CONTENT_DIR"] + f"/modules/{SLUG}.{locale}.md"
         edit_file(path, "version: 2", "version: 3")
     home = client.get("/").get_data(as_text=True)
-    assert "0 of 7 required modules completed" in home
+    assert "0 of 11 required modules completed" in home
     assert "updated since you completed it" in home
     assert client.get(f"/learn/{SLUG}").location.endswith("/1")
     submit(client, read_all_steps(client, SLUG), answers_for(SLUG))
@@ -239,7 +239,7 @@ def test_a_typo_fix_resets_nobody(app, client, auth, employee):
     submit(client, read_all_steps(client, SLUG), answers_for(SLUG))
     path = app.config["CONTENT_DIR"] + f"/modules/{SLUG}.en.md"
     edit_file(path, "Everyone is already online", "Everyone is online already")
-    assert "1 of 7 required modules completed" in client.get("/").get_data(as_text=True)
+    assert "1 of 11 required modules completed" in client.get("/").get_data(as_text=True)
 
 
 def test_home_query_count_does_not_grow_with_completed_modules(
@@ -253,5 +253,5 @@ def test_home_query_count_does_not_grow_with_completed_modules(
         submit(client, read_all_steps(client, slug), answers_for(slug))
     with count_queries() as after:
         page = client.get("/").get_data(as_text=True)
-    assert "2 of 7 required modules completed" in page
+    assert "2 of 11 required modules completed" in page
     assert after.count <= before.count
