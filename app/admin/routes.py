@@ -20,7 +20,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from app import deployment
-from app.core import settings
+from app.core import settings, when
 from app.extensions import db
 from app.models.user import Role, User
 from app.people import roles as roles_service
@@ -89,6 +89,7 @@ def settings_page():
         sections=_sections(),
         values=values,
         errors=errors,
+        time_zones=when.time_zones(),
         # Production refuses to start in this state; elsewhere the admin sees why limits leak.
         deployment_warning=deployment.shared_rate_limit_problem(current_app),
     )

@@ -6,8 +6,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """The organisation's settings, used by every area."""
-    from app.core import settings
+    """The organisation's settings, used by every area, and the date and number filters."""
+    from app.core import settings, when
 
     settings.declare(
         app,
@@ -16,4 +16,6 @@ def init_app(app: Flask) -> None:
         settings.ESCALATION_EMAIL,
         settings.OFFICIAL_ACCOUNTS,
         settings.APPROVED_PLATFORMS,
+        when.TIME_ZONE,
     )
+    when.init_app(app)
