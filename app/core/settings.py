@@ -179,10 +179,16 @@ ORGANISATION_NAME = SettingSpec(
 COMMUNICATIONS_CONTACT = SettingSpec(
     "organisation.communications_contact",
     "text",
-    "l’équipe communication (communication@example.com)",
+    # Only the address: the policy already writes "the communications team (…)" around it, and
+    # the modules write "ask …" before it; a team name here would be said twice.
+    "communication@example.com",
     _l("Communications contact"),
     ORGANISATION,
-    _l("Who employees ask before speaking about the organisation online."),
+    _l(
+        "Who employees ask before speaking about the organisation online: an email address, "
+        "or a person's name with their address. The policy writes it after “the communications "
+        "team”, so do not repeat the team's name."
+    ),
 )
 ESCALATION_EMAIL = SettingSpec(
     "organisation.escalation_email",

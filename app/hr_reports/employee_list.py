@@ -237,7 +237,7 @@ def _ordered(query: Select, flt: ListFilter) -> Select:
         # (actor_id, created_at), so a department of 500 costs 500 probes, not 50,000 groups.
         last = (
             select(func.max(AuditEvent.created_at))
-            .where(AuditEvent.actor_id == User.id)
+            .where(AuditEvent.actor_id == User.id, User.last_login_at.is_not(None))
             .correlate(User)
             .scalar_subquery()
         )

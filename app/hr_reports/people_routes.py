@@ -242,6 +242,15 @@ def _set_active(user_id: int, active: bool):
     )
 
 
+@bp.route("/import/template.csv")
+@role_required(Role.HR)
+def import_template():
+    """A CSV to fill in for the import: the columns, one example line, Excel's separator."""
+    day_first = directory.excel_delimiter() == ";"
+    lines = importer.template_lines(directory.excel_delimiter(), day_first)
+    return csv_download(iter(lines), "employees-template.csv")
+
+
 @bp.route("/import", methods=["GET", "POST"])
 @role_required(Role.HR)
 def import_csv():

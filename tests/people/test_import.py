@@ -38,7 +38,7 @@ def test_good_file_creates_and_updates(client, auth, hr, employee):
     )
     response = _upload(client, csv_text.encode())
     body = response.get_data(as_text=True)
-    assert "1 created, 1 updated" in body
+    assert "1 person created, 1 person updated" in body
     zoe = db.session.scalar(select(User).where(User.email == "zoe@example.com"))
     assert zoe.full_name == "Zoé Lefèvre" and zoe.locale == "fr"
     db.session.refresh(employee)
