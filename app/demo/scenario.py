@@ -76,10 +76,11 @@ def play(user: User, password: str, now: datetime | None = None) -> None:
         _complete(user, module, moment)
     if count:
         user.last_login_at = moment
-    if stage.signs and versions.current_version_number() is not None:
+    current = versions.current_version_number()
+    if stage.signs and current is not None:
         signing.sign(
             user,
-            version_number=versions.current_version_number(),
+            version_number=current,
             locale=user.locale,
             typed_name=user.full_name,
             password=password,

@@ -55,7 +55,7 @@ def parse_day(text: str) -> date:
 
 def template_lines(delimiter: str, day_first: bool) -> list[str]:
     """A CSV to fill in: the columns and one example line (dates as the reader writes them)."""
-    example = [
+    example: list[object] = [
         "marie.dupont@example.com",
         "Marie Dupont",
         "Marketing",
@@ -64,7 +64,7 @@ def template_lines(delimiter: str, day_first: bool) -> list[str]:
         "fr",
         "employee",
     ]
-    return ["\ufeff" + csv_line(list(COLUMNS), delimiter), csv_line(example, delimiter)]
+    return ["\ufeff" + csv_line(list[object](COLUMNS), delimiter), csv_line(example, delimiter)]
 
 
 def _decode(raw: bytes) -> str:
