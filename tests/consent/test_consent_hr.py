@@ -273,9 +273,7 @@ def test_admin_purposes_page(client, auth, admin, purposes):
     response = post_form(
         client, "/admin/consent/sync", page="/admin/consent", follow_redirects=True
     )
-    assert "Import done: 0 new purpose(s), 0 new text version(s)." in response.get_data(
-        as_text=True
-    )
+    assert "Import done: 0 new purposes, 0 new text versions." in response.get_data(as_text=True)
     auth.logout()
     employee = make_user("e2@example.com", "Eve Two")
     auth.login(employee.email)
