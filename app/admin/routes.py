@@ -89,7 +89,7 @@ def settings_page():
         sections=_sections(),
         values=values,
         errors=errors,
-        time_zones=when.time_zones(),
+        time_zones=when.zone_choices(values.get(when.TIME_ZONE.key, "")),
         # Production refuses to start in this state; elsewhere the admin sees why limits leak.
         deployment_warning=deployment.shared_rate_limit_problem(current_app),
     )

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from flask import Flask, current_app, has_app_context
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -34,7 +34,11 @@ def select_timezone() -> str:
     except SQLAlchemyError:
         db.session.rollback()  # the database is down: an error page must still render
         return current_app.config.get("BABEL_DEFAULT_TIMEZONE") or DEFAULT_TIME_ZONE
-    return zone if zone in time_zones() else DEFAULT_TIME_ZONE
+    try:
+        ZoneInfo(zone)  # cached by zoneinfo: no file read after the first time
+    except (ValueError, KeyError, OSError):
+        return DEFAULT_TIME_ZONE
+    return zone
 
 
 _ZONES: list[str] = []
@@ -53,9 +57,10 @@ def time_zones() -> list[str]:
     return _ZONES
 
 
-def is_time_zone(name: str) -> bool:
-    """Whether the name is a zone an admin may choose."""
-    return name in time_zones()
+def zone_choices(current: str) -> list[str]:
+    """The zones to offer on the settings page, with the current one even if it is unusual."""
+    zones = time_zones()
+    return zones if current in zones else sorted([*zones, current])
 
 
 def _aware(value: datetime) -> datetime:
@@ -92,8 +97,6 @@ def moment_with_utc(value: datetime | None, fmt: str = "long") -> str:
     29 nov. 2026, 23:14:05 UTC". Used where a time is evidence."""
     if value is None:
         return ""
-    from flask_babel import get_timezone
-
     return f"{moment(value, fmt)} ({get_timezone()}) · {utc_moment(value)}"
 
 
