@@ -56,7 +56,7 @@ def test_a_consent_in_force_is_valid_until_its_end_date(client, employee, purpos
     assert "not issued by this site" not in page and "Image-use consent receipt" in page
     body = client.get(f"/verify/{event.code}?format=json").get_json()
     assert body["kind"] == "consent_receipt" and body["status"] == "valid"
-    assert body["details"]["valid_until"] == until
+    assert body["details"]["valid_until"] == event.valid_until.isoformat()  # machines: ISO
     assert "email" not in body and employee.email not in str(body)
 
 

@@ -24,6 +24,9 @@ BOOLEAN_SETTINGS = [
 def _browser_form(page: str) -> list[tuple[str, str]]:
     """The fields a browser sends for the page as rendered: hidden fields and ticked boxes."""
     fields = []
+    for name, options in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
+        chosen = re.search(r"<option selected>([^<]*)</option>", options)
+        fields.append((name, chosen.group(1) if chosen else ""))
     for tag in re.findall(r"<(?:input|textarea)\b[^>]*>(?:[^<]*</textarea>)?", page):
         name = re.search(r'name="([^"]+)"', tag)
         if not name:
