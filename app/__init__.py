@@ -34,6 +34,7 @@ from app.config import (
     development_secret_key,
     secret_key_problem,
 )
+from app.core.when import select_timezone
 from app.deployment import check_rate_limit_store, install_proxy_handling
 from app.errors import register_error_handlers
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -72,7 +73,7 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     )
     login_manager.init_app(app)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     limiter.init_app(app)
     _configure_login()
 

@@ -15,11 +15,12 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from app import deployment
-from app.core import settings
+from app.core import settings, when
 from app.extensions import db
 from app.models.user import Role, User
 from app.people import roles as roles_service
@@ -42,6 +43,18 @@ def _display(spec: settings.SettingSpec, value) -> str:
     return "" if value is None else str(value)
 
 
+def _submitted(spec: settings.SettingSpec) -> str | None:
+    """What the form sent for one setting.
+
+    A checkbox sends nothing when unticked, so the page puts a hidden empty field of the same
+    name before it: the box is ticked when any value sent under that name is non-empty.
+    """
+    if spec.kind == "bool":
+        sent = request.form.getlist(spec.key)
+        return next((value for value in sent if value), "")
+    return request.form.get(spec.key)
+
+
 @bp.route("/settings", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def settings_page():
@@ -52,7 +65,7 @@ def settings_page():
     if form.validate_on_submit():
         parsed = {}
         for key, spec in settings.declared().items():
-            raw = request.form.get(key)
+            raw = _submitted(spec)
             values[key] = raw or ""
             try:
                 parsed[key] = settings.parse(spec, raw)
@@ -60,7 +73,14 @@ def settings_page():
                 errors[key] = str(exc)
         if not errors:
             changed = settings.update(parsed, actor=current_user, client=client_info())
-            flash(_("Settings saved (%(n)d changed).", n=len(changed)), "success")
+            flash(
+                ngettext(
+                    "Settings saved (%(num)d changed).",
+                    "Settings saved (%(num)d changed).",
+                    len(changed),
+                ),
+                "success",
+            )
             return redirect(url_for("admin.settings_page"))
         flash(_("Nothing was saved: correct the fields marked below."), "error")
     return render_template(
@@ -69,6 +89,7 @@ def settings_page():
         sections=_sections(),
         values=values,
         errors=errors,
+        time_zones=when.zone_choices(values.get(when.TIME_ZONE.key, "")),
         # Production refuses to start in this state; elsewhere the admin sees why limits leak.
         deployment_warning=deployment.shared_rate_limit_problem(current_app),
     )

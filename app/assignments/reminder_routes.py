@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -65,10 +66,14 @@ def send():
     )
     flash(
         _(
-            "%(sent)d reminder(s) sent, %(skipped)d skipped (reminded recently), %(failed)d failed.",
-            sent=len(report.sent),
-            skipped=report.skipped,
-            failed=len(report.failed),
+            "%(sent)s, %(skipped)s, %(failed)s.",
+            sent=ngettext("%(num)d reminder sent", "%(num)d reminders sent", len(report.sent)),
+            skipped=ngettext(
+                "%(num)d skipped (reminded recently)",
+                "%(num)d skipped (reminded recently)",
+                report.skipped,
+            ),
+            failed=ngettext("%(num)d failed", "%(num)d failed", len(report.failed)),
         ),
         "error" if report.failed else "success",
     )

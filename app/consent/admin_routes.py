@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -49,9 +49,13 @@ def sync():
         return redirect(url_for("consent_admin.purposes"))
     flash(
         _(
-            "Import done: %(purposes)d new purpose(s), %(texts)d new text version(s).",
-            purposes=len(report.purposes_created),
-            texts=len(report.texts_added),
+            "Import done: %(first)s, %(second)s.",
+            first=ngettext(
+                "%(num)d new purpose", "%(num)d new purposes", len(report.purposes_created)
+            ),
+            second=ngettext(
+                "%(num)d new text version", "%(num)d new text versions", len(report.texts_added)
+            ),
         ),
         "success",
     )

@@ -13,7 +13,7 @@ from sqlalchemy import Integer, Select, cast, func, select
 from sqlalchemy.orm import joinedload
 
 from app.consent import evidence
-from app.core import audit, codes, hooks
+from app.core import audit, codes, hooks, when
 from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.evidence import attachments, seals
@@ -267,7 +267,7 @@ def _check(d: Decision, actor: User, today: date, latest_text_id: int | None) ->
         raise ConsentError(
             _(
                 "Choose an end date between today and %(date)s.",
-                date=longest.isoformat(),
+                date=when.day(longest),
             )
         )
     return until
@@ -388,13 +388,13 @@ def _changes_nothing(previous: ConsentState, d: Decision, until: date | None) ->
 def describe(state: ConsentState) -> str:
     """The state in words: "granted until DATE", "revoked on DATE", "never asked"…"""
     if state.status == GRANTED:
-        return _("granted until %(date)s", date=state.valid_until.isoformat())
+        return _("granted until %(date)s", date=when.day(state.valid_until))
     if state.status == REFUSED:
-        return _("refused on %(date)s", date=state.since.isoformat())
+        return _("refused on %(date)s", date=when.day(state.since))
     if state.status == REVOKED:
-        return _("revoked on %(date)s", date=state.since.isoformat())
+        return _("revoked on %(date)s", date=when.day(state.since))
     if state.status == EXPIRED:
-        return _("expired on %(date)s", date=state.since.isoformat())
+        return _("expired on %(date)s", date=when.day(state.since))
     return _("never asked")
 
 

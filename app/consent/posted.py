@@ -9,6 +9,7 @@ from flask import abort, flash
 from flask_babel import gettext as _
 
 from app.consent import decisions
+from app.core import when
 from app.extensions import db
 from app.models.consent import ConsentPurpose, ConsentText
 from app.models.user import User
@@ -58,7 +59,7 @@ def apply_decision(
                 "Consent recorded for “%(purpose)s” (%(medium)s) until %(date)s.",
                 purpose=title,
                 medium=medium,
-                date=event.valid_until.isoformat(),
+                date=when.day(event.valid_until),
             ),
             "success",
         )

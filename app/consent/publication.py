@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.consent import decisions, evidence
 from app.consent.texts import titles
-from app.core import audit, settings
+from app.core import audit, settings, when
 from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.core.mail import mail_configured, send_mail
@@ -303,7 +303,7 @@ def notify_withdrawal(previous: decisions.ConsentState, event: ConsentEvent) -> 
     purpose = db.session.get(ConsentPurpose, event.purpose_id)
     locale = current_app.config["CHARTE_DEFAULT_LOCALE"]
     with force_locale(locale):
-        lines = "\n".join(f"- {c.reference} ({c.checked_at.date().isoformat()})" for c in checks)
+        lines = "\n".join(f"- {c.reference} ({when.day(c.checked_at)})" for c in checks)
         subject = _("Image consent withdrawn: %(name)s", name=person.full_name)
         body = _(
             "%(name)s withdrew their consent for “%(purpose)s” (%(medium)s) on %(date)s.\n\n"
@@ -312,7 +312,7 @@ def notify_withdrawal(previous: decisions.ConsentState, event: ConsentEvent) -> 
             name=person.full_name,
             purpose=titles(locale).get(purpose.id, purpose.slug),
             medium=_("photo") if event.medium == "photo" else _("video"),
-            date=event.recorded_at.date().isoformat(),
+            date=when.day(event.recorded_at),
             lines=lines,
             link=_reviews_link(),
         )

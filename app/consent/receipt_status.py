@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.consent import decisions, evidence, texts
+from app.core import when
 from app.evidence.verification import VerificationResult
 from app.extensions import db
 from app.models.consent import ConsentDecision, ConsentEvent
@@ -40,7 +41,7 @@ BADGES = {
 
 
 def _day(value: date | None) -> str:
-    return value.isoformat() if value else "—"
+    return when.day(value) if value else "—"
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ def facts(event: ConsentEvent) -> tuple[tuple[str, str], ...]:
     return (
         (_("Medium"), decisions.medium_label(event.medium)),
         (_("Decision recorded"), decision),
-        (_("Valid until"), event.valid_until.isoformat() if event.valid_until else "—"),
+        (_("Valid until"), when.day(event.valid_until) if event.valid_until else "—"),
     )
 
 

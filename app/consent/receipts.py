@@ -15,7 +15,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from app.consent import controller, decisions, evidence
-from app.core import codes, settings
+from app.core import codes, settings, when
 from app.evidence import attachments, signed_documents
 from app.models.consent import ConsentDecision, ConsentEvent
 from app.pdf.receipt import ReceiptDocument, render_receipt
@@ -50,7 +50,7 @@ def _termination(event: ConsentEvent) -> str:
     if event.valid_until:
         return _(
             "Ends when you withdraw it on the “My image” page, and at the latest on %(date)s.",
-            date=event.valid_until.isoformat(),
+            date=when.day(event.valid_until),
         )
     return _("Ends when you withdraw it on the “My image” page.")
 
@@ -209,9 +209,12 @@ def pdf_receipt(
             (_("Purpose"), title),
             (_("Medium"), decisions.medium_label(event.medium)),
             (_("Decision"), decisions.decision_label(event.decision)),
-            (_("Valid from"), event.valid_from.isoformat()),
-            (_("Valid until"), event.valid_until.isoformat() if event.valid_until else "—"),
-            (_("Recorded at (UTC)"), event.recorded_at.strftime("%Y-%m-%d %H:%M:%S")),
+            (_("Valid from"), when.day(event.valid_from)),
+            (_("Valid until"), when.day(event.valid_until) if event.valid_until else "—"),
+            (
+                _("Recorded"),
+                when.moment(event.recorded_at, "long") + "\n" + when.utc_moment(event.recorded_at),
+            ),
             (_("Recorded by"), recorded_by),
         ]
         if event.on_behalf:

@@ -10,13 +10,13 @@ from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 
 from app.consent import decisions
-from app.core import audit, paging
+from app.core import audit, paging, when
 from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.extensions import db
 from app.models.consent import ConsentEvent, ConsentPurpose
 from app.models.user import User
-from app.people.directory import csv_line
+from app.people.directory import csv_line, excel_delimiter
 
 PER_PAGE = 50
 EXPIRING_DAYS = 30
@@ -149,7 +149,7 @@ def account_label(user: User) -> str:
     """ "active", or "left on DATE" for a deactivated account."""
     if user.active:
         return _("active")
-    left = user.deactivated_at.date().isoformat() if user.deactivated_at else "?"
+    left = when.day(user.deactivated_at) if user.deactivated_at else "?"
     return _("left on %(date)s", date=left)
 
 
@@ -193,7 +193,8 @@ def export_lines(
         header = [_("Name"), _("Email"), _("Department"), _("Account")] + [
             f"{titles.get(p.id, p.slug)} — {decisions.medium_label(m)}" for p, m in cols
         ]
-        yield "\ufeff" + csv_line(header)
+        sep = excel_delimiter()
+        yield "\ufeff" + csv_line(header, sep)
         at = None
         while True:  # batches by keyset: the last batch costs what the first did
             batch = paging.window(query, at=at, start=1, per_page=EXPORT_BATCH, total=0)
@@ -208,7 +209,8 @@ def export_lines(
                         row.user.department,
                         account_label(row.user),
                     ]
-                    + [cell_text(s) for s in row.states]
+                    + [cell_text(s) for s in row.states],
+                    sep,
                 )
             if batch.next_at is None:
                 return

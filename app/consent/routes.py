@@ -20,7 +20,7 @@ from flask_login import current_user, login_required
 from app.consent import decisions, evidence, pages, receipt_status, receipts, texts
 from app.consent.forms import DecisionForm
 from app.consent.posted import apply_decision
-from app.core import codes
+from app.core import codes, settings
 from app.evidence import verification
 from app.extensions import limiter
 from app.models.types import utcnow
@@ -136,6 +136,7 @@ def verify(code: str):
         "consent/verify.html",
         event=event,
         genuine=genuine,
+        organisation=settings.get(settings.ORGANISATION_NAME),
         # An altered record has no status: nothing about it can be vouched for.
         status=receipt_status.status_of(event, utcnow().date()) if genuine else None,
         holder_name=evidence.holder_name(event),

@@ -6,13 +6,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """The organisation's settings, used by every area."""
-    from flask_babel import format_decimal
-
-    from app.core import settings
-
-    # Counts in the user's locale ("50 000" in French, "50,000" in English), e.g. in paging.
-    app.add_template_filter(format_decimal, "number")
+    """The organisation's settings, used by every area, and the date and number filters."""
+    from app.core import settings, when
 
     settings.declare(
         app,
@@ -21,4 +16,6 @@ def init_app(app: Flask) -> None:
         settings.ESCALATION_EMAIL,
         settings.OFFICIAL_ACCOUNTS,
         settings.APPROVED_PLATFORMS,
+        when.TIME_ZONE,
     )
+    when.init_app(app)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import available_timezones
 
 from flask import Flask, current_app, g, has_app_context
 from flask_babel import lazy_gettext as _l
@@ -28,7 +29,7 @@ from app.extensions import db
 from app.models.setting import Setting
 from app.models.user import User
 
-KINDS = {"text", "textarea", "bool", "int", "email", "list"}
+KINDS = {"text", "textarea", "bool", "int", "email", "list", "timezone"}
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,12 @@ def parse(spec: SettingSpec, raw: str | None) -> Any:
                 )
             )
         return number
+    if spec.kind == "timezone":
+        if raw not in available_timezones():
+            raise SettingError(
+                _l("“%(label)s” must be a time zone from the list.", label=spec.label)
+            )
+        return raw
     if spec.kind == "list":
         return [item.strip() for item in raw.replace("\r", "").split("\n") if item.strip()]
     if spec.kind == "email" and raw and ("@" not in raw or " " in raw):
@@ -178,10 +185,16 @@ ORGANISATION_NAME = SettingSpec(
 COMMUNICATIONS_CONTACT = SettingSpec(
     "organisation.communications_contact",
     "text",
-    "l’équipe communication (communication@example.com)",
+    # Only the address: the policy already writes "the communications team (…)" around it, and
+    # the modules write "ask …" before it; a team name here would be said twice.
+    "communication@example.com",
     _l("Communications contact"),
     ORGANISATION,
-    _l("Who employees ask before speaking about the organisation online."),
+    _l(
+        "Who employees ask before speaking about the organisation online: an email address, "
+        "or a person's name with their address. The policy writes it after “the communications "
+        "team”, so do not repeat the team's name."
+    ),
 )
 ESCALATION_EMAIL = SettingSpec(
     "organisation.escalation_email",

@@ -42,6 +42,9 @@ def demo_command(employees: int, seed: int, not_production: bool) -> None:
         "Demo data ready"
         + (f" ({created} accounts created)." if created else " (already loaded, nothing changed).")
     )
-    click.echo("Sign in at http://127.0.0.1:5000 with one of these accounts:")
+    # Where the app is actually served: `make run` passes its HOST and PORT as CHARTE_BIND,
+    # which is also what links in invitations use (CHARTE_BASE_URL, when set, wins).
+    url = current_app.config["CHARTE_BASE_URL"].rstrip("/")
+    click.echo(f"Sign in at {url} with one of these accounts:")
     for email, role, password in demo.demo_accounts():
         click.echo(f"  {role:<9} {email:<32} {password}")

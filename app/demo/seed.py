@@ -1,14 +1,14 @@
-"""Demo data: one admin, one HR manager and a handful of employees."""
+"""Demo data: one admin, one HR manager and a handful of employees at different stages."""
 
 from __future__ import annotations
-
-from datetime import date
 
 from sqlalchemy import select
 
 from app.consent import texts
 from app.core.client import ClientInfo
+from app.demo import scenario
 from app.extensions import db
+from app.models.types import utcnow
 from app.models.user import Role, User
 from app.people import accounts
 from app.policy import versions
@@ -46,11 +46,16 @@ def demo_accounts() -> list[tuple[str, str, str]]:
 
 
 def load_demo() -> int:
-    """Create the missing demo accounts, publish policy v1 if none is, import the consent purposes.
+    """Publish policy v1 if none is, import the consent purposes, create the missing demo accounts
+    and record what each has done (app/demo/scenario.py).
 
     Returns how many accounts were created.
     """
+    if versions.current_version_number() is None:
+        versions.publish(1, actor=None, client=ClientInfo.system())
+    texts.sync_from_files(actor=None, client=ClientInfo.system())
     existing = set(db.session.scalars(select(User.email)))
+    today = utcnow().date()
     created = 0
     for email, name, role, department, title, locale in DEMO_PEOPLE:
         if email in existing:
@@ -62,7 +67,7 @@ def load_demo() -> int:
                 role=role,
                 department=department,
                 job_title=title,
-                start_date=date(2026, 9, 1),
+                start_date=scenario.start_date(email, today),
                 locale=locale,
             ),
             actor=None,
@@ -71,8 +76,7 @@ def load_demo() -> int:
         accounts.set_password(
             user, DEMO_PASSWORD, DEMO_PASSWORD, via="demo", client=ClientInfo.system()
         )
+        scenario.play(user, DEMO_PASSWORD)
         created += 1
-    if versions.current_version_number() is None:
-        versions.publish(1, actor=None, client=ClientInfo.system())
-    texts.sync_from_files(actor=None, client=ClientInfo.system())
+    db.session.commit()
     return created

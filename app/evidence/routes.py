@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from app.core import settings
 from app.core.codes import format_code, normalise_code
 from app.evidence import signed_documents, signing_keys, verification
 from app.extensions import limiter
@@ -58,6 +59,7 @@ def check(code: str):
             "status": result.status,
             "kind": result.kind,
             "code": format_code(canonical),
+            "issuer": settings.get(settings.ORGANISATION_NAME),
             "holder_name": result.holder_name,
             "title": result.title,
             "issued_at": result.issued_at.isoformat(),
@@ -78,6 +80,7 @@ def check(code: str):
         code=format_code(canonical) if canonical else code[:64],
         kind_label=(result.kind_label or result.kind) if result else "",
         audit_log=audit_log,
+        organisation=settings.get(settings.ORGANISATION_NAME),
     ), (200 if result else 404)
 
 
@@ -103,4 +106,5 @@ def receipt():
         error=None,
         result=result,
         kind_label=(result.kind_label or result.kind) if result else "",
+        organisation=settings.get(settings.ORGANISATION_NAME),
     ), (200 if check.genuine else 422)

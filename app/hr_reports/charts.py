@@ -44,6 +44,7 @@ class LineChart:
     """A cumulative line: polyline points and the labels of both axes' ends."""
 
     points: str
+    dots: list[tuple[float, float]]
     first: str
     last: str
     top: int
@@ -90,13 +91,14 @@ def cumulative_line(points: list[tuple[str, int]], height: int = 180) -> LineCha
     top = max(total for _label, total in points) or 1
     left, right = 50, WIDTH - 20
     step = (right - left) / max(1, len(points) - 1)
-    coords = []
+    dots = []
     for i, (_label, total) in enumerate(points):
         x = left + i * step if len(points) > 1 else (left + right) / 2
         y = 10 + (height - 20) * (1 - total / top)
-        coords.append(f"{x:.1f},{y:.1f}")
+        dots.append((round(x, 1), round(y, 1)))
     return LineChart(
-        points=" ".join(coords),
+        points=" ".join(f"{x:.1f},{y:.1f}" for x, y in dots),
+        dots=dots,
         first=points[0][0],
         last=points[-1][0],
         top=top,

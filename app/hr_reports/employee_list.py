@@ -23,7 +23,7 @@ from app.hr_reports import people_status
 from app.learn import module_versions, progress
 from app.models.acknowledgement import Acknowledgement
 from app.models.audit import AuditEvent
-from app.models.consent import ConsentEvent
+from app.models.consent import ConsentEvent, ConsentPurpose
 from app.models.learning import ModuleCompletion
 from app.models.policy import PolicyVersion
 from app.models.user import User
@@ -126,8 +126,18 @@ def _latest_signed() -> Select:
     )
 
 
-def _consent_condition(purpose_id: int, state: str, today: date):
-    mine = and_(ConsentEvent.user_id == User.id, ConsentEvent.purpose_id == purpose_id)
+def _consent_condition(purpose_id: int | None, state: str, today: date):
+    """People in this consent state for the purpose, or for at least one purpose when none is
+    chosen ("never asked" then means: not asked about at least one purpose in use)."""
+    if purpose_id is None:
+        if state == decisions.NEVER:
+            asked = exists().where(
+                ConsentEvent.user_id == User.id, ConsentEvent.purpose_id == ConsentPurpose.id
+            )
+            return exists(select(ConsentPurpose.id).where(ConsentPurpose.active.is_(True), ~asked))
+        mine = ConsentEvent.user_id == User.id
+    else:
+        mine = and_(ConsentEvent.user_id == User.id, ConsentEvent.purpose_id == purpose_id)
     if state == decisions.NEVER:
         return ~exists().where(mine)
     latest = ConsentEvent.id.in_(
@@ -199,7 +209,7 @@ def filtered(flt: ListFilter, today: date) -> Select:
             query = query.where(latest.c.version == current)
         else:
             query = query.where(latest.c.version < current)
-    if flt.purpose_id and flt.consent:
+    if flt.consent:
         query = query.where(_consent_condition(flt.purpose_id, flt.consent, today))
     if flt.due:
         scope = query.with_only_columns(User.id) if query.whereclause is not None else None
@@ -224,7 +234,7 @@ def _ordered(query: Select, flt: ListFilter) -> Select:
         # (actor_id, created_at), so a department of 500 costs 500 probes, not 50,000 groups.
         last = (
             select(func.max(AuditEvent.created_at))
-            .where(AuditEvent.actor_id == User.id)
+            .where(AuditEvent.actor_id == User.id, User.last_login_at.is_not(None))
             .correlate(User)
             .scalar_subquery()
         )

@@ -226,7 +226,8 @@ def rows(flt: employee_list.ListFilter, today: date) -> Iterator[ExportRow]:
         case((missing.c.user_id.is_not(None), 0), else_=func.coalesce(granted.c.purposes, 0)).label(
             "granted"
         ),
-        activity.c.at.label("last_activity"),
+        # As on the list: what was recorded under someone who never signed in is not activity.
+        case((User.last_login_at.is_not(None), activity.c.at), else_=None).label("last_activity"),
     ]
     for index in range(len(modules)):
         columns += [

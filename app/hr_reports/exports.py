@@ -8,13 +8,14 @@ goes through `directory.csv_cell`, which neutralises spreadsheet formulas.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
+from flask_babel import get_locale, to_user_timezone
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from app.consent import decisions
+from app.consent import decisions, texts
 from app.core import audit
 from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
@@ -24,7 +25,7 @@ from app.models.acknowledgement import Acknowledgement
 from app.models.consent import ConsentEvent, ConsentPurpose
 from app.models.policy import PolicyVersion
 from app.models.user import User
-from app.people.directory import csv_line
+from app.people.directory import csv_line, excel_delimiter
 
 BATCH = 1000
 BOM = "\ufeff"
@@ -59,7 +60,30 @@ def account_state(user: User) -> str:
 
 
 def _iso(value: date | datetime | None) -> str:
-    return value.isoformat() if value else ""
+    """A day as YYYY-MM-DD (spreadsheets read it as a date); a time stamp's day is the
+    organisation's, not UTC's."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_user_timezone(value if value.tzinfo else value.replace(tzinfo=UTC)).date()
+    return value.isoformat()
+
+
+def _utc_stamp(value: datetime | None) -> str:
+    """A UTC time to the second, as spreadsheets read it: 2026-11-29 23:14:05."""
+    if value is None:
+        return ""
+    value = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _start(bom: bool) -> tuple[str, str]:
+    """The file's first characters and its cell separator.
+
+    The plain export is RFC 4180 (comma, no BOM). The "for Excel" export starts with a BOM (so
+    accents display) and uses the separator Excel expects in the reader's locale (";" in French).
+    """
+    return (BOM, excel_delimiter()) if bom else ("", ",")
 
 
 def _yes(flag: bool) -> str:
@@ -77,6 +101,7 @@ def employee_lines(
     """Audit the export of the filtered list, then return its CSV lines (a generator)."""
     _audited(AuditAction.EXPORT_EMPLOYEES, {"filter": flt.args(), "bom": bom}, actor, client)
     labels = policy_state_labels()
+    first, sep = _start(bom)
 
     def lines() -> Iterator[str]:
         header = [
@@ -95,7 +120,7 @@ def employee_lines(
             _("Purposes asked"),
             _("Last activity"),
         ]
-        yield (BOM if bom else "") + csv_line(header)
+        yield first + csv_line(header, sep)
         yes_no = {True: _yes(True), False: _yes(False)}  # translated once, not twice a row
         accounts = {
             (False, False): _("Deactivated"),
@@ -121,7 +146,8 @@ def employee_lines(
                     row.consent_granted,
                     row.consent_purposes,
                     _iso(row.last_activity),
-                ]
+                ],
+                sep,
             )
 
     return lines()
@@ -130,6 +156,7 @@ def employee_lines(
 def signature_lines(*, bom: bool, actor: User, client: ClientInfo) -> Iterator[str]:
     """Audit the export, then return every acknowledgement as CSV lines (oldest first)."""
     _audited(AuditAction.EXPORT_SIGNATURES, {"bom": bom}, actor, client)
+    first, sep = _start(bom)
     query = (
         select(
             Acknowledgement.code,
@@ -164,11 +191,11 @@ def signature_lines(*, bom: bool, actor: User, client: ClientInfo) -> Iterator[s
             _("Text SHA-256"),
             _("MAC"),
         ]
-        yield (BOM if bom else "") + csv_line(header)
+        yield first + csv_line(header, sep)
         for row in db.session.execute(query):
             values = list(row)
-            values[7] = _iso(values[7])
-            yield csv_line(values)
+            values[7] = _utc_stamp(values[7])
+            yield csv_line(values, sep)
 
     return lines()
 
@@ -176,6 +203,8 @@ def signature_lines(*, bom: bool, actor: User, client: ClientInfo) -> Iterator[s
 def consent_event_lines(*, bom: bool, actor: User, client: ClientInfo) -> Iterator[str]:
     """Audit the export, then return every consent event as CSV lines (in recording order)."""
     _audited(AuditAction.EXPORT_CONSENT_EVENTS, {"bom": bom}, actor, client)
+    first, sep = _start(bom)
+    titles = texts.titles(str(get_locale()))
     recorder = aliased(User)
     query = (
         select(
@@ -183,7 +212,7 @@ def consent_event_lines(*, bom: bool, actor: User, client: ClientInfo) -> Iterat
             User.email,
             User.full_name,
             User.department,
-            ConsentPurpose.slug,
+            ConsentPurpose.id,
             ConsentEvent.medium,
             ConsentEvent.decision,
             ConsentEvent.valid_from,
@@ -224,13 +253,15 @@ def consent_event_lines(*, bom: bool, actor: User, client: ClientInfo) -> Iterat
             _("Text SHA-256"),
             _("MAC"),
         ]
-        yield (BOM if bom else "") + csv_line(header)
+        yield first + csv_line(header, sep)
         for row in db.session.execute(query):
             values = list(row)
+            values[4] = titles.get(values[4], "")
             values[5] = decisions.medium_label(values[5])
             values[6] = decisions.decision_label(values[6])
-            values[7], values[8], values[9] = (_iso(v) for v in values[7:10])
+            values[7], values[8] = _iso(values[7]), _iso(values[8])
+            values[9] = _utc_stamp(values[9])
             values[10] = _yes(bool(values[10]))
-            yield csv_line(values)
+            yield csv_line(values, sep)
 
     return lines()

@@ -14,7 +14,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -192,7 +192,14 @@ def deactivate(user_id: int):
         else:
             flash(
                 _("%(name)s can no longer sign in. Their records are kept.", name=user.full_name)
-                + (" " + _("%(n)d image consent(s) ended.", n=revoked) if revoked else ""),
+                + (
+                    " "
+                    + ngettext(
+                        "%(num)d image consent ended.", "%(num)d image consents ended.", revoked
+                    )
+                    if revoked
+                    else ""
+                ),
                 "success",
             )
             return redirect(url_for("hr.employees"))
@@ -235,6 +242,15 @@ def _set_active(user_id: int, active: bool):
     )
 
 
+@bp.route("/import/template.csv")
+@role_required(Role.HR)
+def import_template():
+    """A CSV to fill in for the import: the columns, one example line, Excel's separator."""
+    day_first = directory.excel_delimiter() == ";"
+    lines = importer.template_lines(directory.excel_delimiter(), day_first)
+    return csv_download(iter(lines), "employees-template.csv")
+
+
 @bp.route("/import", methods=["GET", "POST"])
 @role_required(Role.HR)
 def import_csv():
@@ -250,17 +266,22 @@ def import_csv():
             if result.ok:
                 flash(
                     _(
-                        "Import done: %(created)d created, %(updated)d updated.",
-                        created=result.created,
-                        updated=result.updated,
+                        "Import done: %(first)s, %(second)s.",
+                        first=ngettext(
+                            "%(num)d person created", "%(num)d people created", result.created
+                        ),
+                        second=ngettext(
+                            "%(num)d person updated", "%(num)d people updated", result.updated
+                        ),
                     ),
                     "success",
                 )
             else:
                 flash(
-                    _(
-                        "Nothing was imported: the file has %(n)d error(s), listed below.",
-                        n=len(result.errors),
+                    ngettext(
+                        "Nothing was imported: the file has %(num)d error, listed below.",
+                        "Nothing was imported: the file has %(num)d errors, listed below.",
+                        len(result.errors),
                     ),
                     "error",
                 )
@@ -286,10 +307,11 @@ def invitation_links():
     db.session.commit()
 
     def rows():
-        yield "\ufeff" + directory.csv_line(["email", "full_name", "department", "link"])
+        sep = directory.excel_delimiter()
+        yield "\ufeff" + directory.csv_line(["email", "full_name", "department", "link"], sep)
         for user in directory.pending_invitations(up_to=current_user.role):
             yield directory.csv_line(
-                [user.email, user.full_name, user.department, _invitation_link(user)]
+                [user.email, user.full_name, user.department, _invitation_link(user)], sep
             )
 
     return Response(

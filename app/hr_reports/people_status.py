@@ -70,11 +70,15 @@ def policy_states(user_ids: list[int]) -> dict[int, str]:
 
 
 def last_activity(user_ids: list[int]) -> dict[int, datetime]:
-    """The time of each person's latest audited action (one grouped query)."""
+    """The time of each person's latest audited action (one grouped query).
+
+    Only people who have signed in at least once have any: what was recorded under the name of
+    someone who never did (an import, a demo) is not their activity."""
     return dict(
         db.session.execute(
             select(AuditEvent.actor_id, func.max(AuditEvent.created_at))
-            .where(AuditEvent.actor_id.in_(user_ids))
+            .join(User, User.id == AuditEvent.actor_id)
+            .where(AuditEvent.actor_id.in_(user_ids), User.last_login_at.is_not(None))
             .group_by(AuditEvent.actor_id)
         ).all()
     )

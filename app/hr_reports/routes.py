@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
 
 from app.consent import decisions, texts
+from app.core import when
 from app.database import writes_on_get
 from app.hr_reports import charts, exports, quiz_insight, snapshots
 from app.models.types import utcnow
@@ -15,6 +18,17 @@ from app.web import client_info, csv_download
 
 bp = Blueprint("hr_reports", __name__)
 bp.add_app_template_global(HR_READERS, "hr_reader_roles")
+
+
+def _signature_points(weeks: list[tuple[date, int, int]]) -> list[tuple[str, int]]:
+    """The running total by week, starting from zero the week before the first signature, so
+    that a rollout's first week draws a rising line rather than a single invisible point."""
+    if not weeks:
+        return []
+    start = weeks[0][0] - timedelta(days=7)
+    return [(when.day(start, "medium"), 0)] + [
+        (when.day(week, "medium"), total) for week, _new, total in weeks
+    ]
 
 
 @bp.route("")
@@ -38,9 +52,7 @@ def dashboard():
         department_bars=charts.hbars(
             [(d.name, d.rate, f"{d.rate} %") for d in figures.departments]
         ),
-        signature_line=charts.cumulative_line(
-            [(week.isoformat(), total) for week, _new, total in figures.signatures]
-        ),
+        signature_line=charts.cumulative_line(_signature_points(figures.signatures)),
         consent_rows=charts.stacked(
             [
                 (label, list(c.counts.items()))

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.consent import decisions, texts
+from app.core import when
 from app.core.audit_actions import AuditAction
 from app.extensions import db
 from app.learn.content import catalog
@@ -119,7 +120,7 @@ def consent_entries(user: User, locale: str) -> Iterable[TimelineEntry]:
     for event in decisions.history(user.id):
         detail = decisions.medium_label(event.medium)
         if event.valid_until and event.decision == decisions.GRANTED:
-            detail += " · " + _("until %(date)s", date=event.valid_until.isoformat())
+            detail += " · " + _("until %(date)s", date=when.day(event.valid_until))
         if event.on_behalf:
             detail += " · " + _("recorded from a paper form")
         yield TimelineEntry(

@@ -22,6 +22,7 @@ from app.core.client import ClientInfo
 from app.extensions import db
 from app.models.types import utcnow
 from app.models.user import Role, User, new_session_token
+from app.people import accounts
 
 MAX_BATCH = 10_000
 EXTERNAL_ID_RE = re.compile(r"^[A-Za-z0-9._:\-]{1,100}$")
@@ -99,6 +100,8 @@ def _clean(index: int, item: Any, errors: list[dict[str, Any]]) -> dict[str, Any
         row[name] = " ".join(value.split())
     if "full_name" in row and not row["full_name"]:
         errors.append(_error(index, "full_name", _("The full name is required.")))
+    elif "full_name" in row and accounts.has_bidi_controls(row["full_name"]):
+        errors.append(_error(index, "full_name", accounts.bidi_message()))
     start = item.get("start_date")
     try:
         row["start_date"] = date.fromisoformat(start) if start is not None else None

@@ -50,6 +50,30 @@ class PasswordSignInRefused(AccountError):
     """The password was right, but this account must sign in another way (single sign-on)."""
 
 
+# Invisible characters that reorder the text around them (embeddings, overrides, isolates and
+# marks): in a name they could make a certificate or a receipt read differently from what was
+# typed ("U+202E" turns "Anne\u202eeiram" into "Annemarie" on screen).
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
+
+
+def has_bidi_controls(text: str) -> bool:
+    """Whether the text holds an invisible text-direction character."""
+    return any(ch in BIDI_CONTROLS for ch in text)
+
+
+def strip_bidi_controls(text: str) -> str:
+    """The text without invisible text-direction characters (for names an identity provider sends)."""
+    return "".join(ch for ch in text if ch not in BIDI_CONTROLS)
+
+
+def bidi_message() -> str:
+    """Why a name with a text-direction character is refused, in the reader's language."""
+    return _(
+        "The name contains an invisible character that changes the direction of the text "
+        "(such as U+202E). Type the name again without copying it."
+    )
+
+
 def normalise_email(raw: str) -> str:
     """Validate an address and return it lower-cased (emails are unique case-insensitively)."""
     try:
@@ -102,6 +126,8 @@ def create_user(
         raise AccountError(_("An account with the email %(email)s already exists.", email=email))
     if not data.full_name.strip():
         raise AccountError(_("The full name is required."))
+    if has_bidi_controls(data.full_name):
+        raise AccountError(bidi_message())
     user = User(
         email=email,
         full_name=data.full_name.strip(),
@@ -166,6 +192,12 @@ def authenticate(
         )
         db.session.commit()
         raise PasswordSignInRefused(_("Password sign-in is reserved for administrators."))
+    note_sign_in(user, client)
+    return user
+
+
+def note_sign_in(user: User, client: ClientInfo) -> None:
+    """Record a successful sign-in: the time on the account and an audit entry (commits)."""
     user.last_login_at = utcnow()
     audit.record(
         AuditAction.AUTH_SIGNED_IN,
@@ -177,7 +209,6 @@ def authenticate(
         client=client,
     )
     db.session.commit()
-    return user
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:

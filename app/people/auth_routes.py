@@ -36,6 +36,8 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
+    if request.method == "GET" and not form.email.data:
+        form.email.data = (request.args.get("email") or "")[:254]  # after choosing a password
     if form.validate_on_submit():
         client = client_info()
         try:
@@ -98,8 +100,16 @@ def _password_page(token: str, purpose: str):
             # The new password ended the person's sessions; a browser signed in as someone
             # else who opened the link is signed out too.
             signin.sign_out(client_info())
+            if purpose == accounts.INVITATION and sso.password_login_allowed(user):
+                # Whoever holds a valid invitation and just chose the password is the person:
+                # asking them to type both again at once would only lose them.
+                client = client_info()
+                accounts.note_sign_in(user, client)
+                signin.sign_in(user, client)
+                flash(_("Your password is saved. Welcome!"), "success")
+                return redirect(url_for("main.home"))
             flash(_("Your password is saved. You can now sign in."), "success")
-            return redirect(url_for("auth.login"))
+            return redirect(url_for("auth.login", email=user.email))
     return render_template("auth/set_password.html", form=form, user=user, purpose=purpose)
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from sqlalchemy import select
 
+from app.core import when
 from app.extensions import db
 from app.models.user import Role, User
 from app.permissions import ROLE_RANK
@@ -49,8 +50,17 @@ def csv_cell(value: object) -> str:
     return text
 
 
-def csv_line(values: list[object]) -> str:
+def csv_line(values: list[object], delimiter: str = ",") -> str:
     """One CSV line with every cell escaped."""
     buffer = io.StringIO()
-    csv.writer(buffer).writerow([csv_cell(v) for v in values])
+    csv.writer(buffer, delimiter=delimiter).writerow([csv_cell(v) for v in values])
     return buffer.getvalue()
+
+
+def excel_delimiter() -> str:
+    """The cell separator Excel expects in the reader's locale.
+
+    Excel splits a CSV on the list separator of the system's region, which is ";" wherever the
+    decimal separator is a comma (French, German, ...), and "," elsewhere.
+    """
+    return ";" if when.uses_decimal_comma() else ","

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -19,6 +20,8 @@ from app.core.client import ClientInfo
 from app.extensions import db
 from app.models.types import utcnow
 from app.models.user import Role, User, new_session_token
+from app.people import accounts
+from app.people.directory import csv_line
 
 COLUMNS = ("email", "full_name", "department", "job_title", "start_date", "locale", "role")
 _TEXT_LIMITS = {"full_name": 200, "department": 120, "job_title": 120}
@@ -36,6 +39,32 @@ class ImportResult:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+_DAY_FIRST = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})")
+
+
+def parse_day(text: str) -> date:
+    """A date as spreadsheets write it: DD/MM/YYYY (French style) or YYYY-MM-DD; else ValueError."""
+    text = text.strip()
+    match = _DAY_FIRST.fullmatch(text)
+    if match:
+        return date(int(match[3]), int(match[2]), int(match[1]))
+    return date.fromisoformat(text)
+
+
+def template_lines(delimiter: str, day_first: bool) -> list[str]:
+    """A CSV to fill in: the columns and one example line (dates as the reader writes them)."""
+    example: list[object] = [
+        "marie.dupont@example.com",
+        "Marie Dupont",
+        "Marketing",
+        "Chargée de communication",
+        "01/12/2026" if day_first else "2026-12-01",
+        "fr",
+        "employee",
+    ]
+    return ["\ufeff" + csv_line(list[object](COLUMNS), delimiter), csv_line(example, delimiter)]
 
 
 def _decode(raw: bytes) -> str:
@@ -108,16 +137,21 @@ def _parse_rows(text: str, result: ImportResult, may_grant: set[str]) -> list[di
             first_line_of[email] = line
         if not values["full_name"]:
             row_errors.append(_("full_name is empty"))
+        elif accounts.has_bidi_controls(values["full_name"]):
+            row_errors.append(accounts.bidi_message())
         for column, limit in _TEXT_LIMITS.items():
             if len(values[column]) > limit:
                 row_errors.append(_("%(col)s is longer than %(n)d characters", col=column, n=limit))
         start: date | None = None
         if values["start_date"]:
             try:
-                start = date.fromisoformat(values["start_date"])
+                start = parse_day(values["start_date"])
             except ValueError:
                 row_errors.append(
-                    _("bad date “%(v)s” (expected YYYY-MM-DD)", v=values["start_date"])
+                    _(
+                        "bad date “%(v)s” (expected DD/MM/YYYY or YYYY-MM-DD)",
+                        v=values["start_date"],
+                    )
                 )
         locale = values["locale"].lower() or current_app.config["CHARTE_DEFAULT_LOCALE"]
         if locale not in locales:

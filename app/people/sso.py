@@ -165,7 +165,8 @@ def _department_from(claims: Mapping[str, Any]) -> str:
 
 
 def _new_user(email: str, claims: Mapping[str, Any], client: ClientInfo) -> User:
-    name = str(claims.get("name") or "").strip() or email.split("@", 1)[0]
+    name = accounts.strip_bidi_controls(str(claims.get("name") or "")).strip()
+    name = name or email.split("@", 1)[0]
     locale = str(claims.get("locale") or "")[:2].lower()
     if locale not in current_app.config["CHARTE_LOCALES"]:
         locale = current_app.config["CHARTE_DEFAULT_LOCALE"]

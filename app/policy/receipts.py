@@ -15,7 +15,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.core import settings
+from app.core import settings, when
 from app.core.codes import format_code
 from app.evidence import attachments, personal, signed_documents
 from app.evidence.verification import VerificationResult
@@ -223,9 +223,7 @@ def render(ack: Acknowledgement, verify_url: str) -> bytes:
                 (_("Statement"), ack.statement),
                 (
                     _("Signed on"),
-                    format_datetime(ack.signed_at, "long")
-                    + "\n"
-                    + ack.signed_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+                    format_datetime(ack.signed_at, "long") + "\n" + when.utc_moment(ack.signed_at),
                 ),
                 (_("Method"), _method_label(ack.auth_method)),
                 *_on_behalf_rows(ack),

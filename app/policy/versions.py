@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import nh3
 import yaml
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import to_user_timezone
 from markdown_it import MarkdownIt
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -156,6 +157,15 @@ def text_for(version: PolicyVersion, locale: str) -> PolicyText:
     raise PolicyError(f"policy version {version.version} has no text")
 
 
+def effective_on(written: date | None, published_at: datetime) -> date | None:
+    """The day a version takes effect: the date its file gives, but never before it is published
+    (in the organisation's time zone): nobody can be bound by a text they could not read yet."""
+    if written is None:
+        return None
+    published = to_user_timezone(published_at).date()
+    return max(written, published)
+
+
 def publish(version: int, *, actor: User | None, client: ClientInfo) -> PolicyVersion:
     """Copy a version's texts from content/ into the database and make it the current one.
 
@@ -172,10 +182,11 @@ def publish(version: int, *, actor: User | None, client: ClientInfo) -> PolicyVe
         )
     locales = current_app.config["CHARTE_LOCALES"]
     sources = [read_source(version, locale) for locale in locales]
+    published_at = utcnow()
     row = PolicyVersion(
         version=version,
-        effective_date=sources[0].effective_date,
-        published_at=utcnow(),
+        effective_date=effective_on(sources[0].effective_date, published_at),
+        published_at=published_at,
         published_by_id=actor.id if actor else None,
     )
     db.session.add(row)

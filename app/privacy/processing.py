@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from app.core import settings
 from app.evidence.network import PRIVACY
@@ -45,10 +46,11 @@ def _columns(table: str) -> list[str]:
 def processing_record() -> list[DataCategory]:
     """The record of processing, built from the current settings and the tables' real columns."""
     years = settings.get(RETENTION_YEARS)
+    period = ngettext("%(num)d year", "%(num)d years", years)
     kept = _(
-        "Kept while the person works here; %(years)d years after they leave, name, email, IP "
+        "Kept while the person works here; %(period)s after they leave, name, email, IP "
         "addresses, browsers and typed names are replaced by a pseudonym or blanked.",
-        years=years,
+        period=period,
     )
     hr = _("HR and administrators of the organisation; the person themselves")
     rows = [
@@ -100,9 +102,9 @@ def processing_record() -> list[DataCategory]:
             _("Tell the organisation's other systems about signatures and consent decisions."),
             _("Administrators; the systems an administrator registered"),
             _(
-                "Kept as the delivery history; %(years)d years after the person leaves, their "
+                "Kept as the delivery history; %(period)s after the person leaves, their "
                 "email is removed from it.",
-                years=years,
+                period=period,
             ),
         ),
         (

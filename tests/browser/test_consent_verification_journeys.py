@@ -18,7 +18,7 @@ def test_a_withdrawn_consent_reads_withdrawn_on_both_verification_pages(
 
     page.goto(f"{server_url}/image-consent/verify/{grant.code}")
     heading = page.get_by_role("heading", level=2).first
-    expect(heading).to_contain_text("Withdrawn on 2025-03-04")
+    expect(heading).to_contain_text("Withdrawn on March 4, 2025")
     expect(heading).to_contain_text("no longer allows any use of the image")
     expect(page.locator(".badge-ok")).to_have_count(0)
     check_page(page)
@@ -26,6 +26,6 @@ def test_a_withdrawn_consent_reads_withdrawn_on_both_verification_pages(
     page.goto(f"{server_url}/verify")
     page.get_by_label("Verification code").fill(format_code(grant.code).lower())
     page.get_by_role("button", name="Verify").click()
-    expect(page.get_by_role("heading", level=2).first).to_contain_text("Withdrawn on 2025-03-04")
+    expect(page.get_by_role("heading", level=2).first).to_contain_text("Withdrawn on March 4, 2025")
     expect(page.get_by_text("This document is genuine.")).to_have_count(0)
     check_page(page)

@@ -31,7 +31,7 @@ def _ev(id, decision, until=None, day=D1, medium="photo"):
     )
 
 
-def test_current_state_is_the_latest_event_and_expiry_is_computed():
+def test_current_state_is_the_latest_event_and_expiry_is_computed(app):
     events = [_ev(1, "granted", date(2027, 6, 30)), _ev(2, "revoked", day=D2)]
     assert decisions.current_state(events, D3)[(1, 1, "photo")].status == "revoked"
     regranted = [*events, _ev(3, "granted", date(2027, 6, 30), day=D3)]
@@ -41,7 +41,7 @@ def test_current_state_is_the_latest_event_and_expiry_is_computed():
     assert decisions.current_state(regranted, date(2027, 6, 30))[(1, 1, "photo")].allowed
     later = decisions.current_state(regranted, date(2027, 7, 1))[(1, 1, "photo")]
     assert later.status == "expired" and later.since == date(2027, 7, 1)
-    assert decisions.describe(later) == "expired on 2027-07-01"
+    assert decisions.describe(later) == "expired on July 1, 2027"
     assert decisions.current_state([], D1) == {}
     assert decisions.describe(decisions.NEVER_ASKED) == "never asked"
 
@@ -59,10 +59,12 @@ def test_grant_revoke_grant_history_and_state(purposes, employee):
     assert state(employee, "company-website", "photo", D1).allowed
     decide(employee, "company-website", "photo", "revoked", when=at(D2))
     revoked = state(employee, "company-website", "photo", D2)
-    assert revoked.status == "revoked" and decisions.describe(revoked) == "revoked on 2027-02-01"
+    assert (
+        revoked.status == "revoked" and decisions.describe(revoked) == "revoked on February 1, 2027"
+    )
     decide(employee, "company-website", "photo", "granted", when=at(D3), until=date(2027, 12, 31))
     again = state(employee, "company-website", "photo", D3)
-    assert decisions.describe(again) == "granted until 2027-12-31"
+    assert decisions.describe(again) == "granted until December 31, 2027"
     history = decisions.history(employee.id)
     assert [e.decision for e in history] == ["granted", "revoked", "granted"]
     assert state(employee, "company-website", "video", D3).status == "never"

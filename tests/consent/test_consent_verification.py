@@ -11,6 +11,7 @@ import re
 from datetime import date
 
 import pytest
+from babel.dates import format_date
 from sqlalchemy import text
 
 from app.consent import receipt_status
@@ -42,7 +43,7 @@ def _verify(client, code: str, lang: str = "en"):
 
 def test_a_consent_in_force_is_valid_until_its_end_date(client, employee, purposes):
     event = decide(employee, "company-website", "photo", "granted")
-    until = event.valid_until.isoformat()
+    until = format_date(event.valid_until, "long", locale="en")
     html = _page(client, event.code)
     assert _heading(html) == f"Valid Valid today: consent granted until {until}."
     assert "badge-ok" in html
@@ -55,7 +56,7 @@ def test_a_consent_in_force_is_valid_until_its_end_date(client, employee, purpos
     assert "not issued by this site" not in page and "Image-use consent receipt" in page
     body = client.get(f"/verify/{event.code}?format=json").get_json()
     assert body["kind"] == "consent_receipt" and body["status"] == "valid"
-    assert body["details"]["valid_until"] == until
+    assert body["details"]["valid_until"] == event.valid_until.isoformat()  # machines: ISO
     assert "email" not in body and employee.email not in str(body)
 
 
@@ -66,12 +67,12 @@ def test_a_withdrawn_grant_never_reads_as_valid(client, employee, purposes):
     for code in (grant.code, revoke.code):
         html = _page(client, code)
         heading = _heading(html)
-        assert heading.startswith("Withdrawn Withdrawn on 2025-03-04"), heading
+        assert heading.startswith("Withdrawn Withdrawn on March 4, 2025"), heading
         assert "no longer allows any use of the image" in heading
         assert "badge-ok" not in html and "Valid today" not in html
 
         page = " ".join(_verify(client, code).get_data(as_text=True).split())
-        assert _heading(page).startswith("Withdrawn Withdrawn on 2025-03-04")
+        assert _heading(page).startswith("Withdrawn Withdrawn on March 4, 2025")
         assert "This document is genuine." not in page and "badge-ok" not in page
         body = client.get(f"/verify/{code}?format=json").get_json()
         assert body["status"] == "withdrawn" and body["status_since"] == "2025-03-04"
@@ -81,9 +82,9 @@ def test_the_status_is_said_in_french_too(client, employee, purposes):
     decide(employee, "social-media", "photo", "granted", when=at(JAN))
     revoke = decide(employee, "social-media", "photo", "revoked", when=at(MAR))
     heading = _heading(_page(client, revoke.code, lang="fr"))
-    assert heading.startswith("Retiré Retiré le 2025-03-04"), heading
+    assert heading.startswith("Retiré Retiré le 4 mars 2025"), heading
     page = " ".join(_verify(client, revoke.code, lang="fr").get_data(as_text=True).split())
-    assert _heading(page).startswith("Retiré Retiré le 2025-03-04")
+    assert _heading(page).startswith("Retiré Retiré le 4 mars 2025")
 
 
 def test_an_expired_grant_says_so_with_the_day_it_ended(client, employee, purposes):
@@ -96,7 +97,7 @@ def test_an_expired_grant_says_so_with_the_day_it_ended(client, employee, purpos
         until=date(2025, 2, 28),
     )
     heading = _heading(_page(client, event.code))
-    assert heading.startswith("Expired Expired on 2025-03-01"), heading
+    assert heading.startswith("Expired Expired on March 1, 2025"), heading
     assert client.get(f"/verify/{event.code}?format=json").get_json()["status"] == "expired"
 
 
@@ -106,7 +107,7 @@ def test_a_renewed_grant_supersedes_the_earlier_receipt(client, employee, purpos
         employee, "company-website", "video", "granted", when=at(MAR), until=date(2027, 1, 31)
     )
     heading = _heading(_page(client, first.code))
-    assert heading.startswith("Superseded Superseded by a later decision recorded on 2025-03-04")
+    assert heading.startswith("Superseded Superseded by a later decision recorded on March 4, 2025")
     assert "Ask the organisation before any use" in heading
     assert client.get(f"/verify/{first.code}?format=json").get_json()["status"] == "superseded"
     in_force = receipt_status.status_of(renewed, date(2025, 4, 1))
@@ -117,7 +118,7 @@ def test_a_renewed_grant_supersedes_the_earlier_receipt(client, employee, purpos
 def test_a_refusal_is_not_a_consent(client, employee, purposes):
     event = decide(employee, "advertising-print", "photo", "refused", when=at(JAN))
     html = _page(client, event.code)
-    assert _heading(html).startswith("Refused Refused on 2025-01-10")
+    assert _heading(html).startswith("Refused Refused on January 10, 2025")
     assert "badge-ok" not in html
     assert client.get(f"/verify/{event.code}?format=json").get_json()["status"] == "refused"
 

@@ -38,7 +38,7 @@ def test_good_file_creates_and_updates(client, auth, hr, employee):
     )
     response = _upload(client, csv_text.encode())
     body = response.get_data(as_text=True)
-    assert "1 created, 1 updated" in body
+    assert "1 person created, 1 person updated" in body
     zoe = db.session.scalar(select(User).where(User.email == "zoe@example.com"))
     assert zoe.full_name == "Zoé Lefèvre" and zoe.locale == "fr"
     db.session.refresh(employee)
@@ -49,7 +49,7 @@ def test_good_file_creates_and_updates(client, auth, hr, employee):
 def test_semicolon_files_and_bom_are_accepted(client, auth, hr):
     auth.login(hr.email)
     text = "\ufeff" + HEADER.replace(",", ";") + "a@example.com;Ann;X;Y;2026-01-02;en;employee\n"
-    assert "1 created" in _upload(client, text.encode()).get_data(as_text=True)
+    assert "1 person created" in _upload(client, text.encode()).get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
@@ -75,7 +75,7 @@ def test_semicolon_files_and_bom_are_accepted(client, auth, hr):
             "Line 3: duplicate of line 2",
         ),
         ((HEADER + "a@example.com,A,D,T,2026-01-01,fr,boss\n").encode(), "unknown role"),
-        ((HEADER + "a@example.com,A,D,T,01/02/2026,fr,employee\n").encode(), "bad date"),
+        ((HEADER + "a@example.com,A,D,T,31/02/2026,fr,employee\n").encode(), "bad date"),
         ((HEADER + "a@example.com,A,D,T,2026-01-01,de,employee\n").encode(), "unknown locale"),
         ((HEADER + "a@example.com,A,D\n").encode(), "Line 2: wrong number of fields"),
         ((HEADER + "a@example.com,,D,T,2026-01-01,fr,employee\n").encode(), "full_name is empty"),
@@ -115,7 +115,7 @@ def test_admin_can_import_roles(client, auth, admin):
     body = _upload(client, (HEADER + "a@example.com,A,D,T,,fr,hr\n").encode()).get_data(
         as_text=True
     )
-    assert "1 created" in body
+    assert "1 person created" in body
     assert db.session.scalar(select(User.role).where(User.email == "a@example.com")) == "hr"
 
 

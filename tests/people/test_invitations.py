@@ -54,7 +54,9 @@ def test_invited_employee_sets_password_once_and_signs_in(client, auth, hr):
             "csrf_token": token,
         },
     )
-    assert response.status_code == 302
+    assert response.status_code == 302  # and signed in: no second form to fill
+    assert client.get("/").status_code == 200
+    auth.logout()
     assert auth.login("new.person@example.com", "une phrase secrète").status_code == 302
     auth.logout()
     # Single use: the same link no longer works.

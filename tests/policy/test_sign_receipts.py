@@ -5,9 +5,11 @@ from __future__ import annotations
 import io
 
 import pytest
+from flask_babel import force_locale
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from app.core import when
 from app.core.codes import format_code
 from app.extensions import db
 from app.models.acknowledgement import Acknowledgement
@@ -38,7 +40,11 @@ def test_receipt_shows_name_version_hash_date_and_code(client, ack):
     assert "Social media policy, version 1" in content
     assert ack.text_sha256 in content
     assert format_code(ack.code) in content
-    assert ack.signed_at.strftime("%Y-%m-%d %H:%M:%S UTC") in content
+    # The time in the organisation's zone, then in UTC (both in the reader's language).
+    with force_locale("en"):
+        flat = " ".join(content.split())
+        assert when.utc_moment(ack.signed_at).replace("\u202f", " ") in flat
+        assert when.moment(ack.signed_at, "long").replace("\u202f", " ") in flat
     assert f"/verify/{ack.code}" in content
 
 

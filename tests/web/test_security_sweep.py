@@ -122,6 +122,7 @@ ACCESS: dict[str, tuple[set[str], dict]] = {
     "hr.employees": (HR_READ, {}),
     "hr.invite": (HR_WRITE, {}),
     "hr.import_csv": (HR_WRITE, {}),
+    "hr.import_template": (HR_WRITE, {}),
     "hr.invitation_links": (HR_WRITE, {}),
     "hr.resend_invitation": (HR_WRITE, {"user_id": 999999}),
     "hr.reset_link": (HR_WRITE, {"user_id": 999999}),
