@@ -109,6 +109,8 @@ ACCESS: dict[str, tuple[set[str], dict]] = {
     "reminders.send": (HR_WRITE, {}),
     "reminders.send_one": (HR_WRITE, {"user_id": 1}),
     "notifications.index": (SIGNED_IN, {}),
+    "main.next_thing": (SIGNED_IN, {}),
+    "main.completed": (SIGNED_IN, {}),
     "notifications.open_one": (SIGNED_IN, {"notification_id": 1}),
     "notifications.read_all": (SIGNED_IN, {}),
     "sign.index": (SIGNED_IN, {}),
