@@ -311,3 +311,11 @@ def test_the_catalog_is_parsed_once_per_process_not_per_request(
     for path in ["/", "/learn/why-a-policy/1", "/learn/why-a-policy/2", "/policy"] * 5:
         assert client.get(path).status_code == 200, path
     assert len(parsed) == 1
+
+
+def test_an_image_without_alternative_text_is_refused(dirs):
+    images = dirs[0] / "modules" / "images"
+    images.mkdir(exist_ok=True)
+    (images / "chart.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
+    _edit(_module(dirs), "Nothing dramatic", "![ ](images/chart.svg)\n\nNothing dramatic")
+    _only(_errors(dirs), f"{SLUG}.en.md: line", "has no alternative text")
