@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import g
+from flask import has_request_context, request
 from flask_login import current_user
 from sqlalchemy import delete, func, select, update
 
@@ -17,6 +17,7 @@ from app.models.user import Role, User
 
 BATCH = 1000
 PAGE_SIZE = 50
+CACHE_KEY = "charte.unread_notifications"
 
 
 @dataclass(frozen=True)
@@ -85,11 +86,12 @@ def unread_count(user_id: int) -> int:
 
 def unread_for_current_user() -> int:
     """The header's count for the signed-in person, counted at most once per request."""
-    if not current_user.is_authenticated:
+    if not has_request_context() or not current_user.is_authenticated:
         return 0
-    if "unread_notifications" not in g:
-        g.unread_notifications = unread_count(current_user.id)
-    return int(g.unread_notifications)
+    # Cached on the request (not on g: tests keep one app context across requests).
+    if CACHE_KEY not in request.environ:
+        request.environ[CACHE_KEY] = unread_count(current_user.id)
+    return int(request.environ[CACHE_KEY])
 
 
 def latest(user_id: int, limit: int = PAGE_SIZE) -> list[Notification]:

@@ -109,9 +109,7 @@ def test_hr_reminds_without_mail_and_the_employee_sees_it_in_the_app(
     expect(page.get_by_role("link", name=re.compile("Notifications"))).not_to_contain_text("1")
 
 
-def test_staff_menus_work_without_javascript_and_stay_short_on_a_phone(
-    browser, server_url, admin
-):
+def test_staff_menus_work_without_javascript_and_stay_short_on_a_phone(browser, server_url, admin):
     context = browser.new_context(
         java_script_enabled=False, viewport={"width": 390, "height": 844}, locale="en-GB"
     )
