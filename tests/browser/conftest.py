@@ -88,7 +88,7 @@ def html_checker():
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}/?out=json"
-    deadline = time.time() + 60
+    deadline = time.time() + 180  # a loaded machine starts the JVM slowly
     while time.time() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
