@@ -83,7 +83,8 @@ def _consents(today: date) -> list[Notice]:
     # One notice per person and purpose, even when photo and video end the same day.
     seen: dict[tuple[int, int, date], int] = {}
     for event_id, user_id, purpose_id, until in rows:
-        seen.setdefault((user_id, purpose_id, until), event_id)
+        if until is not None:  # the query keeps only dated grants
+            seen.setdefault((user_id, purpose_id, until), event_id)
     return [
         Notice(
             user_id,
