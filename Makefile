@@ -30,11 +30,14 @@ install: $(VENV)/.installed compile-translations
 compile-translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d app/translations -f
 
-## make run: install, migrate, load the demo data and serve on http://127.0.0.1:5000 (SQLite; PORT=8080 make run for another port)
+## make run: install, migrate, load the demo data and serve on http://127.0.0.1:5000 (SQLite; PORT=8080 make run for another port),
+## with the scheduled jobs' worker (`flask worker`: reminders, notices, webhooks...) beside it
 run: install
 	$(BIN)/flask db upgrade
 	CHARTE_BIND=$(HOST):$(PORT) $(BIN)/flask demo
-	CHARTE_BIND=$(HOST):$(PORT) $(BIN)/flask run --host $(HOST) --port $(PORT)
+	$(BIN)/flask worker --tick 15 & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+		CHARTE_BIND=$(HOST):$(PORT) $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 ## make serve: production-style serving with gunicorn on PostgreSQL and Redis (see README)
 serve: install

@@ -22,6 +22,7 @@ from app import (
     integrations,
     learn,
     main,
+    notifications,
     operations,
     people,
     policy,
@@ -46,7 +47,7 @@ from app.static_files import register_static_versioning
 # Each domain, in the order their init_app run (that order is the order of hook receivers).
 # Their __init__ modules import nothing at import time: each init_app imports what it registers.
 DOMAINS = (core, evidence, people, admin, main, learn, policy, consent, certificates,
-           assignments, hr_reports, privacy, integrations, demo, operations)  # fmt: skip
+           assignments, hr_reports, privacy, integrations, notifications, demo, operations)  # fmt: skip
 
 
 def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> Flask:

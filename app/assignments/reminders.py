@@ -1,4 +1,7 @@
-"""Reminder emails: who has something overdue or due soon, one message each, never too often.
+"""Reminders: who has something overdue or due soon, one message each, never too often.
+
+Each reminder reaches the person in the app (hooks.reminder_sent: the notification centre) and,
+when mail is configured, by email as well; without mail it is recorded with channel "app".
 
 Several hosts may run `flask reminders send` from cron at the same moment. Each person is
 claimed before their message goes out: the ReminderSent row is inserted first (unique on user
@@ -23,11 +26,11 @@ from sqlalchemy.exc import IntegrityError
 
 from app.assignments import due as assignments
 from app.assignments import due_labels, due_sql
-from app.core import audit, settings
+from app.core import audit, hooks, settings
 from app.core.audit_actions import AuditAction
 from app.core.batches import batches
 from app.core.client import ClientInfo
-from app.core.mail import send_mail
+from app.core.mail import mail_configured, send_mail
 from app.extensions import db
 from app.models.reminder import ReminderSent
 from app.models.types import utcnow
@@ -163,14 +166,14 @@ def received(user: User, limit: int = 5) -> list[ReminderSent]:
     )
 
 
-def render(user: User, items: tuple[assignments.DueItem, ...], today: date, base_url: str):
+def render(user: User, items: tuple[assignments.DueItem, ...], today: date, base_url: str | None):
     """(subject, plain text, HTML) of the reminder in the person's language."""
     with force_locale(user.locale):
         org = settings.organisation_variables()["organisation_name"]
         lines = [
             {
                 "label": due_labels.label(item.key, user.locale),
-                "link": due_labels.absolute_link(item.key, base_url),
+                "link": due_labels.absolute_link(item.key, base_url or "/"),
                 "due_text": babel_format_date(item.due_on, "long"),
                 "overdue": item.overdue(today),
             }
@@ -186,13 +189,18 @@ def render(user: User, items: tuple[assignments.DueItem, ...], today: date, base
 def _send_one(
     candidate: Candidate,
     today: date,
-    base_url: str,
+    base_url: str | None,
     sent_by: User | None,
     client: ClientInfo,
 ) -> str:
-    """'sent', 'skipped' (claimed by someone else or reminded recently) or 'failed' (commits)."""
+    """'sent', 'skipped' (claimed by someone else or reminded recently) or 'failed' (commits).
+
+    By email when mail is configured and there is a base URL for the links; in the app always."""
     user = candidate.user
-    subject, text, html = render(user, candidate.items, today, base_url)
+    by_mail = bool(base_url) and mail_configured()
+    subject, text, html = (
+        render(user, candidate.items, today, base_url) if by_mail else ("", "", "")
+    )
     since = (today - timedelta(days=settings.get(MIN_INTERVAL) - 1)).isoformat()
     user_id, email, sender_id = user.id, user.email, sent_by.id if sent_by else None
     # The claim must be the first statement of its own transaction (no stale read on SQLite),
@@ -207,7 +215,7 @@ def _send_one(
             for i in candidate.items
         ],
         sent_by_id=sender_id,
-        channel="email",
+        channel="email" if by_mail else "app",
     )
     try:
         db.session.add(row)
@@ -223,18 +231,20 @@ def _send_one(
     if recent:
         db.session.rollback()
         return "skipped"
-    try:
-        send_mail(email, subject, text, html)
-    except (smtplib.SMTPException, OSError):
-        db.session.rollback()
-        return "failed"
+    if by_mail:
+        try:
+            send_mail(email, subject, text, html)
+        except (smtplib.SMTPException, OSError):
+            db.session.rollback()
+            return "failed"
+    hooks.reminder_sent.emit(row)
     audit.record(
         AuditAction.REMINDER_SENT,
         actor=sent_by,
         subject=user,
         target_type="reminder_sent",
         target_id=row.id,
-        details={"items": row.items},
+        details={"items": row.items, "channel": row.channel},
         client=client,
     )
     db.session.commit()
@@ -243,16 +253,23 @@ def _send_one(
 
 def send(
     today: date,
-    base_url: str,
+    base_url: str | None,
     sent_by: User | None,
     client: ClientInfo,
     department: str = "",
     overdue_only: bool = False,
     dry_run: bool = False,
+    user_ids: list[int] | None = None,
 ) -> RunReport:
-    """Remind everyone concerned (filtered) once; a dry run only says who would be reminded."""
+    """Remind everyone concerned (filtered; or only these people) once; a dry run only says who
+    would be reminded."""
     report = RunReport()
-    for candidate in candidates(today, department, overdue_only):
+    if user_ids is not None:
+        people = list(db.session.scalars(select(User).where(User.id.in_(user_ids))))
+        found = [c for c in _candidates(people, today, overdue_only) if c.user.active]
+    else:
+        found = candidates(today, department, overdue_only)
+    for candidate in found:
         if candidate.recent:
             report.skipped += 1
             continue
@@ -278,6 +295,7 @@ def send(
                 "failed": len(report.failed),
                 "department": department or None,
                 "overdue_only": overdue_only,
+                "people": user_ids,
                 "today": today.isoformat(),
             },
             client=client,

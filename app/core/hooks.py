@@ -99,6 +99,13 @@ after_policy_signed = Hook(
     Receivers run their own transactions (e.g. the programme certificate).""",
 )
 
+policy_published = Hook(
+    "policy_published",
+    """Event, after the publication's commit. (version: models.policy.PolicyVersion) -> None.
+
+    Emitted by policy.versions.publish: everyone is now asked to sign the new version.""",
+)
+
 # ---- learning ----------------------------------------------------------------------------------
 
 module_completed = Hook(
@@ -127,6 +134,25 @@ after_consent_decided = Hook(
     """Event, after the decision's commit. (previous_state, event) -> None.
 
     Receivers run their own follow-up work (e.g. flagging publication checks on a withdrawal).""",
+)
+
+# ---- assignments -------------------------------------------------------------------------------
+
+reminder_sent = Hook(
+    "reminder_sent",
+    """Event, in the reminder's transaction. (reminder: models.reminder.ReminderSent) -> None.
+
+    Emitted by assignments.reminders for each person reminded (by email, or in the app only when
+    mail is not configured); receivers add rows the reminder's commit keeps (the in-app notice).""",
+)
+
+# ---- integrations ------------------------------------------------------------------------------
+
+webhook_failed = Hook(
+    "webhook_failed",
+    """Event, in the delivery's transaction. (delivery_id: int, endpoint_url: str) -> None.
+
+    Emitted by integrations.delivery when a delivery is given up (no more retries).""",
 )
 
 # ---- certificates ------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 import requests
 from sqlalchemy import and_, or_, select, update
 
+from app.core import hooks
 from app.extensions import db
 from app.integrations import outbound, webhooks
 from app.models.types import utcnow
@@ -186,7 +187,12 @@ def _send(job: _Job, now: datetime, sender) -> Outcome:
 
 
 def _record(
-    delivery_id: int, outcome: Outcome, now: datetime, report: RunReport, give_up: bool = False
+    delivery_id: int,
+    outcome: Outcome,
+    now: datetime,
+    report: RunReport,
+    give_up: bool = False,
+    url: str = "",
 ) -> None:
     row = WebhookDelivery.id == delivery_id
     # Write first: on SQLite a transaction that reads before writing may lose the lock race.
@@ -209,6 +215,8 @@ def _record(
     elif give_up or attempts >= MAX_ATTEMPTS:
         values = {"status": FAILED}
         report.failed += 1
+        if not give_up:  # retries exhausted (a disabled endpoint was the admin's own choice)
+            hooks.webhook_failed.emit(delivery_id, url)
     else:
         values = {"next_attempt_at": now + backoff(attempts)}
         report.retrying += 1
@@ -258,5 +266,5 @@ def deliver_due(
         if job.disabled:
             _record(job.delivery_id, Outcome(None, "endpoint disabled", 0), now, report, True)
             continue
-        _record(job.delivery_id, _send(job, now, sender), now, report)
+        _record(job.delivery_id, _send(job, now, sender), now, report, url=job.url)
     return report

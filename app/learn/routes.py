@@ -22,7 +22,7 @@ from flask_wtf import FlaskForm
 
 from app.core import settings, typography
 from app.extensions import db
-from app.learn import player
+from app.learn import player, progress
 from app.learn.content import catalog
 from app.learn.content.catalog import ContentInvalid
 from app.learn.quiz_pages import missed_concepts, questions_for
@@ -158,6 +158,18 @@ def start_quiz(slug: str):
     return _start_quiz(found, player.position(current_user, found).all_seen)
 
 
+def _next_module(done_slug: str) -> progress.ModuleStatus | None:
+    """After a passed quiz: the next required module not completed yet, in the admin's order."""
+    for item in progress.learner_modules(current_user):
+        if (
+            item.placed.required
+            and item.status != progress.COMPLETED
+            and item.module.slug != done_slug
+        ):
+            return item
+    return None
+
+
 def _attempt_page(attempt: QuizAttempt, selected: dict[str, list[str]] | None = None):
     snapshot = player.snapshot_of(attempt)
     found = catalog.catalog().get(attempt.module_slug)
@@ -170,6 +182,7 @@ def _attempt_page(attempt: QuizAttempt, selected: dict[str, list[str]] | None = 
     template = "learn/result.html" if attempt.submitted else "learn/quiz.html"
     return render_template(
         template,
+        next_module=_next_module(attempt.module_slug) if attempt.passed else None,
         attempt=attempt,
         module=found,
         module_title=catalog.fill(title, variables),

@@ -12,14 +12,16 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
 from app.assignments import due as assignments
-from app.assignments import due_labels, reminders
+from app.assignments import reminders
 from app.consent import publication
 from app.extensions import csrf, db
 from app.learn import progress
+from app.main import next_step
 from app.models.types import utcnow
 from app.permissions import CONSENT_MANAGERS
 from app.web import safe_next
@@ -40,25 +42,33 @@ def home():
     if current_user.has_role(*CONSENT_MANAGERS):
         consent_reviews = publication.review_count(today)
     summary = assignments.summaries([current_user], today, completions=mine)[current_user.id]
-    due = [
-        {
-            "label": due_labels.label(item.key, current_user.locale),
-            "target": due_labels.target(item.key),
-            "due_on": item.due_on,
-            "overdue": item.overdue(today),
-        }
-        for item in sorted(summary.items, key=lambda i: i.due_on)
-        if not item.done
-    ]
+    locale = str(get_locale())
     return render_template(
         "main/home.html",
         modules=modules,
         required_done=sum(1 for m in required if m.status == progress.COMPLETED),
         required_total=len(required),
         consent_reviews=consent_reviews,
-        due=due,
+        due=next_step.due_list(current_user, locale, today, modules, summary),
+        next_action=next_step.next_action(current_user, locale, today, modules, summary),
         reminders_received=reminders.received(current_user),
     )
+
+
+@bp.route("/next")
+@login_required
+def next_thing():
+    """Straight to the one next thing to do (the quiz result and the signature link here)."""
+    action = next_step.next_action(current_user, str(get_locale()), utcnow().date())
+    return redirect(url_for(action.endpoint, **action.args))
+
+
+@bp.route("/programme")
+@login_required
+def completed():
+    """The programme's end: congratulations and the certificate, or what is still left."""
+    found = next_step.completion(current_user, str(get_locale()), utcnow().date())
+    return render_template("main/completed.html", completion=found)
 
 
 @bp.route("/language", methods=["POST"])

@@ -14,6 +14,7 @@ from app.models.learning import (
     QuizAttempt,
     QuizSnapshot,
 )
+from app.models.notification import Notification
 from app.models.ops import JobHeartbeat
 from app.models.policy import PolicyText, PolicyVersion
 from app.models.privacy import EvidenceAttachment, RetentionPurge
@@ -26,6 +27,7 @@ from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "JobHeartbeat",
+    "Notification",
     "StepUp",
     "Assignment",
     "AssignmentTarget",

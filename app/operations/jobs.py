@@ -32,17 +32,21 @@ def _reminders() -> str:
     from app.core.client import ClientInfo
     from app.core.mail import mail_configured
 
-    if not mail_configured():
-        raise JobSkipped("mail is not configured (set MAIL_SERVER): no reminder sent")
-    base_url = current_app.config.get("CHARTE_BASE_URL")
-    if not base_url:
-        raise JobSkipped("CHARTE_BASE_URL is not set: reminders need it for their links")
+    # Without mail (or without a base URL for the links) reminders reach people in the app only.
+    base_url = current_app.config.get("CHARTE_BASE_URL") if mail_configured() else None
     report = reminders.send(utcnow().date(), base_url, None, ClientInfo.system())
     if report.failed:
         raise RuntimeError(
             f"{len(report.sent)} sent, {report.skipped} skipped, {len(report.failed)} failed"
         )
-    return f"{len(report.sent)} sent, {report.skipped} skipped"
+    channel = "email and app" if base_url else "app only"
+    return f"{len(report.sent)} sent ({channel}), {report.skipped} skipped"
+
+
+def _notices() -> str:
+    from app.notifications import notices
+
+    return notices.run(utcnow().date()).summary()
 
 
 def _webhooks() -> str:
@@ -82,7 +86,9 @@ JOBS: dict[str, Job] = {
         Job("witness", 10 * 60, 10 * 60, "Sign the audit chain's head to the witness.", _witness),
         Job("dashboard", HOUR, 30 * 60, "Recompute the HR dashboard's figures.", _dashboard),
         # Reminders skip whoever was reminded recently: running hourly repeats nobody's.
-        Job("reminders", HOUR, HOUR, "Email who has something overdue or due soon.", _reminders),
+        Job("reminders", HOUR, HOUR, "Remind who has something overdue or due soon.", _reminders),
+        # Keyed per item and state: hourly runs add only what changed since the last one.
+        Job("notices", HOUR, 30 * 60, "Notify what is due, overdue or ending soon.", _notices),
         Job("retention", 24 * HOUR, HOUR, "Pseudonymise people who left long ago.", _retention),
     )
 }

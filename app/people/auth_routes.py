@@ -52,7 +52,7 @@ def login():
             return render_template("auth/login.html", form=form, **_sso_context())
         if user is not None:
             signin.sign_in(user, client)
-            return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
+            return redirect(safe_next(request.args.get("next")) or signin.landing_url(user))
         # Same message whether or not the email exists.
         flash(_("Email or password is incorrect."), "error")
     return render_template("auth/login.html", form=form, **_sso_context())

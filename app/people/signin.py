@@ -7,7 +7,7 @@ the cookie's key must name an open `user_session` row (people.sessions).
 
 from __future__ import annotations
 
-from flask import Flask, flash, g, request, session
+from flask import Flask, flash, g, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.exc import SQLAlchemyError
@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.core.client import ClientInfo
 from app.models.user import User
 from app.people import sessions
+from app.permissions import HR_READERS
 
 # The flask session (signed cookie) entry holding this browser's session key.
 SESSION_KEY = "_charte_sid"
@@ -42,6 +43,13 @@ def sign_in(user: User, client: ClientInfo) -> None:
     session.pop(SESSION_KEY, None)
     login_user(user, remember=False)
     session[SESSION_KEY] = key
+
+
+def landing_url(user: User) -> str:
+    """Where a sign-in leads: HR, auditors and admins to the dashboard, everyone else home."""
+    if user.has_role(*HR_READERS):
+        return url_for("hr_reports.dashboard")
+    return url_for("main.home")
 
 
 def sign_out(client: ClientInfo) -> None:

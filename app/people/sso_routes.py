@@ -109,7 +109,7 @@ def callback():
     except sso.SSOFailure as failure:
         return _refused(failure)
     signin.sign_in(user, requester)
-    return redirect(next_url or url_for("main.home"))
+    return redirect(next_url or signin.landing_url(user))
 
 
 def _step_up_callback(client: Any, pending):

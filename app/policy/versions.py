@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from app.core import audit, settings, typography
+from app.core import audit, hooks, settings, typography
 from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.evidence import seals
@@ -223,4 +223,5 @@ def publish(version: int, *, actor: User | None, client: ClientInfo) -> PolicyVe
         client=client,
     )
     db.session.commit()
+    hooks.policy_published.emit(row)
     return row

@@ -88,7 +88,7 @@ def html_checker():
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}/?out=json"
-    deadline = time.time() + 60
+    deadline = time.time() + 180  # a loaded machine starts the JVM slowly
     while time.time() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
@@ -141,3 +141,18 @@ def sign_in(page, base_url: str, email: str, password: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+def menu_link(page, menu: str, link: str, exact: bool = True):
+    """Open one of the header's menus (a <details>) and return the link in it."""
+    nav = page.get_by_role("navigation", name="Main menu")
+    nav.locator("summary", has_text=menu).first.click()
+    return nav.get_by_role("link", name=link, exact=exact)
+
+
+def check_both_widths(page, check_page) -> None:
+    """check_page at desktop (1280 px) and phone (390 px) widths, then back to desktop."""
+    for width, height in ((1280, 900), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        check_page(page)
+    page.set_viewport_size({"width": 1280, "height": 900})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import menu_link, sign_in
 from tests.browser.test_learning_journeys import _answer, _read_module
 from tests.conftest import PASSWORD
 
@@ -18,7 +18,7 @@ def test_employee_completes_a_module_downloads_and_verifies_the_certificate(
     check_page(page)
 
     page.get_by_role("link", name="Home").click()
-    page.get_by_role("link", name="Why a social-media policy?").click()
+    page.get_by_role("link", name="Why a social-media policy?", exact=True).click()
     _read_module(page, "why-a-policy")
     _answer(page, "why-a-policy", right=True)
     expect(page.get_by_role("heading", name="Passed")).to_be_visible()
@@ -43,7 +43,7 @@ def test_employee_completes_a_module_downloads_and_verifies_the_certificate(
 
     # HR revokes it with a reason; the verification page then says so.
     sign_in(page, server_url, hr.email, PASSWORD)
-    page.get_by_role("link", name="Certificates", exact=True).click()
+    menu_link(page, "Reports", "Certificates").click()
     expect(page.get_by_text("1 certificate", exact=True)).to_be_visible()
     check_page(page)
     page.get_by_role("link", name="Details").first.click()

@@ -7,7 +7,7 @@ import re
 from playwright.sync_api import expect
 
 from app.integrations import outbound
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import menu_link, sign_in
 from tests.conftest import PASSWORD
 from tests.network import StubResolver
 
@@ -20,7 +20,7 @@ def test_issue_and_revoke_a_token_then_register_a_webhook(
     # The addresses typed below are only handed to the validator: any connection fails the test.
     monkeypatch.setattr(outbound, "send", lambda destination, *a, **k: attempts.append(destination))
     sign_in(page, server_url, admin.email, PASSWORD)
-    page.get_by_role("link", name="Integrations").click()
+    menu_link(page, "Settings", "Integrations").click()
     expect(page.get_by_role("heading", name="API tokens", level=1)).to_be_visible()
     check_page(page)
     page.get_by_label("Name").fill("HR software sync")

@@ -9,7 +9,7 @@ import zipfile
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import menu_link, sign_in
 from tests.conftest import PASSWORD
 from tests.privacy_helpers import with_records
 
@@ -59,7 +59,7 @@ def test_me_page_fits_a_phone(page, server_url, employee, records):
 
 def test_hr_and_admin_privacy_pages(page, server_url, admin, employee, check_page):
     sign_in(page, server_url, admin.email, PASSWORD)
-    page.get_by_role("link", name="Privacy").click()
+    menu_link(page, "Settings", "Privacy").click()
     expect(page.get_by_role("heading", name="Record of processing")).to_be_visible()
     check_page(page)
     page.goto(f"{server_url}/hr/employees/{employee.id}/deactivate")

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from app.core import hooks
 from app.core.client import ClientInfo
 from app.policy import signing
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import menu_link, sign_in
 from tests.conftest import PASSWORD
 from tests.policy_helpers import publish
 
@@ -35,7 +35,7 @@ def test_employee_signs_downloads_the_receipt_and_verifies_it(
 ):
     publish(1)
     sign_in(page, server_url, employee.email, PASSWORD)
-    page.get_by_role("link", name="Policy", exact=True).click()
+    page.get_by_role("link", name="The policy", exact=True).click()
     expect(page.get_by_role("heading", name="Social media policy", level=1)).to_be_visible()
     expect(page.get_by_text("You have not signed the policy yet")).to_be_visible()
     check_page(page)
@@ -90,7 +90,7 @@ def test_admin_publishes_a_new_version_and_the_employee_sees_what_changed(
         client=ClientInfo(ip="127.0.0.1"),
     )
     sign_in(page, server_url, admin.email, PASSWORD)
-    page.get_by_role("link", name="Policy versions").click()
+    menu_link(page, "The policy", "Policy versions").click()
     check_page(page)
     page.get_by_role("link", name="Preview version 2").click()
     expect(page.get_by_role("heading", name="Preview of version 2")).to_be_visible()
@@ -100,7 +100,7 @@ def test_admin_publishes_a_new_version_and_the_employee_sees_what_changed(
     expect(page.get_by_text("Version 2 is published")).to_be_visible()
     check_page(page)
 
-    page.get_by_role("link", name="Signatures").click()
+    menu_link(page, "The policy", "Signatures").click()
     expect(
         page.get_by_role("cell", name=re.compile("^Older version version 1 signed on"))
     ).to_be_visible()

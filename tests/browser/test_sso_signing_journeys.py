@@ -62,7 +62,7 @@ def test_sso_only_employee_completes_the_modules_and_signs(page, server_url, pro
     page.goto(f"{server_url}/")
     expect(page.get_by_text(f"{len(required)} of {len(required)} required modules")).to_be_visible()
 
-    page.get_by_role("link", name="Policy", exact=True).click()
+    page.get_by_role("link", name="The policy", exact=True).click()
     expect(page.get_by_text("You have no password here")).to_be_visible()
     expect(page.get_by_label("Your password")).to_have_count(0)
     check_page(page)

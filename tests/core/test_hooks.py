@@ -10,13 +10,19 @@ EXPECTED = {
     "signing_prerequisites": ["app.learn.progress.required_modules_prerequisite"],
     "policy_signed": ["app.integrations.webhook_events.on_policy_signed"],
     "after_policy_signed": ["app.certificates.issuing.on_policy_signed"],
+    "policy_published": ["app.notifications.receivers.on_policy_published"],
     "module_completed": ["app.certificates.issuing.on_module_completed"],
     "programme_completed": [
         "app.certificates.issuing.on_programme_progress",
         "app.integrations.webhook_events.on_programme_completed",
     ],
     "consent_decided": ["app.integrations.webhook_events.on_consent_decision"],
-    "after_consent_decided": ["app.consent.publication.notify_withdrawal"],
+    "after_consent_decided": [
+        "app.consent.publication.notify_withdrawal",
+        "app.notifications.receivers.on_consent_decided",
+    ],
+    "reminder_sent": ["app.notifications.receivers.on_reminder_sent"],
+    "webhook_failed": ["app.notifications.receivers.on_webhook_failed"],
     "certificate_revoked": ["app.integrations.webhook_events.on_certificate_revoked"],
     "code_lookups": [
         "app.policy.receipts.lookup",
@@ -54,6 +60,7 @@ EXPECTED = {
     "person_pseudonymised": [
         "app.people.step_up.forget_person",
         "app.integrations.webhooks.forget_person",
+        "app.notifications.service.forget_person",
     ],
     "readiness_checks": ["app.operations.scheduler_health.readiness"],
     "metric_families": ["app.operations.scheduler_health.metric_families"],

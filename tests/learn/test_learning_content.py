@@ -7,8 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from flask_babel import refresh
 
 from app import create_app
+from app.extensions import db
 from app.learn.content import catalog as content
 from app.learn.content.validation import load_catalog
 from tests.learning_helpers import ROOT, copy_content
@@ -275,7 +277,7 @@ def test_markdown_is_sanitised_and_images_are_served_with_cache_headers(
     app, client, auth, employee, dirs
 ):
     images = dirs[0] / "modules" / "images"
-    images.mkdir()
+    images.mkdir(exist_ok=True)
     (images / "chart.png").write_bytes(b"\x89PNG\r\n\x1a\nfake")
     for locale in ("fr", "en"):
         path = _module(dirs, locale)
@@ -311,3 +313,30 @@ def test_the_catalog_is_parsed_once_per_process_not_per_request(
     for path in ["/", "/learn/why-a-policy/1", "/learn/why-a-policy/2", "/policy"] * 5:
         assert client.get(path).status_code == 200, path
     assert len(parsed) == 1
+
+
+def test_an_image_without_alternative_text_is_refused(dirs):
+    images = dirs[0] / "modules" / "images"
+    images.mkdir(exist_ok=True)
+    (images / "chart.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
+    _edit(_module(dirs), "Nothing dramatic", "![ ](images/chart.svg)\n\nNothing dramatic")
+    _only(_errors(dirs), f"{SLUG}.en.md: line", "has no alternative text")
+
+
+@pytest.mark.parametrize(
+    ("locale", "words"), [("en", "A post shared with friends only"), ("fr", "Une publication")]
+)
+def test_shipped_illustrations_have_alternative_text_in_each_language(
+    client, auth, employee, locale, words
+):
+    employee.locale = locale
+    db.session.commit()
+    auth.login(employee.email)
+    refresh()  # the tests' shared app context caches the locale of earlier requests
+    page = client.get("/learn/why-a-policy/1").get_data(as_text=True)
+    img = page.split("<img ")[1].split(">")[0]
+    assert f"screenshot-travels.{locale}.svg?v=" in img and f'alt="{words}' in img
+    src = img.split('src="')[1].split('"')[0].replace("&amp;", "&")
+    response = client.get(src)
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    assert "immutable" in response.headers["Cache-Control"]

@@ -40,7 +40,7 @@ FRONT_MATTER_KEYS = {
 OPTIONAL_KEYS = {"teaches": dict}
 # These describe the module, not its wording, so both locales must agree on them.
 SHARED_KEYS = ("slug", "minutes", "order", "required", "version", "teaches")
-IMAGE_RE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+IMAGE_RE = re.compile(r"!\[(?P<alt>[^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 
 
 @dataclass
@@ -212,8 +212,14 @@ def _split_steps(body: str, first_line: int, add) -> list[Step]:
 def _check_images(text: str, images_dir: Path, images: dict[str, str], add) -> None:
     for number, line in enumerate(text.split("\n"), start=1):
         for match in IMAGE_RE.finditer(line):
-            src = match.group(1)
+            src = match.group(2)
             name = src.removeprefix("images/")
+            if not match.group("alt").strip():
+                add(
+                    f"line {number}",
+                    f"image '{src}' has no alternative text: write what it shows, "
+                    "e.g. ![A phone showing a public post](images/post.svg)",
+                )
             if not src.startswith("images/") or "/" in name or name.startswith("."):
                 add(
                     f"line {number}",
