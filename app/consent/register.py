@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 
 from app.consent import decisions
+from app.consent.assets.mine import register_cells as asset_cells
 from app.core import audit, paging
 from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
@@ -188,15 +189,18 @@ def export_lines(
     query = _filtered(flt, today)
 
     def lines() -> Iterator[str]:
-        header = [_("Name"), _("Email"), _("Department"), _("Account")] + [
-            f"{titles.get(p.id, p.slug)} — {decisions.medium_label(m)}" for p, m in cols
-        ]
+        header = (
+            [_("Name"), _("Email"), _("Department"), _("Account")]
+            + [f"{titles.get(p.id, p.slug)} — {decisions.medium_label(m)}" for p, m in cols]
+            + [_("Image assets")]
+        )
         yield "\ufeff" + csv_line(header)
         offset = 0
         while True:
             users = list(db.session.scalars(query.offset(offset).limit(EXPORT_BATCH)))
             if not users:
                 return
+            assets = asset_cells([u.id for u in users])
             for row in _rows(users, cols, today):
                 yield csv_line(
                     [
@@ -206,6 +210,7 @@ def export_lines(
                         account_label(row.user),
                     ]
                     + [cell_text(s) for s in row.states]
+                    + [assets.get(row.user.id, "")]
                 )
             offset += EXPORT_BATCH
 

@@ -15,7 +15,10 @@ EXPECTED = {
         "app.certificates.issuing.on_programme_progress",
         "app.integrations.webhook_events.on_programme_completed",
     ],
-    "consent_decided": ["app.integrations.webhook_events.on_consent_decision"],
+    "consent_decided": [
+        "app.integrations.webhook_events.on_consent_decision",
+        "app.integrations.webhook_events.on_asset_takedown",
+    ],
     "after_consent_decided": ["app.consent.publication.notify_withdrawal"],
     "certificate_revoked": ["app.integrations.webhook_events.on_certificate_revoked"],
     "code_lookups": [
@@ -37,6 +40,9 @@ EXPECTED = {
         "seal:publication_check",
         "seal:publication_check_person",
         "seal:publication_review",
+        "seal:asset_tag",
+        "seal:asset_publication",
+        "seal:asset_takedown",
         "seal:certificate",
         "seal:certificate_revocation",
         "app.evidence.personal.verify_purges",
@@ -47,6 +53,7 @@ EXPECTED = {
         "app.assignments.reminders_received.me_section",
     ],
     "export_sections": [
+        "app.consent.assets.mine.export_part",
         "app.people.me_section.sessions_export",
         "app.certificates.me_section.certificates_export",
         "app.assignments.reminders_received.export_part",
