@@ -50,8 +50,11 @@ def on_asset_takedown(previous: Any, event: ConsentEvent) -> None:
     publications = takedown.affected_by(event)
     if not publications:
         return
-    employee = employee_ref(db.session.get(User, event.user_id))
+    person = db.session.get(User, event.user_id)
     purpose = db.session.get(ConsentPurpose, event.purpose_id)
+    if person is None or purpose is None:
+        return
+    employee = employee_ref(person)
     assets = takedown.assets_by_id(p.asset_id for p in publications)
     for pub in publications:
         webhooks.emit(

@@ -2,8 +2,8 @@
 
 from app.models.acknowledgement import Acknowledgement
 from app.models.api_token import ApiToken
-from app.models.assignment import Assignment, AssignmentTarget, ModuleVersionSeen
 from app.models.asset import AssetPublication, AssetTag, AssetTakedown, MediaAsset
+from app.models.assignment import Assignment, AssignmentTarget, ModuleVersionSeen
 from app.models.audit import AuditEvent
 from app.models.certificate import Certificate, CertificateRevocation
 from app.models.consent import ConsentEvent, ConsentPurpose, ConsentText

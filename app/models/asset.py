@@ -31,7 +31,7 @@ class TakedownOutcome(StrEnum):
     KEPT = "kept"
 
 
-class MediaAsset(db.Model):
+class MediaAsset(db.Model):  # type: ignore[name-defined]
     """One photo or video in the register. Its files sit in MEDIA_DIR under their own names."""
 
     __tablename__ = "media_asset"
@@ -58,7 +58,7 @@ class MediaAsset(db.Model):
     created_by: Mapped[User] = relationship(lazy="raise")
 
 
-class AssetTag(db.Model):
+class AssetTag(db.Model):  # type: ignore[name-defined]
     """Someone was tagged in (or untagged from) an asset. Append-only: the latest row wins."""
 
     __tablename__ = "asset_tag"
@@ -76,7 +76,7 @@ class AssetTag(db.Model):
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="raise")
 
 
-class AssetPublication(db.Model):
+class AssetPublication(db.Model):  # type: ignore[name-defined]
     """The asset was published on a channel, after the publication check it stores. Append-only.
 
     `check_id` is the check run at publication (its answers say whose consent it relied on);
@@ -105,7 +105,7 @@ class AssetPublication(db.Model):
     recorded_by: Mapped[User] = relationship(lazy="raise")
 
 
-class AssetTakedown(db.Model):
+class AssetTakedown(db.Model):  # type: ignore[name-defined]
     """Communications acted on a publication after someone's consent ended. Append-only.
 
     Keyed like a publication review by the consent event that ended it, so that a later

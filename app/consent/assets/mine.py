@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from flask_babel import gettext as _
 from datetime import date
 from typing import Any
+
+from flask_babel import gettext as _
 
 from app.consent import decisions, texts
 from app.consent.assets import register, takedown
@@ -121,6 +121,10 @@ def export_part(user: User, ctx: ExportContext) -> ExportPart | None:
     return ExportPart("image_assets", items)
 
 
+def _iso(day: date | None) -> str:
+    return day.isoformat() if day else "—"
+
+
 def register_cells(user_ids: list[int]) -> dict[int, str]:
     """Person id -> the register CSV's "image assets" cell: each asset they are tagged in, where
     it is published, on which consent (or override), and what was taken down (bounded queries)."""
@@ -148,17 +152,11 @@ def register_cells(user_ids: list[int]) -> dict[int, str]:
                 if answer is None:
                     line += " (" + _("left out") + ")"
                 elif answer.allowed:
-                    line += (
-                        " ("
-                        + _("consent until %(date)s", date=answer.valid_until.isoformat())
-                        + ")"
-                    )
+                    line += " (" + _("consent until %(date)s", date=_iso(answer.valid_until)) + ")"
                 elif pub.override_reason:
                     line += " (" + _("override: %(reason)s", reason=pub.override_reason) + ")"
                 if pub.id in gone and gone[pub.id].removed_on:
-                    line += " — " + _(
-                        "removed on %(date)s", date=gone[pub.id].removed_on.isoformat()
-                    )
+                    line += " — " + _("removed on %(date)s", date=_iso(gone[pub.id].removed_on))
                 elif (pub.id, user_id) in kept:
                     line += " — " + _("kept: %(reason)s", reason=kept[(pub.id, user_id)].reason)
                 lines.append(line)

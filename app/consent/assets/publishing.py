@@ -49,6 +49,10 @@ class PublishError(ValueError):
     """The publication cannot be recorded; the message says why."""
 
 
+def _iso(day: date | None) -> str:
+    return day.isoformat() if day else "—"
+
+
 @dataclass(frozen=True)
 class PersonAnswer:
     """One person in the asset: the publication check's answer and what it means in words."""
@@ -70,9 +74,9 @@ class PersonAnswer:
         if not state.verified:
             return _("the consent record fails its integrity check")
         if state.status == decisions.GRANTED:
-            text = _("consent valid until %(date)s", date=state.valid_until.isoformat())
+            text = _("consent valid until %(date)s", date=_iso(state.valid_until))
         elif state.status == decisions.REVOKED:
-            text = _("withdrawn on %(date)s", date=state.since.isoformat())
+            text = _("withdrawn on %(date)s", date=_iso(state.since))
         else:
             text = decisions.describe(state)
         if not self.person.active:
