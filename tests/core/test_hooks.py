@@ -53,8 +53,8 @@ EXPECTED = {
         "app.assignments.reminders_received.me_section",
     ],
     "export_sections": [
-        "app.consent.assets.mine.export_part",
         "app.people.me_section.sessions_export",
+        "app.consent.assets.mine.export_part",
         "app.certificates.me_section.certificates_export",
         "app.assignments.reminders_received.export_part",
     ],
