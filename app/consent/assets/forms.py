@@ -46,7 +46,7 @@ class TagForm(FlaskForm):
 class PublishForm(FlaskForm):
     """Where and when the asset was published, and who appears in that version."""
 
-    purpose = SelectField(_l("Use"), coerce=int, validators=[DataRequired()])
+    purpose = SelectField(_l("Use"), validators=[DataRequired()])  # "" first: "Choose…"
     people = SelectMultipleField(
         _l("People who appear in this version"), coerce=int, validate_choice=False
     )

@@ -184,10 +184,16 @@ def receive_thumbnail(stream: IO[bytes], filename: str) -> str:
 
 
 def read_chunks(name: str) -> Iterator[bytes]:
-    """A stored file in chunks (for streamed responses)."""
-    with path_of(name).open("rb") as source:
-        while chunk := source.read(CHUNK):
-            yield chunk
+    """A stored file in chunks (for streamed responses, read after the request context ends:
+    the path is resolved now)."""
+    path = path_of(name)
+
+    def chunks() -> Iterator[bytes]:
+        with path.open("rb") as source:
+            while chunk := source.read(CHUNK):
+                yield chunk
+
+    return chunks()
 
 
 def size_of(name: str) -> int:

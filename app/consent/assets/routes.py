@@ -135,9 +135,11 @@ def _manager_page(asset: MediaAsset, publish_form: forms.PublishForm | None = No
     tagged = {p.id for p in people}
     found = [p for p in publication.search_people(q) if p.id not in tagged] if q else []
     form = publish_form or forms.PublishForm()
-    form.purpose.choices = [(p.id, titles.get(p.id, p.slug)) for p in purposes]
+    form.purpose.choices = [("", _("Choose…"))] + [
+        (str(p.id), titles.get(p.id, p.slug)) for p in purposes
+    ]
     if publish_form is None:
-        form.purpose.data = purpose.id if purpose else None
+        form.purpose.data = str(purpose.id) if purpose else ""
         form.published_on.data = day
         refused = {a.person.id for a in answers if not a.allowed}
         form.people.data = [p.id for p in people if p.id not in refused]
@@ -222,7 +224,7 @@ def publish(asset_id: int):
     """Record a publication: the publication check runs and is stored with it."""
     asset = _visible(asset_id)
     form = forms.PublishForm()
-    form.purpose.choices = [(p.id, p.slug) for p in _purposes_for(asset)]
+    form.purpose.choices = [("", "")] + [(str(p.id), p.slug) for p in _purposes_for(asset)]
     if form.validate_on_submit():
         purpose = _chosen_purpose(asset, form.purpose.data)
         if purpose is None:
