@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 from app.models.types import utcnow
 from app.models.user import Role
 from tests.browser.conftest import sign_in
-from tests.consent.test_assets import jpeg_with_gps
 from tests.conftest import PASSWORD, make_user
+from tests.consent.test_assets import jpeg_with_gps
 from tests.consent_helpers import decide
 
 SOCIAL_USE = "The company's official social-media accounts — Photo"
