@@ -327,3 +327,44 @@ def test_data_export_and_register_csv_include_assets(app, client, auth, comms, e
     part = mine.export_part(employee, ExportContext("en", str, str, ""))
     assert part.data[0]["publications"][0]["location"] == "https://x.test/csv"
     assert db.session.scalar(select(func.count()).select_from(AssetPublication)) == 1
+
+
+def test_rest_api_lists_assets_and_answers_publishability(
+    app, client, admin, comms, employee, other_employee, purposes
+):
+    from tests.api_helpers import bearer, issue
+
+    decide(employee, "social-media", "photo", "granted")
+    decide(other_employee, "social-media", "photo", "refused")
+    asset = _new_photo(comms, [employee, other_employee])
+    publishing.publish(
+        asset,
+        publishing.NewPublication(
+            purpose("social-media"), [employee], "Web", "https://x.test/api", utcnow().date()
+        ),
+        actor=comms,
+        client=ClientInfo.system(),
+    )
+    token = issue(admin, scopes=("consents:check",))
+    body = client.get("/api/v1/assets", headers=bearer(token)).get_json()
+    [item] = body["data"]
+    assert item["title"] == "Team day"
+    assert {p["email"] for p in item["people"]} == {employee.email, other_employee.email}
+    assert item["publications"][0]["location"] == "https://x.test/api"
+    answer = client.get(
+        f"/api/v1/assets/{asset.id}/publishability?purpose=social-media",
+        headers=bearer(token),
+    ).get_json()
+    assert answer["publishable"] is False
+    assert {p["email"]: p["allowed"] for p in answer["people"]} == {
+        employee.email: True,
+        other_employee.email: False,
+    }
+    assert (
+        client.get(
+            f"/api/v1/assets/{asset.id}/publishability?purpose=nope", headers=bearer(token)
+        ).status_code
+        == 422
+    )
+    narrow = issue(admin, scopes=("status:read",), name="other")
+    assert client.get("/api/v1/assets", headers=bearer(narrow)).status_code == 403

@@ -66,6 +66,8 @@ ACCESS: dict[str, tuple[set[str], dict]] = {
     "api.batch_employees": (TOKEN, {}),
     "api.certificates": (TOKEN, {}),
     "api.consent_check": (TOKEN, {}),
+    "api.assets": (TOKEN, {}),
+    "api.asset_publishability": (TOKEN, {"asset_id": 999999}),
     "api.deactivate_employee": (TOKEN, {"key": "nobody@example.com"}),
     "api.employee_status": (TOKEN, {"key": "nobody@example.com"}),
     "api.get_employee": (TOKEN, {"key": "nobody@example.com"}),

@@ -314,3 +314,30 @@ def list_page(q: str = "", page: int = 1, per_page: int = PER_PAGE) -> ListPage:
     )
     tags = tagged_ids([a.id for a in assets])
     return ListPage(assets, {a.id: len(tags.get(a.id, [])) for a in assets}, total, page, per_page)
+
+
+def assets_after(after: int, limit: int) -> list[MediaAsset]:
+    """Assets by id after a cursor (the REST API's pages)."""
+    return list(
+        db.session.scalars(
+            select(MediaAsset).where(MediaAsset.id > after).order_by(MediaAsset.id).limit(limit)
+        )
+    )
+
+
+def people_of(asset_ids: list[int]) -> dict[int, list[User]]:
+    """Asset id -> the people tagged in it, by name (two queries)."""
+    tags = tagged_ids(asset_ids)
+    wanted = {u for ids in tags.values() for u in ids}
+    if not wanted:
+        return {}
+    users = {
+        u.id: u
+        for u in db.session.scalars(
+            select(User).where(User.id.in_(wanted)).order_by(User.full_name, User.id)
+        )
+    }
+    return {
+        asset_id: sorted((users[i] for i in ids if i in users), key=lambda u: u.full_name)
+        for asset_id, ids in tags.items()
+    }
