@@ -22,6 +22,7 @@ from app.core.client import ClientInfo
 from app.core.mail import mail_configured, send_mail
 from app.evidence import seals
 from app.extensions import db
+from app.models.asset import AssetPublication
 from app.models.consent import ConsentEvent, ConsentPurpose
 from app.models.publication import PublicationCheck, PublicationCheckPerson, PublicationReview
 from app.models.types import utcnow
@@ -232,7 +233,12 @@ def needs_review(today: date, user_id: int | None = None) -> list[ReviewItem]:
     """
     query = (
         select(PublicationCheckPerson)
-        .where(PublicationCheckPerson.allowed.is_(True))
+        .where(
+            PublicationCheckPerson.allowed.is_(True),
+            # A check behind a publication of the asset register is followed on its "to take
+            # down" list (app/consent/assets/takedown.py), with the publication's address.
+            PublicationCheckPerson.check_id.not_in(select(AssetPublication.check_id)),
+        )
         .options(
             joinedload(PublicationCheckPerson.user),
             joinedload(PublicationCheckPerson.check).joinedload(PublicationCheck.checked_by),

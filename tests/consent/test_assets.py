@@ -227,6 +227,9 @@ def test_withdrawal_puts_publications_on_the_takedown_list_and_the_person_sees_t
     )
     [item] = takedown.items(today)
     assert item.publication.id == pub.id and item.person.id == employee.id
+    from app.consent import publication
+
+    assert publication.needs_review(today) == []  # followed here, not on "Needs review"
     [delivery] = db.session.scalars(select(WebhookDelivery)).all()
     assert delivery.event_type == "asset.takedown_required"
     assert "https://x.test/9" in delivery.body
