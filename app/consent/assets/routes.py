@@ -57,7 +57,7 @@ def index():
         "consent_assets/index.html",
         result=register.list_page(q, _page_arg()),
         q=q,
-        takedown_count=len(takedown.items(utcnow().date())),
+        takedown_count=takedown.count(utcnow().date()),
     )
 
 
@@ -163,7 +163,7 @@ def _manager_page(asset: MediaAsset, publish_form: forms.PublishForm | None = No
         override_allowed=publishing.override_allowed(),
         publications=pubs,
         removed=takedown.removed_on(done),
-        pending={i.publication.id for i in takedown.items(utcnow().date())},
+        pending={i.publication.id for i in takedown.items(utcnow().date(), asset_id=asset.id)},
     )
 
 

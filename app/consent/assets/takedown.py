@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from app.consent import decisions
@@ -81,15 +81,56 @@ def _all_publications(user_id: int | None) -> list[AssetPublication]:
     return publications_of(list(db.session.scalars(query)))
 
 
-def items(today: date, user_id: int | None = None) -> list[TakedownItem]:
+def _candidates(today: date, user_id: int | None, asset_id: int | None) -> set[tuple[int, int]]:
+    """(publication id, person id) whose consent may have ended since the check: a later
+    decision exists, or the grant the check relied on has run out. One indexed query, so the
+    list costs what is on it, not what was ever published; each candidate is then judged by
+    the person's current state (consent.decisions, seals checked) like any publication check.
+    """
+    later = (
+        select(ConsentEvent.id)
+        .where(
+            ConsentEvent.user_id == PublicationCheckPerson.user_id,
+            ConsentEvent.purpose_id == AssetPublication.purpose_id,
+            ConsentEvent.medium == AssetPublication.medium,
+            ConsentEvent.id > func.coalesce(PublicationCheckPerson.consent_event_id, 0),
+        )
+        .exists()
+    )
+    query = (
+        select(AssetPublication.id, PublicationCheckPerson.user_id)
+        .join(PublicationCheckPerson, PublicationCheckPerson.check_id == AssetPublication.check_id)
+        .where(
+            PublicationCheckPerson.allowed.is_(True),
+            or_(later, PublicationCheckPerson.valid_until < today),
+        )
+    )
+    if user_id is not None:
+        query = query.where(PublicationCheckPerson.user_id == user_id)
+    if asset_id is not None:
+        query = query.where(AssetPublication.asset_id == asset_id)
+    return {(pub_id, person_id) for pub_id, person_id in db.session.execute(query)}
+
+
+def items(
+    today: date, user_id: int | None = None, asset_id: int | None = None
+) -> list[TakedownItem]:
     """Every live publication someone allowed in it may no longer appear in, not yet decided."""
-    live, done = _live(_all_publications(user_id))
+    candidates = _candidates(today, user_id, asset_id)
+    if not candidates:
+        return []
+    pub_ids = {pub_id for pub_id, _person in candidates}
+    asset_ids = db.session.scalars(
+        select(AssetPublication.asset_id).where(AssetPublication.id.in_(pub_ids)).distinct()
+    )
+    pubs = [p for p in publications_of(list(asset_ids)) if p.id in pub_ids]
+    live, done = _live(pubs)
     answered = {(d.publication_id, d.user_id, d.trigger_event_id) for d in done}
     pairs = [
         (pub, person)
         for pub in live
         for person in pub.check.people
-        if person.allowed and (user_id is None or person.user_id == user_id)
+        if person.allowed and (pub.id, person.user_id) in candidates
     ]
     states = decisions.states_for({person.user_id for _p, person in pairs}, today)
     found = []
@@ -101,6 +142,11 @@ def items(today: date, user_id: int | None = None) -> list[TakedownItem]:
             continue
         found.append(TakedownItem(pub, person.user, state))
     return found
+
+
+def count(today: date) -> int:
+    """How many items the "to take down" list has (for the register's link)."""
+    return len(items(today))
 
 
 def assets_by_id(ids: Iterable[int]) -> dict[int, MediaAsset]:
