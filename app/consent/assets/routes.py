@@ -57,7 +57,6 @@ def index():
         "consent_assets/index.html",
         result=register.list_page(q, _page_arg()),
         q=q,
-        takedown_count=takedown.count(utcnow().date()),
     )
 
 

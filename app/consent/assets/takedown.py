@@ -144,11 +144,6 @@ def items(
     return found
 
 
-def count(today: date) -> int:
-    """How many items the "to take down" list has (for the register's link)."""
-    return len(items(today))
-
-
 def assets_by_id(ids: Iterable[int]) -> dict[int, MediaAsset]:
     """The assets of these ids (one query)."""
     wanted = list(set(ids))
