@@ -371,3 +371,33 @@ def test_rest_api_lists_assets_and_answers_publishability(
     )
     narrow = issue(admin, scopes=("status:read",), name="other")
     assert client.get("/api/v1/assets", headers=bearer(narrow)).status_code == 403
+
+
+def test_a_video_is_stored_as_is_and_opens_for_communications_only(client, auth, comms, employee):
+    clip = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 4096
+    asset = register.create(
+        register.NewAsset(title="Gala clip", medium="video"),
+        file=register.Upload(io.BytesIO(clip), "clip.mp4"),
+        thumbnail=register.Upload(io.BytesIO(jpeg_with_gps()), "poster.jpg"),
+        people=[employee],
+        actor=comms,
+        client=ClientInfo.system(),
+    )
+    assert asset.original_type == "video/mp4" and asset.served_name is None
+    auth.login(employee.email)
+    assert client.get(f"/consent/assets/{asset.id}").status_code == 200
+    assert client.get(f"/consent/assets/{asset.id}/image").status_code == 404
+    assert_no_metadata(client.get(f"/consent/assets/{asset.id}/thumb").get_data())
+    assert client.get(f"/consent/assets/{asset.id}/original").status_code == 403
+    auth.logout()
+    auth.login(comms.email)
+    assert client.get(f"/consent/assets/{asset.id}/original").get_data() == clip
+    with pytest.raises(media.AttachmentError):
+        register.create(
+            register.NewAsset(title="Not a video", medium="video"),
+            file=register.Upload(io.BytesIO(b"MZ" + b"\x00" * 100), "x.mp4"),
+            thumbnail=None,
+            people=[],
+            actor=comms,
+            client=ClientInfo.system(),
+        )
