@@ -155,6 +155,7 @@ DOCUMENTED_SETTINGS: tuple[Documented, ...] = (
     Documented("PASSWORD_RESET_MAX_AGE_SECONDS", "3600", "reset link validity"),
     Documented("IMPORT_MAX_BYTES", "5242880", "largest CSV import"),
     Documented("ATTACHMENT_MAX_BYTES", "5242880", "largest scanned paper form"),
+    Documented("MEDIA_DIR", "instance/media", "where the asset register stores photos and videos"),
     Documented("OIDC_ISSUER", "", "OpenID Connect issuer; empty: no SSO"),
     Documented("OIDC_CLIENT_ID", "", "OpenID Connect client id"),
     Documented("OIDC_CLIENT_SECRET", "", "OpenID Connect client secret", True),
@@ -233,6 +234,8 @@ class BaseConfig:
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
     # Scans of paper forms recorded by HR (PDF, PNG, JPEG).
     ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024))
+    # Photos and videos of the asset register (empty: the "media" folder of the instance folder).
+    MEDIA_DIR = os.environ.get("MEDIA_DIR", "")
 
     # Single sign-on (OpenID Connect); without OIDC_ISSUER there is no SSO at all.
     OIDC_ISSUER = os.environ.get("OIDC_ISSUER")

@@ -7,7 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Consent pages for employees, HR and admins; `flask consent`; withdrawals flag publications."""
-    from app.consent import controller, decisions, evidence, publication, receipt_status
+    from app.consent import assets, controller, decisions, evidence, publication, receipt_status
     from app.consent.admin_routes import bp as admin_bp
     from app.consent.cli import consent_cli
     from app.consent.hr_routes import bp as hr_bp
@@ -27,3 +27,4 @@ def init_app(app: Flask) -> None:
     hooks.evidence_checks.subscribe(app, evidence.PUBLICATION_REVIEWS)
     hooks.after_consent_decided.subscribe(app, publication.notify_withdrawal)
     hooks.code_lookups.subscribe(app, receipt_status.lookup)
+    assets.init_app(app)

@@ -22,6 +22,7 @@ from app.core.client import ClientInfo
 from app.core.mail import mail_configured, send_mail
 from app.evidence import seals
 from app.extensions import db
+from app.models.asset import AssetPublication
 from app.models.consent import ConsentEvent, ConsentPurpose
 from app.models.publication import PublicationCheck, PublicationCheckPerson, PublicationReview
 from app.models.types import utcnow
@@ -78,6 +79,31 @@ def people_by_id(ids: Iterable[int]) -> list[User]:
     )
 
 
+@dataclass(frozen=True)
+class Answer:
+    """May this person appear in this publication, and what their consent says (one answer)."""
+
+    person: User
+    state: decisions.ConsentState
+
+    @property
+    def allowed(self) -> bool:
+        return self.state.allowed
+
+
+def answers(purpose: ConsentPurpose, medium: str, people: list[User], day: date) -> list[Answer]:
+    """The publication check's answer for each person on that day, from their consent history.
+
+    The one computation behind every "may we publish?": the recorded check, the asset page and
+    the publication of an asset all call it.
+    """
+    states = decisions.states_for([p.id for p in people], day)
+    return [
+        Answer(person, states.get((person.id, purpose.id, medium), decisions.NEVER_ASKED))
+        for person in people
+    ]
+
+
 def run_check(
     purpose: ConsentPurpose,
     medium: str,
@@ -89,6 +115,22 @@ def run_check(
     now: datetime | None = None,
 ) -> PublicationCheck:
     """Answer for each person and record the check with the answers given."""
+    check = record_check(purpose, medium, people, reference, actor=actor, client=client, now=now)
+    db.session.commit()
+    return check
+
+
+def record_check(
+    purpose: ConsentPurpose,
+    medium: str,
+    people: list[User],
+    reference: str,
+    *,
+    actor: User,
+    client: ClientInfo,
+    now: datetime | None = None,
+) -> PublicationCheck:
+    """Record the check in the caller's transaction (sealed and audited); the caller commits."""
     reference = reference.strip()
     if not reference:
         raise CheckError(_("Describe the publication (a title, a link or a file name)."))
@@ -97,7 +139,7 @@ def run_check(
     if medium not in purpose.media_list:
         raise CheckError(_("This purpose does not cover this medium."))
     now = (now or utcnow()).astimezone(UTC)
-    states = decisions.states_for([p.id for p in people], now.date())
+    given = answers(purpose, medium, people, now.date())
     check = PublicationCheck(
         purpose_id=purpose.id,
         medium=medium,
@@ -108,13 +150,13 @@ def run_check(
     seals.seal(evidence.PUBLICATION_CHECKS, check)
     db.session.add(check)
     db.session.flush()
-    answers = []
+    details = []
     rows = []
-    for person in people:
-        state = states.get((person.id, purpose.id, medium), decisions.NEVER_ASKED)
+    for answer in given:
+        state = answer.state
         row = PublicationCheckPerson(
             check_id=check.id,
-            user_id=person.id,
+            user_id=answer.person.id,
             allowed=state.allowed,
             state=state.status,
             valid_until=state.valid_until if state.allowed else None,
@@ -123,7 +165,9 @@ def run_check(
         seals.seal(evidence.PUBLICATION_ANSWERS, row)
         db.session.add(row)
         rows.append(row)
-        answers.append({"user_id": person.id, "allowed": state.allowed, "state": state.status})
+        details.append(
+            {"user_id": answer.person.id, "allowed": state.allowed, "state": state.status}
+        )
     db.session.flush()
     audit.record(
         AuditAction.CONSENT_PUBLICATION_CHECK,
@@ -134,14 +178,13 @@ def run_check(
             "purpose": purpose.slug,
             "medium": medium,
             "reference": check.reference,
-            "answers": answers,
+            "answers": details,
             **seals.sealed_details(
                 (evidence.PUBLICATION_CHECKS, [check]), (evidence.PUBLICATION_ANSWERS, rows)
             ),
         },
         client=client,
     )
-    db.session.commit()
     return check
 
 
@@ -190,7 +233,12 @@ def needs_review(today: date, user_id: int | None = None) -> list[ReviewItem]:
     """
     query = (
         select(PublicationCheckPerson)
-        .where(PublicationCheckPerson.allowed.is_(True))
+        .where(
+            PublicationCheckPerson.allowed.is_(True),
+            # A check behind a publication of the asset register is followed on its "to take
+            # down" list (app/consent/assets/takedown.py), with the publication's address.
+            PublicationCheckPerson.check_id.not_in(select(AssetPublication.check_id)),
+        )
         .options(
             joinedload(PublicationCheckPerson.user),
             joinedload(PublicationCheckPerson.check).joinedload(PublicationCheck.checked_by),

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 
 from app.consent import decisions
+from app.consent.assets.mine import register_cells as asset_cells
 from app.core import audit, paging, when
 from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
@@ -190,9 +191,11 @@ def export_lines(
     query = _filtered(flt, today)
 
     def lines() -> Iterator[str]:
-        header = [_("Name"), _("Email"), _("Department"), _("Account")] + [
-            f"{titles.get(p.id, p.slug)} — {decisions.medium_label(m)}" for p, m in cols
-        ]
+        header = (
+            [_("Name"), _("Email"), _("Department"), _("Account")]
+            + [f"{titles.get(p.id, p.slug)} — {decisions.medium_label(m)}" for p, m in cols]
+            + [_("Image assets")]
+        )
         sep = excel_delimiter()
         yield "\ufeff" + csv_line(header, sep)
         at = None
@@ -201,6 +204,7 @@ def export_lines(
             users = batch.items
             if not users:
                 return
+            assets = asset_cells([u.id for u in users])
             for row in _rows(users, cols, today):
                 yield csv_line(
                     [
@@ -209,7 +213,8 @@ def export_lines(
                         row.user.department,
                         account_label(row.user),
                     ]
-                    + [cell_text(s) for s in row.states],
+                    + [cell_text(s) for s in row.states]
+                    + [assets.get(row.user.id, "")],
                     sep,
                 )
             if batch.next_at is None:

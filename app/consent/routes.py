@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.consent import decisions, evidence, pages, receipt_status, receipts, texts
+from app.consent.assets import mine
 from app.consent.forms import DecisionForm
 from app.consent.posted import apply_decision
 from app.core import codes, settings
@@ -43,6 +44,7 @@ def my_image():
         "consent/my_image.html",
         view=pages.overview(current_user, str(get_locale()), today),
         view_today=today.isoformat(),
+        assets=mine.appearances(current_user, str(get_locale()), today),
     )
 
 

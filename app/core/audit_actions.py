@@ -62,6 +62,12 @@ class AuditAction(StrEnum):
     CONSENT_PURPOSE_REACTIVATED = "consent.purpose_reactivated"
     CONSENT_PUBLICATION_CHECK = "consent.publication_check"
     CONSENT_REVIEW_DONE = "consent.review_done"
+    # The asset register (app/consent/assets)
+    ASSET_REGISTERED = "asset.registered"
+    ASSET_TAGGED = "asset.tagged"
+    ASSET_PUBLISHED = "asset.published"
+    ASSET_PUBLISHED_WITH_OVERRIDE = "asset.published_with_override"
+    ASSET_TAKEDOWN_DECIDED = "asset.takedown_decided"
 
     # HR exports
     EXPORT_EMPLOYEES = "export.employees"

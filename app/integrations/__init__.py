@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp, url_prefix="/admin")
     app.cli.add_command(webhooks_cli)
     hooks.consent_decided.subscribe(app, webhook_events.on_consent_decision)
+    hooks.consent_decided.subscribe(app, webhook_events.on_asset_takedown)
     hooks.policy_signed.subscribe(app, webhook_events.on_policy_signed)
     hooks.programme_completed.subscribe(app, webhook_events.on_programme_completed)
     hooks.certificate_revoked.subscribe(app, webhook_events.on_certificate_revoked)

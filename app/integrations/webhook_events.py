@@ -42,6 +42,33 @@ def on_consent_decision(previous: Any, event: ConsentEvent) -> None:
     )
 
 
+def on_asset_takedown(previous: Any, event: ConsentEvent) -> None:
+    """asset.takedown_required, in the decision's transaction: one event per live publication
+    of an asset the person appears in whose purpose and medium the withdrawal covers."""
+    from app.consent.assets import takedown
+
+    publications = takedown.affected_by(event)
+    if not publications:
+        return
+    person = db.session.get(User, event.user_id)
+    purpose = db.session.get(ConsentPurpose, event.purpose_id)
+    if person is None or purpose is None:
+        return
+    employee = employee_ref(person)
+    assets = takedown.assets_by_id(p.asset_id for p in publications)
+    for pub in publications:
+        webhooks.emit(
+            "asset.takedown_required",
+            {
+                "employee": employee,
+                "purpose": purpose.slug,
+                **takedown.payload(pub, event, assets.get(pub.asset_id)),
+                "recorded_at": iso(event.recorded_at),
+            },
+            now=event.recorded_at,
+        )
+
+
 def on_policy_signed(ack: Acknowledgement) -> None:
     """policy.signed, in the signature's transaction (before its commit)."""
     version = db.session.get(PolicyVersion, ack.policy_version_id)

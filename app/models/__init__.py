@@ -2,6 +2,7 @@
 
 from app.models.acknowledgement import Acknowledgement
 from app.models.api_token import ApiToken
+from app.models.asset import AssetPublication, AssetTag, AssetTakedown, MediaAsset
 from app.models.assignment import Assignment, AssignmentTarget, ModuleVersionSeen
 from app.models.audit import AuditEvent
 from app.models.certificate import Certificate, CertificateRevocation
@@ -26,6 +27,10 @@ from app.models.user import Role, User, UserSession
 from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
+    "AssetPublication",
+    "AssetTag",
+    "AssetTakedown",
+    "MediaAsset",
     "JobHeartbeat",
     "Notification",
     "StepUp",

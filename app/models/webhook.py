@@ -17,6 +17,7 @@ EVENTS = (
     "policy.signed",
     "programme.completed",
     "certificate.revoked",
+    "asset.takedown_required",
 )
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 

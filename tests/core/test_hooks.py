@@ -16,7 +16,10 @@ EXPECTED = {
         "app.certificates.issuing.on_programme_progress",
         "app.integrations.webhook_events.on_programme_completed",
     ],
-    "consent_decided": ["app.integrations.webhook_events.on_consent_decision"],
+    "consent_decided": [
+        "app.integrations.webhook_events.on_consent_decision",
+        "app.integrations.webhook_events.on_asset_takedown",
+    ],
     "after_consent_decided": [
         "app.consent.publication.notify_withdrawal",
         "app.notifications.receivers.on_consent_decided",
@@ -43,6 +46,9 @@ EXPECTED = {
         "seal:publication_check",
         "seal:publication_check_person",
         "seal:publication_review",
+        "seal:asset_tag",
+        "seal:asset_publication",
+        "seal:asset_takedown",
         "seal:certificate",
         "seal:certificate_revocation",
         "app.evidence.personal.verify_purges",
@@ -54,6 +60,7 @@ EXPECTED = {
     ],
     "export_sections": [
         "app.people.me_section.sessions_export",
+        "app.consent.assets.mine.export_part",
         "app.certificates.me_section.certificates_export",
         "app.assignments.reminders_received.export_part",
     ],

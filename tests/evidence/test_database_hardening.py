@@ -47,6 +47,9 @@ EVIDENCE_TABLES = (
     "certificate_revocation",
     "evidence_attachment",
     "retention_purge",
+    "asset_tag",
+    "asset_publication",
+    "asset_takedown",
 )
 
 

@@ -67,6 +67,8 @@ ACCESS: dict[str, tuple[set[str], dict]] = {
     "api.batch_employees": (TOKEN, {}),
     "api.certificates": (TOKEN, {}),
     "api.consent_check": (TOKEN, {}),
+    "api.assets": (TOKEN, {}),
+    "api.asset_publishability": (TOKEN, {"asset_id": 999999}),
     "api.deactivate_employee": (TOKEN, {"key": "nobody@example.com"}),
     "api.employee_status": (TOKEN, {"key": "nobody@example.com"}),
     "api.get_employee": (TOKEN, {"key": "nobody@example.com"}),
@@ -142,6 +144,23 @@ ACCESS: dict[str, tuple[set[str], dict]] = {
     "consent_hr.check_result": (CONSENT_READ, {"check_id": 999999}),
     "consent_hr.reviews": (CONSENT_READ, {}),
     "consent_hr.review_done": (CONSENT_WRITE, {"check_person_id": 999999}),
+    # The asset register: communications and HR (admins hold HR's rights); an asset's own pages
+    # and clean images also open for the people tagged in it, so they are signed-in routes that
+    # answer 404 to anyone else (tests/consent/test_assets.py proves it with real assets).
+    "consent_assets.index": (CONSENT_WRITE, {}),
+    "consent_assets.new": (CONSENT_WRITE, {}),
+    "consent_assets.show": (SIGNED_IN, {"asset_id": 999999}),
+    "consent_assets.image": (SIGNED_IN, {"asset_id": 999999}),
+    "consent_assets.thumb": (SIGNED_IN, {"asset_id": 999999}),
+    "consent_assets.original": (CONSENT_WRITE, {"asset_id": 999999}),
+    "consent_assets.tag": (CONSENT_WRITE, {"asset_id": 999999}),
+    "consent_assets.untag": (CONSENT_WRITE, {"asset_id": 999999, "user_id": 999999}),
+    "consent_assets.publish": (CONSENT_WRITE, {"asset_id": 999999}),
+    "consent_assets.takedown_list": (CONSENT_WRITE, {}),
+    "consent_assets.takedown_decide": (
+        CONSENT_WRITE,
+        {"publication_id": 999999, "user_id": 999999},
+    ),
     "learn_admin.modules": (HR_READ, {}),
     "learn_admin.move": (ADMIN_ONLY, {"slug": "why-a-policy"}),
     "learn_admin.toggle_required": (ADMIN_ONLY, {"slug": "why-a-policy"}),

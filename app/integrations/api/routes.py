@@ -325,3 +325,7 @@ def verify(code: str):
         status_since=result.status_since.isoformat() if result.status_since else None,
         details=json.loads(json.dumps(result.details, default=str)),
     )
+
+
+# The asset register's operations live next to these, on the same blueprint.
+from app.integrations.api import asset_routes  # noqa: E402,F401

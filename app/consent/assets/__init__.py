@@ -1,0 +1,20 @@
+"""The asset register (issue 21): photos and videos, who appears in them, where they are
+published, and what must come down when someone withdraws. Part of the consent domain (its
+answers are the publication check's); a sub-package so that consent stays readable."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """The register's pages, its evidence checks, its admin setting and the export part."""
+    from app.consent.assets import evidence, mine, publishing
+    from app.consent.assets.routes import bp
+    from app.core import hooks, settings
+
+    app.register_blueprint(bp, url_prefix="/consent/assets")
+    settings.declare(app, publishing.ALLOW_OVERRIDE)
+    for spec in evidence.ALL:
+        hooks.evidence_checks.subscribe(app, spec)
+    hooks.export_sections.subscribe(app, mine.export_part)
