@@ -145,6 +145,7 @@ def _account_labels() -> dict[str, str]:
         AuditAction.USER_REACTIVATED.value: _("Account reactivated"),
         AuditAction.USER_ROLE_CHANGED.value: _("Role changed"),
         AuditAction.USER_IDENTITY_CHANGED.value: _("Email or external id changed through the API"),
+        AuditAction.USER_MANAGER_CHANGED.value: _("Manager changed"),
     }
 
 

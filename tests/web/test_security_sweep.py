@@ -73,6 +73,26 @@ ACCESS: dict[str, tuple[set[str], dict]] = {
     "api.overdue": (TOKEN, {}),
     "api.put_employee": (TOKEN, {"key": "nobody@example.com"}),
     "api.verify": (TOKEN, {"code": "0000-0000-0000-0000-0000"}),
+    "scim.service_provider_config": (TOKEN, {}),
+    "scim.resource_types": (TOKEN, {}),
+    "scim.resource_type": (TOKEN, {"name": "User"}),
+    "scim.schemas": (TOKEN, {}),
+    "scim.schema": (TOKEN, {"urn": "urn:ietf:params:scim:schemas:core:2.0:User"}),
+    "scim.search_everything": (TOKEN, {}),
+    "scim.list_users": (TOKEN, {}),
+    "scim.create_user": (TOKEN, {}),
+    "scim.get_user": (TOKEN, {"user_id": "999999"}),
+    "scim.replace_user": (TOKEN, {"user_id": "999999"}),
+    "scim.patch_user": (TOKEN, {"user_id": "999999"}),
+    "scim.delete_user": (TOKEN, {"user_id": "999999"}),
+    "scim.list_groups": (TOKEN, {}),
+    "scim.create_group": (TOKEN, {}),
+    "scim.get_group": (TOKEN, {"group_id": "999999"}),
+    "scim.replace_group": (TOKEN, {"group_id": "999999"}),
+    "scim.patch_group": (TOKEN, {"group_id": "999999"}),
+    "scim.delete_group": (TOKEN, {"group_id": "999999"}),
+    "scim_admin.groups_page": (ADMIN_ONLY, {}),
+    "scim_admin.map_group": (ADMIN_ONLY, {"group_id": 999999}),
     "integrations.api_tokens_page": (ADMIN_ONLY, {}),
     "integrations.revoke_token": (ADMIN_ONLY, {"token_id": 999999}),
     "integrations.webhooks_page": (ADMIN_ONLY, {}),
@@ -147,7 +167,7 @@ ACCESS: dict[str, tuple[set[str], dict]] = {
     "consent_admin.active": (ADMIN_ONLY, {"purpose_id": 999999}),
 }
 # Routes authenticated by something other than the session cookie (no CSRF token expected).
-CSRF_EXEMPT_PREFIXES = ("/api/",)
+CSRF_EXEMPT_PREFIXES = ("/api/", "/scim/")
 
 
 def _rules(app):
