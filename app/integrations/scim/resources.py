@@ -140,6 +140,9 @@ def normalise_payload(data: Any, base_url: str) -> Any:
     extension = data.get(ENTERPRISE)
     if isinstance(extension, dict):
         extension["manager"] = _manager(extension.get("manager"), base_url)
+    operations = data.get("Operations")
+    if isinstance(operations, list):
+        data["Operations"] = [o for op in operations for o in _split_member_removal(op)]
     for operation in data.get("Operations") or []:
         if not isinstance(operation, dict):
             continue
@@ -160,6 +163,21 @@ def normalise_payload(data: Any, base_url: str) -> Any:
                 if isinstance(value.get(ENTERPRISE), dict) and "manager" in value[ENTERPRISE]:
                     value[ENTERPRISE]["manager"] = _manager(value[ENTERPRISE]["manager"], base_url)
     return data
+
+
+def _split_member_removal(operation: Any) -> list[Any]:
+    """Entra removes members with `path: members, value: [{value: id}]`: one filtered removal
+    per member (`members[value eq "id"]`), which matches whatever else the member carries."""
+    if not isinstance(operation, dict) or str(operation.get("op", "")).lower() != "remove":
+        return [operation]
+    value = operation.get("value")
+    if str(operation.get("path", "")).lower() != "members" or not isinstance(value, list):
+        return [operation]
+    ids = [str(v.get("value")) for v in value if isinstance(v, dict) and v.get("value")]
+    return [
+        {"op": "remove", "path": f'members[value eq "{member.replace(chr(34), "")}"]'}
+        for member in ids
+    ] or [operation]
 
 
 def _manager(value: Any, base_url: str) -> Any:
