@@ -26,7 +26,7 @@ BASE = "/scim/v2"
 def fixture(name: str, **ids) -> dict:
     text = (FIXTURES / f"{name}.json").read_text()
     for key, value in ids.items():
-        text = text.replace("{{%s}}" % key, str(value))
+        text = text.replace("{{" + key + "}}", str(value))
     return json.loads(text)
 
 
