@@ -22,7 +22,11 @@ CONSENT_MANAGERS: tuple[Role, ...] = (Role.HR, Role.COMMUNICATIONS)
 # Who may read the consent pages: auditors too (role_required refuses them anything but GET).
 CONSENT_READERS: tuple[Role, ...] = (*CONSENT_MANAGERS, Role.AUDITOR)
 # The groups templates use to decide which links to show, under the same names in lower case.
-TEMPLATE_ROLE_GROUPS = {"consent_managers": CONSENT_MANAGERS, "consent_readers": CONSENT_READERS}
+TEMPLATE_ROLE_GROUPS = {
+    "consent_managers": CONSENT_MANAGERS,
+    "consent_readers": CONSENT_READERS,
+    "hr_writer_roles": (Role.HR,),
+}
 
 
 # How far each role reaches: nobody may act on the account (invite, reset, deactivate) of someone
@@ -59,6 +63,23 @@ def role_required(*roles: Role) -> Callable[[F], F]:
         return wrapped  # type: ignore[return-value]
 
     return decorator
+
+
+def manager_required(view: F) -> F:
+    """Require sign-in and at least one active report (a manager is derived, not a role): 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        from app.people.managers import is_manager
+
+        if not is_manager(current_user):
+            abort(403)
+        if current_user.role == Role.AUDITOR and request.method not in SAFE_METHODS:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
 
 
 def role_labels() -> dict[str, str]:

@@ -189,8 +189,12 @@ def _send_one(
     base_url: str,
     sent_by: User | None,
     client: ClientInfo,
+    mail: bool = True,
 ) -> str:
-    """'sent', 'skipped' (claimed by someone else or reminded recently) or 'failed' (commits)."""
+    """'sent', 'skipped' (claimed by someone else or reminded recently) or 'failed' (commits).
+
+    Without `mail` the reminder is only recorded: the person finds it on their Me page.
+    """
     user = candidate.user
     subject, text, html = render(user, candidate.items, today, base_url)
     since = (today - timedelta(days=settings.get(MIN_INTERVAL) - 1)).isoformat()
@@ -207,7 +211,7 @@ def _send_one(
             for i in candidate.items
         ],
         sent_by_id=sender_id,
-        channel="email",
+        channel="email" if mail else "app",
     )
     try:
         db.session.add(row)
@@ -224,7 +228,8 @@ def _send_one(
         db.session.rollback()
         return "skipped"
     try:
-        send_mail(email, subject, text, html)
+        if mail:
+            send_mail(email, subject, text, html)
     except (smtplib.SMTPException, OSError):
         db.session.rollback()
         return "failed"
@@ -239,6 +244,20 @@ def _send_one(
     )
     db.session.commit()
     return "sent"
+
+
+def remind_one(user: User, today: date, base_url: str, sent_by: User, client: ClientInfo) -> str:
+    """One person reminded by someone (their manager): 'sent', 'skipped', 'failed' or 'nothing'
+    (nothing overdue or due soon). Mailed when mail is configured, else recorded for the Me page;
+    the same interval rule and the same audit entry as HR's reminders."""
+    from app.core.mail import mail_configured
+
+    found = _candidates([user], today, overdue_only=False)
+    if not found:
+        return "nothing"
+    if found[0].recent:
+        return "skipped"
+    return _send_one(found[0], today, base_url, sent_by, client, mail=mail_configured())
 
 
 def send(

@@ -87,10 +87,8 @@ def _clean(index: int, item: Any, errors: list[dict[str, Any]]) -> dict[str, Any
     except EmailNotValidError:
         errors.append(_error(index, "email", _("A valid email address is required.")))
     external = item.get("external_id")
-    if (
-        external is not None
-        and external != ""
-        and (not isinstance(external, str) or not EXTERNAL_ID_RE.match(external))
+    if external is not None and (
+        not isinstance(external, str) or not EXTERNAL_ID_RE.match(external)
     ):
         errors.append(
             _error(index, "external_id", _("Use 1 to 100 letters, digits, dots, dashes or colons."))
@@ -184,6 +182,7 @@ def upsert(
     source: str,
     reach_privileged: bool = False,
     user_ids: list[int | None] | None = None,
+    clear_external: set[int] | None = None,
 ) -> UpsertResult:
     """Create or update every employee, or none: one transaction, bulk statements.
 
@@ -191,7 +190,8 @@ def upsert(
     unless `reach_privileged` (the token's admin scope): a sync must not re-key or re-address
     HR or an administrator, whose next password reset would then go to someone else.
     Changes of email or external id, and of manager, are audited one by one, naming the token
-    (`source`). `user_ids` (SCIM) names, per row, the person it updates, whose email may change.
+    (`source`). `user_ids` (SCIM) names, per row, the person it updates, whose email may change;
+    `clear_external` the rows (by index) whose absent external id is removed rather than kept.
     """
     result = UpsertResult()
     if not isinstance(items, list) or not items or len(items) > MAX_BATCH:
@@ -258,10 +258,8 @@ def upsert(
             )
             outcome = "created"
         else:
-            if row["external_id"] is None:
+            if row["external_id"] is None and index not in (clear_external or ()):
                 row["external_id"] = current["external_id"]  # absent means "keep"
-            elif row["external_id"] == "":
-                row["external_id"] = None  # "" (SCIM's remove) clears it
             changed = any(current.get(k) != v for k, v in row.items())
             if changed:
                 to_update.append({"id": current["id"], **row, "updated_at": now})

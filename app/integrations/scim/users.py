@@ -120,12 +120,9 @@ def _row(resource: ScimUser, current: User | None, whole: bool) -> dict[str, Any
     department = extension.department if extension is not None else None
     if department is None and not whole:
         department = current.department if current else ""
-    external = resource.external_id
-    if whole and external is None and current is not None and current.external_id:
-        external = ""  # removed
     row: dict[str, Any] = {
         "email": email_of(resource),
-        "external_id": external,
+        "external_id": resource.external_id,
         "full_name": full_name_of(resource),
         "department": department or "",
         "job_title": resource.title or "",
@@ -184,6 +181,7 @@ def save(
         source=str(caller.token_id),
         reach_privileged=caller.reaches_privileged,
         user_ids=[current.id] if current is not None else None,
+        clear_external={0} if whole else None,
     )
     if result.forbidden:
         raise ScimError(403, "This person is not an employee: the token needs employees:admin.")
