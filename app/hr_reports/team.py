@@ -8,7 +8,7 @@ scores only when the administrator allows it. Anyone outside the team is "not fo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
@@ -99,7 +99,7 @@ def member_or_404(manager: User, person_id: int) -> User:
 
 def digest(manager: User, team: list[TeamRow], today: date) -> Digest:
     """What happened in the team over the last seven days, and what is coming."""
-    since = today - timedelta(days=DIGEST_DAYS)
+    since = datetime.combine(today - timedelta(days=DIGEST_DAYS), time(), tzinfo=UTC)
     ids = [r.user.id for r in team]
     completed = signed = escalated = 0
     if ids:
