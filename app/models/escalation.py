@@ -26,5 +26,4 @@ class EscalationNotice(db.Model):  # type: ignore[name-defined]  # as every mode
     days_overdue: Mapped[int] = mapped_column(default=0)
     # The manager told (stage "manager"); None for HR, who see every escalation.
     notified_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    mailed: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

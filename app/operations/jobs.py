@@ -28,21 +28,23 @@ class JobSkipped(Exception):
 
 
 def _reminders() -> str:
-    from app.assignments import reminders
+    from app.assignments import escalation, reminders
     from app.core.client import ClientInfo
     from app.core.mail import mail_configured
 
+    # Escalations are recorded (timeline, team page) even without mail: they come first.
+    escalated = escalation.run(utcnow().date()).summary()
     if not mail_configured():
-        raise JobSkipped("mail is not configured (set MAIL_SERVER): no reminder sent")
+        raise JobSkipped(f"{escalated}; mail is not configured (set MAIL_SERVER): no reminder sent")
     base_url = current_app.config.get("CHARTE_BASE_URL")
     if not base_url:
-        raise JobSkipped("CHARTE_BASE_URL is not set: reminders need it for their links")
+        raise JobSkipped(f"{escalated}; CHARTE_BASE_URL is not set: reminders need it for links")
     report = reminders.send(utcnow().date(), base_url, None, ClientInfo.system())
     if report.failed:
         raise RuntimeError(
             f"{len(report.sent)} sent, {report.skipped} skipped, {len(report.failed)} failed"
         )
-    return f"{len(report.sent)} sent, {report.skipped} skipped"
+    return f"{len(report.sent)} sent, {report.skipped} skipped; {escalated}"
 
 
 def _webhooks() -> str:

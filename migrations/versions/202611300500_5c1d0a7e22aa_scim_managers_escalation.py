@@ -63,7 +63,6 @@ def upgrade():
     sa.Column('stage', sa.String(length=20), nullable=False),
     sa.Column('days_overdue', sa.Integer(), nullable=False),
     sa.Column('notified_user_id', sa.Integer(), nullable=True),
-    sa.Column('mailed', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['notified_user_id'], ['user.id'], name=op.f('fk_escalation_notice_notified_user_id_user')),
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_escalation_notice_user_id_user')),
