@@ -65,23 +65,6 @@ def role_required(*roles: Role) -> Callable[[F], F]:
     return decorator
 
 
-def manager_required(view: F) -> F:
-    """Require sign-in and at least one active report (a manager is derived, not a role): 403."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        from app.people.managers import is_manager
-
-        if not is_manager(current_user):
-            abort(403)
-        if current_user.role == Role.AUDITOR and request.method not in SAFE_METHODS:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped  # type: ignore[return-value]
-
-
 def role_labels() -> dict[str, str]:
     """Each role's name in the interface language."""
     from flask_babel import gettext as _

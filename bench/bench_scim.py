@@ -95,9 +95,7 @@ def main() -> None:
                 actor=None,
                 client=ClientInfo.system(),
             )
-            value = tokens.create(
-                "bench", ["scim"], actor=admin, client=ClientInfo.system()
-            ).value
+            value = tokens.create("bench", ["scim"], actor=admin, client=ClientInfo.system()).value
             admin_id = admin.id
         client = app.test_client()
         headers = {"Authorization": f"Bearer {value}", "Content-Type": "application/scim+json"}

@@ -178,12 +178,11 @@ def _mail(report: EscalationReport) -> None:
     )
     for notice in report.notices:
         person = db.session.get(User, notice.user_id)
-        recipients = (
-            [db.session.get(User, notice.notified_user_id)]
-            if notice.stage == MANAGER
-            else hr_people
-        )
+        boss = db.session.get(User, notice.notified_user_id) if notice.notified_user_id else None
+        recipients = ([boss] if boss else []) if notice.stage == MANAGER else hr_people
         for recipient in recipients:
+            if person is None:
+                break
             with force_locale(recipient.locale):
                 subject = _("%(name)s is overdue", name=person.full_name)
                 body = _(

@@ -103,21 +103,30 @@ def digest(manager: User, team: list[TeamRow], today: date) -> Digest:
     ids = [r.user.id for r in team]
     completed = signed = escalated = 0
     if ids:
-        completed = db.session.scalar(
-            select(func.count(ModuleCompletion.id)).where(
-                ModuleCompletion.user_id.in_(ids), ModuleCompletion.completed_at >= since
+        completed = (
+            db.session.scalar(
+                select(func.count(ModuleCompletion.id)).where(
+                    ModuleCompletion.user_id.in_(ids), ModuleCompletion.completed_at >= since
+                )
             )
+            or 0
         )
-        signed = db.session.scalar(
-            select(func.count(Acknowledgement.id)).where(
-                Acknowledgement.user_id.in_(ids), Acknowledgement.signed_at >= since
+        signed = (
+            db.session.scalar(
+                select(func.count(Acknowledgement.id)).where(
+                    Acknowledgement.user_id.in_(ids), Acknowledgement.signed_at >= since
+                )
             )
+            or 0
         )
-        escalated = db.session.scalar(
-            select(func.count(EscalationNotice.id)).where(
-                EscalationNotice.notified_user_id == manager.id,
-                EscalationNotice.created_at >= since,
+        escalated = (
+            db.session.scalar(
+                select(func.count(EscalationNotice.id)).where(
+                    EscalationNotice.notified_user_id == manager.id,
+                    EscalationNotice.created_at >= since,
+                )
             )
+            or 0
         )
     week = today + timedelta(days=DIGEST_DAYS)
     return Digest(

@@ -2,19 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from app.assignments import due_labels, reminders
 from app.core import settings
 from app.hr_reports import exports, people_status, team
 from app.models.types import utcnow
-from app.permissions import manager_required
+from app.models.user import Role
+from app.people.managers import is_manager
+from app.permissions import SAFE_METHODS
 from app.web import client_info
 
 bp = Blueprint("team", __name__)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def manager_required(view: F) -> F:
+    """Sign-in and at least one active report (a manager is derived, not a role), else 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not is_manager(current_user):
+            abort(403)
+        if current_user.role == Role.AUDITOR and request.method not in SAFE_METHODS:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
 
 
 @bp.route("/")

@@ -47,7 +47,7 @@ def service_provider_config(base_url: str) -> dict[str, Any]:
     """Filtering, PATCH and ETags supported; bulk, sorting and password changes not."""
     return _dump(
         ServiceProviderConfig(
-            documentation_uri=DOCUMENTATION,
+            documentation_uri=DOCUMENTATION,  # type: ignore[arg-type]  # validated to a Reference
             patch=Patch(supported=True),
             bulk=Bulk(supported=False, max_operations=0, max_payload_size=0),
             filter=Filter(supported=True, max_results=MAX_RESULTS),
@@ -56,7 +56,7 @@ def service_provider_config(base_url: str) -> dict[str, Any]:
             etag=ETag(supported=True),
             authentication_schemes=[
                 AuthenticationScheme(
-                    type="oauthbearertoken",
+                    type="oauthbearertoken",  # type: ignore[arg-type]  # validated to the enum
                     name="Bearer token",
                     description="An API token with the scim scope, issued on Admin > API tokens.",
                     primary=True,
@@ -94,7 +94,7 @@ def schemas(base_url: str) -> dict[str, dict[str, Any]]:
             # Charte always has a name, an address and an active flag for a person.
             if attribute.name in REQUIRED.get(model, ()):
                 attribute.required = Required.true
-            subs = SUB_ATTRIBUTES.get((model, attribute.name))
+            subs = SUB_ATTRIBUTES.get((model, str(attribute.name)))
             if subs is not None:
                 attribute.sub_attributes = [
                     sub for sub in attribute.sub_attributes or [] if sub.name in subs

@@ -50,7 +50,8 @@ def user_resource(person: Person, base_url: str) -> ScimUser:
     enterprise = EnterpriseUser(schemas=[ENTERPRISE], department=person.department or None)
     if person.manager_id:
         enterprise.manager = Manager(
-            value=str(person.manager_id), ref=f"{base_url}/Users/{person.manager_id}"
+            value=str(person.manager_id),
+            ref=f"{base_url}/Users/{person.manager_id}",  # type: ignore[arg-type]  # validated
         )
     resource = ScimUser(
         id=str(person.id),
@@ -86,7 +87,11 @@ def group_resource(group: ScimGroup, members: list[Person], base_url: str) -> Gr
         external_id=group.external_id,
         display_name=group.display_name,
         members=[
-            GroupMember(value=str(p.id), ref=f"{base_url}/Users/{p.id}", type="User")
+            GroupMember(
+                value=str(p.id),
+                ref=f"{base_url}/Users/{p.id}",  # type: ignore[arg-type]  # validated
+                type="User",
+            )
             for p in members
         ]
         or None,
