@@ -83,8 +83,16 @@ def _timed(label: str, results: dict, action) -> None:
 
 def main() -> None:
     url, drop = _database(os.environ.get("BENCH_DATABASE_URL"))
+    # A fresh witness for this fresh database (an older one would rightly report a rewrite).
+    witness = Path("/tmp/charte-bench-scim-witness.jsonl")
+    witness.unlink(missing_ok=True)
     app = create_app(
-        config={"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False}, env="development"
+        config={
+            "SQLALCHEMY_DATABASE_URI": url,
+            "RATELIMIT_ENABLED": False,
+            "CHARTE_AUDIT_WITNESS": f"file:{witness}",
+        },
+        env="development",
     )
     results: dict = {"people": PEOPLE, "backend": url.split(":", 1)[0], "phases": {}}
     try:
