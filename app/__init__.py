@@ -89,8 +89,13 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     @app.context_processor
     def inject_globals() -> dict[str, Any]:
         from flask_babel import get_locale
+        from flask_login import current_user
+
+        from app.people.managers import is_manager
 
         return {
+            # Asked only where the menu is drawn: one small query then.
+            "is_manager": lambda: is_manager(current_user),
             "current_locale": str(get_locale()),
             "locales": app.config["CHARTE_LOCALES"],
             **TEMPLATE_ROLE_GROUPS,

@@ -22,7 +22,11 @@ CONSENT_MANAGERS: tuple[Role, ...] = (Role.HR, Role.COMMUNICATIONS)
 # Who may read the consent pages: auditors too (role_required refuses them anything but GET).
 CONSENT_READERS: tuple[Role, ...] = (*CONSENT_MANAGERS, Role.AUDITOR)
 # The groups templates use to decide which links to show, under the same names in lower case.
-TEMPLATE_ROLE_GROUPS = {"consent_managers": CONSENT_MANAGERS, "consent_readers": CONSENT_READERS}
+TEMPLATE_ROLE_GROUPS = {
+    "consent_managers": CONSENT_MANAGERS,
+    "consent_readers": CONSENT_READERS,
+    "hr_writer_roles": (Role.HR,),
+}
 
 
 # How far each role reaches: nobody may act on the account (invite, reset, deactivate) of someone

@@ -44,3 +44,18 @@ def send(dry_run: bool, today) -> None:
         f"{len(report.sent)} {'to remind' if dry_run else 'sent'}, "
         f"{report.skipped} skipped (reminded recently), {len(report.failed)} failed."
     )
+
+
+@reminders_cli.command("escalate")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The day to compute overdue days for (YYYY-MM-DD); today by default.",
+)
+def escalate(today) -> None:
+    """Tell managers, then HR, about items overdue past the configured delays (once each)."""
+    from app.assignments import escalation
+
+    day = today.date() if today else utcnow().date()
+    click.echo(escalation.run(day).summary() + ".")

@@ -192,12 +192,14 @@ def _send_one(
     base_url: str | None,
     sent_by: User | None,
     client: ClientInfo,
+    mail: bool = True,
 ) -> str:
     """'sent', 'skipped' (claimed by someone else or reminded recently) or 'failed' (commits).
 
-    By email when mail is configured and there is a base URL for the links; in the app always."""
+    By email when mail is configured and there is a base URL for the links (unless `mail` is
+    False); in the app always."""
     user = candidate.user
-    by_mail = bool(base_url) and mail_configured()
+    by_mail = mail and bool(base_url) and mail_configured()
     subject, text, html = (
         render(user, candidate.items, today, base_url) if by_mail else ("", "", "")
     )
@@ -249,6 +251,20 @@ def _send_one(
     )
     db.session.commit()
     return "sent"
+
+
+def remind_one(user: User, today: date, base_url: str, sent_by: User, client: ClientInfo) -> str:
+    """One person reminded by someone (their manager): 'sent', 'skipped', 'failed' or 'nothing'
+    (nothing overdue or due soon). Mailed when mail is configured, else recorded for the Me page;
+    the same interval rule and the same audit entry as HR's reminders."""
+    from app.core.mail import mail_configured
+
+    found = _candidates([user], today, overdue_only=False)
+    if not found:
+        return "nothing"
+    if found[0].recent:
+        return "skipped"
+    return _send_one(found[0], today, base_url, sent_by, client, mail=mail_configured())
 
 
 def send(

@@ -25,12 +25,19 @@ def granted_consents(user: User, today) -> list[decisions.ConsentState]:
 
 
 def deactivate(
-    user: User, choice: str, *, actor: User, client: ClientInfo, now: datetime | None = None
+    user: User,
+    choice: str,
+    *,
+    actor: User,
+    client: ClientInfo,
+    now: datetime | None = None,
+    details: dict | None = None,
 ) -> int:
     """Deactivate the account; with "end now", revoke every valid consent first. Returns revocations.
 
     Revocations go through the consent service (recorded on the person's behalf, reference
-    "offboarding", each audited); the deactivation's audit entry records HR's choice.
+    "offboarding", each audited); the deactivation's audit entry records HR's choice, and
+    `details` (SCIM adds the token's id).
     """
     if choice not in CHOICES:
         raise accounts.AccountError(_("Choose what happens to their image consents."))
@@ -65,6 +72,6 @@ def deactivate(
         False,
         actor=actor,
         client=client,
-        details={"image_consents": choice, "consents_revoked": revoked},
+        details={"image_consents": choice, "consents_revoked": revoked, **(details or {})},
     )
     return revoked

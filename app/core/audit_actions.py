@@ -22,6 +22,7 @@ class AuditAction(StrEnum):
     USER_REACTIVATED = "user.reactivated"
     USER_ROLE_CHANGED = "user.role_changed"
     USER_IDENTITY_CHANGED = "user.identity_changed"  # email or external_id, by the API
+    USER_MANAGER_CHANGED = "user.manager_changed"
     USERS_IMPORTED = "users.imported"
     USERS_UPSERTED = "users.upserted"
     USERS_INVITATION_LINKS_EXPORTED = "users.invitation_links_exported"
@@ -50,6 +51,7 @@ class AuditAction(StrEnum):
     ASSIGNMENT_CREATED = "assignment.created"
     REMINDER_SENT = "reminder.sent"
     REMINDERS_SENT = "reminders.sent"
+    ESCALATION_NOTIFIED = "escalation.notified"
 
     # Image-use consent
     CONSENT_GRANTED = "consent.granted"
@@ -88,3 +90,5 @@ class AuditAction(StrEnum):
     API_TOKEN_REVOKED = "api_token.revoked"  # noqa: S105 - an action name
     WEBHOOK_REGISTERED = "webhook.registered"
     WEBHOOK_DISABLED = "webhook.disabled"
+    SCIM_GROUP_CHANGED = "scim.group_changed"
+    SCIM_GROUP_MAPPING_CHANGED = "scim.group_mapping_changed"

@@ -28,7 +28,7 @@ from app.hr_reports import employee_list, exports, people_status, timeline
 from app.hr_reports.people_forms import ConfirmForm, ImportForm, InviteForm, OffboardingForm
 from app.models.types import utcnow
 from app.models.user import Role, User
-from app.people import accounts, directory, importer
+from app.people import accounts, directory, importer, managers
 from app.permissions import HR_READERS, may_manage_account, role_labels, role_required
 from app.web import client_info, csv_download, public_url
 
@@ -98,7 +98,30 @@ def employee(user_id: int):
         account_state=exports.account_state(person),
         policy_labels=exports.policy_state_labels(),
         role_labels=role_labels(),
+        manager=db.session.get(User, person.manager_id) if person.manager_id else None,
+        manager_form=ConfirmForm(),
     )
+
+
+@bp.route("/employees/<int:user_id>/manager", methods=["POST"])
+@role_required(Role.HR)
+def set_manager(user_id: int):
+    """Name the person's manager by email (empty: none); audited."""
+    person = db.get_or_404(User, user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    email = (request.form.get("manager_email") or "").strip()
+    boss = accounts.find_by_email(email) if email else None
+    if email and boss is None:
+        flash(_("Nobody has the email %(email)s.", email=email), "error")
+    else:
+        try:
+            managers.set_manager(person, boss, actor=current_user, client=client_info())
+        except managers.ManagerError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(_("The manager of %(name)s is saved.", name=person.full_name), "success")
+    return redirect(url_for("hr.employee", user_id=person.id))
 
 
 @bp.route("/employees/new", methods=["GET", "POST"])

@@ -45,6 +45,7 @@ KIND_LABELS: dict[str, Callable[[], str]] = {
     "signature": lambda: _("Signature"),
     "consent": lambda: _("Image consent"),
     "account": lambda: _("Account"),
+    "escalation": lambda: _("Escalation"),
 }
 
 
@@ -146,6 +147,7 @@ def _account_labels() -> dict[str, str]:
         AuditAction.USER_REACTIVATED.value: _("Account reactivated"),
         AuditAction.USER_ROLE_CHANGED.value: _("Role changed"),
         AuditAction.USER_IDENTITY_CHANGED.value: _("Email or external id changed through the API"),
+        AuditAction.USER_MANAGER_CHANGED.value: _("Manager changed"),
     }
 
 
@@ -170,12 +172,27 @@ def account_entries(user: User, locale: str) -> Iterable[TimelineEntry]:
         )
 
 
+def escalation_entries(user: User, locale: str) -> Iterable[TimelineEntry]:
+    """Overdue items escalated to the manager or to HR (assignments.escalation)."""
+    from app.assignments import due_labels, escalation
+
+    for notice in escalation.notices_for(user):
+        title = (
+            _("Overdue for %(days)d days: manager told", days=notice.days_overdue)
+            if notice.stage == escalation.MANAGER
+            else _("Overdue for %(days)d days: HR told", days=notice.days_overdue)
+        )
+        detail = f"{due_labels.label(notice.item_key, locale)} ({notice.due_on.isoformat()})"
+        yield TimelineEntry(at=notice.created_at, kind="escalation", title=title, detail=detail)
+
+
 TIMELINE_SOURCES: list[TimelineSource] = [
     module_entries,
     quiz_entries,
     signature_entries,
     consent_entries,
     account_entries,
+    escalation_entries,
 ]
 
 

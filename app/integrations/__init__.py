@@ -18,16 +18,23 @@ def refuse_test_settings_in_production(config: Mapping[str, Any]) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """/api/v1, the admin pages for tokens and webhooks, `flask webhooks`; events fill the outbox."""
+    """/api/v1, /scim/v2, the admin pages for tokens, webhooks and SCIM groups, `flask webhooks`; events fill the outbox."""
     refuse_test_settings_in_production(app.config)
-    from app.core import hooks
+    from app.core import hooks, settings
     from app.integrations import webhook_events, webhooks
     from app.integrations.api.routes import bp as api_bp
     from app.integrations.cli import webhooks_cli
     from app.integrations.routes import bp
+    from app.integrations.scim import groups as scim_groups
+    from app.integrations.scim import users as scim_users
+    from app.integrations.scim.admin_routes import bp as scim_admin_bp
+    from app.integrations.scim.routes import bp as scim_bp
 
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(scim_bp, url_prefix="/scim/v2")
     app.register_blueprint(bp, url_prefix="/admin")
+    app.register_blueprint(scim_admin_bp, url_prefix="/admin/scim")
+    settings.declare(app, scim_users.DEACTIVATION_CONSENTS, scim_groups.GROUPS_MAY_GRANT_ADMIN)
     app.cli.add_command(webhooks_cli)
     hooks.consent_decided.subscribe(app, webhook_events.on_consent_decision)
     hooks.consent_decided.subscribe(app, webhook_events.on_asset_takedown)

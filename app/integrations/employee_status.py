@@ -37,6 +37,7 @@ def employee_json(user: User) -> dict[str, Any]:
         "role": user.role,
         "active": user.active,
         "deactivated_at": iso(user.deactivated_at),
+        "manager_id": user.manager_id,
     }
 
 

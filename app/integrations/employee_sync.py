@@ -27,6 +27,9 @@ from app.people import accounts
 MAX_BATCH = 10_000
 EXTERNAL_ID_RE = re.compile(r"^[A-Za-z0-9._:\-]{1,100}$")
 FIELDS = ("email", "external_id", "full_name", "department", "job_title", "start_date", "locale")
+# Accepted besides FIELDS: the person's manager, by email or external id ("" or null: none).
+MANAGER = "manager"
+_KEEP = object()  # a field left out of the row: keep what is stored
 _LIMITS = {"full_name": 200, "department": 120, "job_title": 120}
 _CHUNK = 900  # stay under SQLite's bound-parameter limit
 
@@ -73,7 +76,7 @@ def _clean(index: int, item: Any, errors: list[dict[str, Any]]) -> dict[str, Any
         errors.append(_error(index, None, _("Each employee must be a JSON object.")))
         return None
     before = len(errors)
-    unknown = sorted(set(item) - set(FIELDS))
+    unknown = sorted(set(item) - set(FIELDS) - {MANAGER})
     if unknown:
         errors.append(_error(index, unknown[0], _("Unknown field.")))
     row: dict[str, Any] = {}
@@ -111,23 +114,32 @@ def _clean(index: int, item: Any, errors: list[dict[str, Any]]) -> dict[str, Any
     if locale not in current_app.config["CHARTE_LOCALES"]:
         errors.append(_error(index, "locale", _("Expected fr or en.")))
     row["locale"] = locale
+    manager = item.get(MANAGER, _KEEP)
+    if manager is not _KEEP and manager is not None and not isinstance(manager, str):
+        errors.append(_error(index, MANAGER, _("Expected the manager's email or external id.")))
+    row[MANAGER] = manager.strip() if isinstance(manager, str) else manager
     return row if len(errors) == before else None
 
 
-def _existing(rows: list[dict[str, Any]]) -> tuple[dict[str, dict], dict[str, dict]]:
-    """Current users matching the rows' emails or external ids, keyed both ways."""
+def _existing(
+    rows: list[dict[str, Any]], ids: list[int] | None = None
+) -> tuple[dict[str, dict], dict[str, dict], dict[int, dict]]:
+    """Current users matching the rows' emails, external ids or given ids, keyed three ways."""
     columns = (
         User.id,
         User.role,
         User.email,
         User.external_id,
         *(getattr(User, n) for n in FIELDS[2:]),
+        User.manager_id,
     )
     emails = [r["email"] for r in rows]
     externals = [r["external_id"] for r in rows if r["external_id"]]
     by_email: dict[str, dict] = {}
     by_external: dict[str, dict] = {}
-    for values, column in ((emails, User.email), (externals, User.external_id)):
+    by_id: dict[int, dict] = {}
+    searches: list[tuple[list[Any], Any]] = [(emails, User.email), (externals, User.external_id)]
+    for values, column in (*searches, (ids or [], User.id)):
         for start in range(0, len(values), _CHUNK):
             chunk = values[start : start + _CHUNK]
             for found in db.session.execute(select(*columns).where(column.in_(chunk))):
@@ -135,12 +147,19 @@ def _existing(rows: list[dict[str, Any]]) -> tuple[dict[str, dict], dict[str, di
                 by_email[current["email"].lower()] = current
                 if current["external_id"]:
                     by_external[current["external_id"]] = current
-    return by_email, by_external
+                by_id[current["id"]] = current
+    return by_email, by_external, by_id
 
 
-def _match(index, row, by_email, by_external, errors) -> dict | None:
+def _match(index, row, by_email, by_external, errors, known=None) -> dict | None:
     owner = by_email.get(row["email"])
     keyed = by_external.get(row["external_id"]) if row["external_id"] else None
+    if known is not None:  # the caller names the person (SCIM by id): email and id may move
+        for other, name in ((owner, "email"), (keyed, "external_id")):
+            if other is not None and other["id"] != known["id"]:
+                errors.append(_error(index, name, _("This value belongs to another employee.")))
+                return None
+        return known
     if keyed is not None and owner is not None and owner["id"] != keyed["id"]:
         errors.append(_error(index, "email", _("This email belongs to another employee.")))
         return None
@@ -165,13 +184,17 @@ def upsert(
     client: ClientInfo,
     source: str,
     reach_privileged: bool = False,
+    user_ids: list[int | None] | None = None,
+    clear_external: set[int] | None = None,
 ) -> UpsertResult:
     """Create or update every employee, or none: one transaction, bulk statements.
 
     A row matching an account above the employee role (by email or external id) is refused
     unless `reach_privileged` (the token's admin scope): a sync must not re-key or re-address
     HR or an administrator, whose next password reset would then go to someone else.
-    Changes of email or external id are audited one by one, naming the token (`source`).
+    Changes of email or external id, and of manager, are audited one by one, naming the token
+    (`source`). `user_ids` (SCIM) names, per row, the person it updates, whose email may change;
+    `clear_external` the rows (by index) whose absent external id is removed rather than kept.
     """
     result = UpsertResult()
     if not isinstance(items, list) or not items or len(items) > MAX_BATCH:
@@ -197,11 +220,21 @@ def upsert(
         rows.append((index, row))
     if result.errors:
         return result
-    by_email, by_external = _existing([r for _i, r in rows])
+    named = [i for i in (user_ids or []) if i is not None]
+    by_email, by_external, by_id = _existing([r for _i, r in rows], named)
     now = utcnow()
     to_create, to_update, identity_changes = [], [], []
+    managers: list[tuple[str, Any]] = []  # (email, manager key) to set once everyone exists
     for index, row in rows:
-        current = _match(index, row, by_email, by_external, result.errors)
+        manager = row.pop(MANAGER)
+        if manager is not _KEEP:
+            managers.append((row["email"], manager or None))
+        known_id = user_ids[index] if user_ids else None
+        known = by_id.get(known_id) if known_id is not None else None
+        if known_id is not None and known is None:
+            result.errors.append(_error(index, None, _("No employee has this id.")))
+            continue
+        current = _match(index, row, by_email, by_external, result.errors, known)
         if current is not None and is_privileged(current["role"]) and not reach_privileged:
             result.forbidden = True
             result.errors.append(
@@ -228,7 +261,7 @@ def upsert(
             )
             outcome = "created"
         else:
-            if row["external_id"] is None:
+            if row["external_id"] is None and index not in (clear_external or ()):
                 row["external_id"] = current["external_id"]  # absent means "keep"
             changed = any(current.get(k) != v for k, v in row.items())
             if changed:
@@ -249,6 +282,11 @@ def upsert(
         db.session.execute(insert(User), to_create)
     if to_update:  # one executemany: every row sets the same columns
         db.session.execute(update(User), to_update)
+    manager_changes = _set_managers(managers, result, reach_privileged)
+    if result.errors:
+        db.session.rollback()
+        result.outcomes.clear()
+        return result
     audit.record(
         AuditAction.USERS_UPSERTED,
         actor=actor,
@@ -263,8 +301,59 @@ def upsert(
     )
     for user_id, moved in identity_changes:
         _audit_identity_change(user_id, moved, actor=actor, client=client, source=source)
+    for user_id, old, new in manager_changes:
+        audit.record(
+            AuditAction.USER_MANAGER_CHANGED,
+            actor=actor,
+            subject=db.session.get(User, user_id),
+            target_type="user",
+            target_id=user_id,
+            details={"from": old, "to": new, "api_token_id": source},
+            client=client,
+        )
     db.session.commit()
     return result
+
+
+def _set_managers(
+    managers: list[tuple[str, Any]], result: UpsertResult, reach_privileged: bool
+) -> list[tuple[int, int | None, int | None]]:
+    """Point each row's person at its manager (people of the batch included); (id, from, to)."""
+    if not managers:
+        return []
+    people = by_emails([email for email, _key in managers])
+    keys = sorted({key for _email, key in managers if key})
+    found, unknown = resolve(keys, reach_privileged=True)
+    del reach_privileged  # a manager may be anyone, HR included; only their id is written
+    wanted: dict[str, int] = {}
+    for person in found:
+        wanted[person.email.lower()] = person.id
+        if person.external_id:
+            wanted[person.external_id] = person.id
+    index_of = {o["email"]: o["index"] for o in result.outcomes}
+    for key in unknown:
+        for email, asked in managers:
+            if asked == key:
+                result.errors.append(
+                    _error(index_of.get(email, 0), MANAGER, _("No employee has this email or id."))
+                )
+    changes, updates = [], []
+    for email, key in managers:
+        person = people[email]
+        new = wanted.get(key.lower() if key and "@" in key else key) if key else None
+        if key and new is None:
+            continue
+        if new == person.id:
+            result.errors.append(
+                _error(index_of.get(email, 0), MANAGER, _("A person cannot manage themselves."))
+            )
+            continue
+        if person.manager_id != new:
+            changes.append((person.id, person.manager_id, new))
+            updates.append({"id": person.id, "manager_id": new})
+    if updates and not result.errors:
+        db.session.execute(update(User), updates)
+    return changes
 
 
 def _audit_identity_change(

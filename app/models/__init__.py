@@ -8,6 +8,7 @@ from app.models.audit import AuditEvent
 from app.models.certificate import Certificate, CertificateRevocation
 from app.models.consent import ConsentEvent, ConsentPurpose, ConsentText
 from app.models.dashboard import DashboardSnapshot
+from app.models.escalation import EscalationNotice
 from app.models.learning import (
     ModuleCompletion,
     ModulePlacement,
@@ -21,6 +22,7 @@ from app.models.policy import PolicyText, PolicyVersion
 from app.models.privacy import EvidenceAttachment, RetentionPurge
 from app.models.publication import PublicationCheck, PublicationCheckPerson, PublicationReview
 from app.models.reminder import ReminderSent
+from app.models.scim import ScimGroup, ScimGroupMember
 from app.models.setting import Setting
 from app.models.step_up import StepUp
 from app.models.user import Role, User, UserSession
@@ -31,6 +33,9 @@ __all__ = [
     "AssetTag",
     "AssetTakedown",
     "MediaAsset",
+    "EscalationNotice",
+    "ScimGroup",
+    "ScimGroupMember",
     "JobHeartbeat",
     "Notification",
     "StepUp",

@@ -20,6 +20,8 @@ SCOPES = (
     "certificates:read",
     # Lets the token read and change accounts above the employee role (HR, admins, auditors…).
     "employees:admin",
+    # SCIM provisioning (/scim/v2): create, update, deactivate people and their groups.
+    "scim",
 )
 
 

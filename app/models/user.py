@@ -69,6 +69,17 @@ class User(UserMixin, db.Model):
     # person issued with their authority (API tokens) records the generation it was issued in
     # and dies when it moves, so a demotion or deactivation is never undone by a re-promotion.
     privilege_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Their line manager (from SCIM, the CSV import, the API or HR's page): a manager sees the
+    # progress of everyone below them, directly or not.
+    manager_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
+    # Set when the identity provider DELETEs the person over SCIM: the account is deactivated
+    # (evidence outlives it) and SCIM no longer finds it; a new POST of the same user clears it.
+    directory_removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The userName the identity provider knows the person by (Entra's UPN), when it is not the
+    # email; SCIM answers with it and finds people by it.
+    directory_user_name: Mapped[str | None] = mapped_column(String(254), unique=True)
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

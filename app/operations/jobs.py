@@ -28,10 +28,12 @@ class JobSkipped(Exception):
 
 
 def _reminders() -> str:
-    from app.assignments import reminders
+    from app.assignments import escalation, reminders
     from app.core.client import ClientInfo
     from app.core.mail import mail_configured
 
+    # Escalations are recorded (timeline, team page) even without mail: they come first.
+    escalated = escalation.run(utcnow().date()).summary()
     # Without mail (or without a base URL for the links) reminders reach people in the app only.
     base_url = current_app.config.get("CHARTE_BASE_URL") if mail_configured() else None
     report = reminders.send(utcnow().date(), base_url, None, ClientInfo.system())
@@ -40,7 +42,7 @@ def _reminders() -> str:
             f"{len(report.sent)} sent, {report.skipped} skipped, {len(report.failed)} failed"
         )
     channel = "email and app" if base_url else "app only"
-    return f"{len(report.sent)} sent ({channel}), {report.skipped} skipped"
+    return f"{len(report.sent)} sent ({channel}), {report.skipped} skipped; {escalated}"
 
 
 def _notices() -> str:

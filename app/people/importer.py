@@ -24,6 +24,8 @@ from app.people import accounts
 from app.people.directory import csv_line
 
 COLUMNS = ("email", "full_name", "department", "job_title", "start_date", "locale", "role")
+# Columns a file may add: the manager, by email (someone in the file or already in Charte).
+OPTIONAL_COLUMNS = ("manager_email",)
 _TEXT_LIMITS = {"full_name": 200, "department": 120, "job_title": 120}
 
 
@@ -95,7 +97,7 @@ def _parse_rows(text: str, result: ImportResult, may_grant: set[str]) -> list[di
         result.errors.append(_("The file is empty."))
         return []
     missing = [c for c in COLUMNS if c not in header]
-    unknown = [c for c in header if c not in COLUMNS]
+    unknown = [c for c in header if c not in COLUMNS + OPTIONAL_COLUMNS]
     if missing or unknown or len(set(header)) != len(header):
         result.errors.append(
             _(
@@ -117,6 +119,7 @@ def _parse_rows(text: str, result: ImportResult, may_grant: set[str]) -> list[di
             result.errors.append(_("Line %(line)d: wrong number of fields.", line=line))
             continue
         values = {k: (v or "").strip() for k, v in record.items()}
+        values.setdefault("manager_email", "")
         if not any(values.values()):
             continue  # blank lines are harmless
         row_errors: list[str] = []
@@ -161,6 +164,16 @@ def _parse_rows(text: str, result: ImportResult, may_grant: set[str]) -> list[di
             row_errors.append(_("unknown role “%(v)s”", v=values["role"]))
         elif role not in may_grant:
             row_errors.append(_("only an administrator can give the role “%(v)s”", v=role))
+        manager = ""
+        if values["manager_email"]:
+            try:
+                manager = validate_email(
+                    values["manager_email"], check_deliverability=False
+                ).normalized.lower()
+            except EmailNotValidError:
+                row_errors.append(_("invalid manager email “%(v)s”", v=values["manager_email"]))
+            if manager and manager == email:
+                row_errors.append(_("a person cannot be their own manager"))
         if row_errors:
             result.errors.append(
                 _("Line %(line)d: %(problems)s.", line=line, problems="; ".join(row_errors))
@@ -175,6 +188,7 @@ def _parse_rows(text: str, result: ImportResult, may_grant: set[str]) -> list[di
                 "start_date": start,
                 "locale": locale,
                 "role": role,
+                "manager_email": manager if "manager_email" in header else None,
             }
         )
     if not rows and not result.errors:
@@ -202,6 +216,15 @@ def import_employees(raw: bytes, *, actor: User, client: ClientInfo) -> ImportRe
     if result.errors:
         return result
     result.rows = len(rows)
+    managers = {r["email"]: r.pop("manager_email") for r in rows}
+    wanted = {m for m in managers.values() if m}
+    known = set(_existing_by_email(sorted(wanted))) | {r["email"] for r in rows}
+    for missing in sorted(wanted - known):
+        result.errors.append(
+            _("%(email)s: no one in the file or in Charte has this email (manager).", email=missing)
+        )
+    if result.errors:
+        return result
     existing = _existing_by_email([r["email"] for r in rows])
     now = utcnow()
     to_create, to_update = [], []
@@ -238,6 +261,7 @@ def import_employees(raw: bytes, *, actor: User, client: ClientInfo) -> ImportRe
             update(User), [{k: v for k, v in r.items() if k != "email"} for r in to_update]
         )
     result.created, result.updated = len(to_create), len(to_update)
+    _set_managers({e: m for e, m in managers.items() if m is not None}, actor, client)
     audit.record(
         AuditAction.USERS_IMPORTED,
         actor=actor,
@@ -251,6 +275,37 @@ def import_employees(raw: bytes, *, actor: User, client: ClientInfo) -> ImportRe
     )
     db.session.commit()
     return result
+
+
+def _set_managers(managers: dict[str, str], actor: User, client: ClientInfo) -> None:
+    """Point each person at the manager the file names ("" clears); each change audited."""
+    if not managers:
+        return
+    ids: dict[str, tuple[int, int | None]] = {}
+    emails = sorted(set(managers) | {m for m in managers.values() if m})
+    for start in range(0, len(emails), 900):
+        chunk = emails[start : start + 900]
+        for user_id, email, manager_id in db.session.execute(
+            select(User.id, User.email, User.manager_id).where(User.email.in_(chunk))
+        ):
+            ids[email.lower()] = (user_id, manager_id)
+    updates = []
+    for email, manager in managers.items():
+        person_id, old = ids[email]
+        new = ids[manager][0] if manager else None
+        if new != old:
+            updates.append({"id": person_id, "manager_id": new})
+            audit.record(
+                AuditAction.USER_MANAGER_CHANGED,
+                actor=actor,
+                subject=db.session.get(User, person_id),
+                target_type="user",
+                target_id=person_id,
+                details={"from": old, "to": new, "via": "import"},
+                client=client,
+            )
+    if updates:
+        db.session.execute(update(User), updates)
 
 
 def _existing_by_email(emails: list[str]) -> dict[str, dict]:

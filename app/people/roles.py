@@ -53,7 +53,9 @@ def people(q: str = "", role: str = "", page: int = 1, per_page: int = PER_PAGE)
     return PeoplePage(list(items), total, page, per_page)
 
 
-def change_role(user: User, role: Role, *, actor: User, client: ClientInfo) -> bool:
+def change_role(
+    user: User, role: Role, *, actor: User, client: ClientInfo, details: dict | None = None
+) -> bool:
     """Give the person a new role (audited with from/to); False when it is already theirs.
 
     The last active administrator keeps the role, so that someone can always manage the
@@ -85,7 +87,7 @@ def change_role(user: User, role: Role, *, actor: User, client: ClientInfo) -> b
         subject=user,
         target_type="user",
         target_id=user.id,
-        details={"from": old.value, "to": role.value},
+        details={"from": old.value, "to": role.value, **(details or {})},
         client=client,
     )
     db.session.commit()

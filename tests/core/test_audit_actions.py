@@ -27,6 +27,7 @@ STORED_VALUES = {
     "user.role_changed",
     "user.identity_changed",
     "users.imported",
+    "user.manager_changed",
     "users.upserted",
     "users.invitation_links_exported",
     "auth.signed_in",
@@ -50,6 +51,7 @@ STORED_VALUES = {
     "assignment.created",
     "reminder.sent",
     "reminders.sent",
+    "escalation.notified",
     "consent.granted",
     "consent.refused",
     "consent.revoked",
@@ -77,6 +79,8 @@ STORED_VALUES = {
     "api_token.revoked",
     "webhook.registered",
     "webhook.disabled",
+    "scim.group_changed",
+    "scim.group_mapping_changed",
 }
 
 

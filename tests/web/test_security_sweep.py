@@ -21,9 +21,12 @@ ANON, EMPLOYEE, COMMS, AUDITOR, HR, ADMIN = (
     "hr",
     "admin",
 )
-ROLES = [ANON, EMPLOYEE, COMMS, AUDITOR, HR, ADMIN]
+# A manager holds no role of their own: an employee someone reports to (derived from manager_id).
+MANAGER = "manager"
+ROLES = [ANON, EMPLOYEE, MANAGER, COMMS, AUDITOR, HR, ADMIN]
 PUBLIC = set(ROLES)
-SIGNED_IN = {EMPLOYEE, COMMS, AUDITOR, HR, ADMIN}
+SIGNED_IN = {EMPLOYEE, MANAGER, COMMS, AUDITOR, HR, ADMIN}
+MANAGERS = {MANAGER}
 HR_READ = {AUDITOR, HR, ADMIN}
 HR_WRITE = {HR, ADMIN}
 CONSENT_READ = {COMMS, AUDITOR, HR, ADMIN}
@@ -76,6 +79,31 @@ ACCESS: dict[str, tuple[set[str], dict]] = {
     "api.overdue": (TOKEN, {}),
     "api.put_employee": (TOKEN, {"key": "nobody@example.com"}),
     "api.verify": (TOKEN, {"code": "0000-0000-0000-0000-0000"}),
+    "scim.service_provider_config": (TOKEN, {}),
+    "scim.resource_types": (TOKEN, {}),
+    "scim.resource_type": (TOKEN, {"name": "User"}),
+    "scim.schemas": (TOKEN, {}),
+    "scim.schema": (TOKEN, {"urn": "urn:ietf:params:scim:schemas:core:2.0:User"}),
+    "scim.search_everything": (TOKEN, {}),
+    "scim.list_users": (TOKEN, {}),
+    "scim.create_user": (TOKEN, {}),
+    "scim.get_user": (TOKEN, {"user_id": "999999"}),
+    "scim.replace_user": (TOKEN, {"user_id": "999999"}),
+    "scim.patch_user": (TOKEN, {"user_id": "999999"}),
+    "scim.delete_user": (TOKEN, {"user_id": "999999"}),
+    "scim.list_groups": (TOKEN, {}),
+    "scim.create_group": (TOKEN, {}),
+    "scim.get_group": (TOKEN, {"group_id": "999999"}),
+    "scim.replace_group": (TOKEN, {"group_id": "999999"}),
+    "scim.patch_group": (TOKEN, {"group_id": "999999"}),
+    "scim.delete_group": (TOKEN, {"group_id": "999999"}),
+    # Someone outside the manager's team (here: nobody) is 404, tested in tests/hr_reports/test_team.py.
+    "team.index": (MANAGERS, {}),
+    "team.person": (MANAGERS, {"user_id": 999999}),
+    "team.remind": (MANAGERS, {"user_id": 999999}),
+    "hr.set_manager": (HR_WRITE, {"user_id": 999999}),
+    "scim_admin.groups_page": (ADMIN_ONLY, {}),
+    "scim_admin.map_group": (ADMIN_ONLY, {"group_id": 999999}),
     "integrations.api_tokens_page": (ADMIN_ONLY, {}),
     "integrations.revoke_token": (ADMIN_ONLY, {"token_id": 999999}),
     "integrations.webhooks_page": (ADMIN_ONLY, {}),
@@ -174,7 +202,7 @@ ACCESS: dict[str, tuple[set[str], dict]] = {
     "consent_admin.active": (ADMIN_ONLY, {"purpose_id": 999999}),
 }
 # Routes authenticated by something other than the session cookie (no CSRF token expected).
-CSRF_EXEMPT_PREFIXES = ("/api/",)
+CSRF_EXEMPT_PREFIXES = ("/api/", "/scim/")
 
 
 def _rules(app):
@@ -187,11 +215,22 @@ def test_every_route_is_in_the_access_table(app):
     assert ACCESS.keys() - endpoints == set(), "table entries for routes that do not exist"
 
 
+def _manager_of(report):
+    """An employee with one report: a manager."""
+    from app.core.client import ClientInfo
+    from app.people import managers
+
+    boss = make_user("sweep-manager@example.com", "Sweep Manager")
+    managers.set_manager(report, boss, actor=None, client=ClientInfo.system())
+    return boss
+
+
 @pytest.fixture
 def people(app):
     """One signed-in-able account per role."""
     return {
         EMPLOYEE: make_user("sweep-employee@example.com", "Sweep Employee"),
+        MANAGER: _manager_of(make_user("sweep-report@example.com", "Sweep Report")),
         COMMS: make_user("sweep-comms@example.com", "Sweep Comms", role=Role.COMMUNICATIONS),
         AUDITOR: make_user("sweep-auditor@example.com", "Sweep Auditor", role=Role.AUDITOR),
         HR: make_user("sweep-hr@example.com", "Sweep HR", role=Role.HR),

@@ -69,6 +69,11 @@ SCHEMAS.update(
                 "job_title": {"type": "string", "maxLength": 120},
                 "start_date": _DATE,
                 "locale": {"type": "string", "enum": ["fr", "en"]},
+                "manager": {
+                    "type": ["string", "null"],
+                    "maxLength": 254,
+                    "description": "The manager's email or external id; empty or null: none.",
+                },
             },
         },
         "Employee": {
@@ -86,6 +91,7 @@ SCHEMAS.update(
                 "role": {"type": "string"},
                 "active": {"type": "boolean"},
                 "deactivated_at": _STAMP,
+                "manager_id": {"type": ["integer", "null"]},
             },
         },
         "UpsertResult": {
