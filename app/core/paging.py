@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlakeyset import InvalidPage, select_page
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
 from app.extensions import db
 
@@ -84,13 +85,13 @@ def window(
     from another sort, or typed by hand) shows the first page rather than an error.
     """
     try:
-        page = select_page(db.session, query, per_page=per_page, page=at or None)
+        page = select_page(_session(), query, per_page=per_page, page=at or None)
     except (InvalidPage, ValueError, TypeError, IndexError, KeyError):
         db.session.rollback()
-        page, at = select_page(db.session, query, per_page=per_page), None
+        page, at = select_page(_session(), query, per_page=per_page), None
     paging = page.paging
     items = list(page) if rows else [row[0] for row in page]
-    backwards = bool(at) and at.startswith("<")
+    backwards = at is not None and at.startswith("<")
     if not at or not paging.has_previous:
         first = 1 if items else 0  # nothing before these rows
     elif at == LAST_PAGE or (backwards and not paging.has_next):
@@ -105,6 +106,11 @@ def window(
         previous_at=paging.bookmark_previous if paging.has_previous else None,
         next_at=paging.bookmark_next if paging.has_next else None,
     )
+
+
+def _session() -> Session:
+    """The request's session itself (sqlakeyset is typed for a Session, not Flask's proxy)."""
+    return db.session()
 
 
 def window_args(args) -> tuple[str | None, int]:

@@ -27,7 +27,7 @@ def allocate_ids(table: Table, count: int) -> list[int]:
         )
         return list(db.session.scalars(sequence, {"table": f'"{table.name}"', "n": count}))
     # SQLite: the generator is the only writer (the CLI holds the database), so max(id) is safe.
-    highest = db.session.scalar(select(func.coalesce(func.max(table.c.id), 0)))
+    highest = int(db.session.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0)
     return list(range(highest + 1, highest + 1 + count))
 
 
@@ -44,6 +44,7 @@ def write_rows(table: Table, rows: list[dict[str, Any]]) -> None:
     processors = [table.c[name].type._cached_bind_processor(dialect) for name in names]
     columns = ", ".join(f'"{name}"' for name in names)
     raw = connection.connection.driver_connection
+    assert raw is not None  # a live psycopg connection inside the session's transaction
     with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
         for row in rows:
             copy.write_row(

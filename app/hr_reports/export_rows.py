@@ -18,7 +18,7 @@ completed again, refreshers, signatures of older versions, expired and revoked c
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
@@ -273,7 +273,7 @@ def rows(flt: employee_list.ListFilter, today: date) -> Iterator[ExportRow]:
 
 def _row(
     row: Any,
-    modules: list,
+    modules: Sequence[Any],
     required: list,
     seen: dict[tuple[str, int], date],
     current: assignments.CurrentPolicy | None,

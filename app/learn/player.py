@@ -207,16 +207,21 @@ def attempt_questions(attempt: QuizAttempt, definition: dict) -> list[dict]:
     return [q for q in definition["questions"] if q["id"] in drawn]
 
 
-def snapshot_of(attempt: QuizAttempt) -> Snapshot | None:
-    """The quiz definition the attempt was started with."""
+def snapshot_of(attempt: QuizAttempt) -> Snapshot:
+    """The quiz definition the attempt was started with (an attempt cannot exist without it:
+    the snapshot row is written first and never deleted)."""
 
-    def load() -> Snapshot | None:
+    def load() -> Snapshot:
         row = db.session.get(QuizSnapshot, attempt.quiz_hash)
         if row is None:
-            return None
+            raise LookupError(
+                f"quiz snapshot {attempt.quiz_hash} of attempt {attempt.id} is missing"
+            )
         return Snapshot(row.content_hash, row.module_slug, row.material_version, row.definition)
 
-    return process_cache.immutable(f"quiz_snapshot:{attempt.quiz_hash}", load)
+    found = process_cache.immutable(f"quiz_snapshot:{attempt.quiz_hash}", load)
+    assert found is not None  # load() never returns None
+    return found
 
 
 def submit_attempt(
