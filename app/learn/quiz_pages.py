@@ -7,6 +7,7 @@ to the module steps that teach them instead.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask import url_for
@@ -98,6 +99,13 @@ def questions_for(
     return views
 
 
+def _teacher(section: str, module: Module | None, others: Sequence[Module]) -> Module | None:
+    for candidate in (module, *others):
+        if candidate is not None and candidate.teaches.get(section):
+            return candidate
+    return None
+
+
 def missed_concepts(
     attempt: QuizAttempt,
     definition: dict,
@@ -105,11 +113,12 @@ def missed_concepts(
     policy: PolicyOutline | None,
     locale: str,
     variables: dict[str, str],
+    others: Sequence[Module] = (),
 ) -> list[MissedConcept]:
     """The policy sections of the questions a submitted attempt got wrong, in policy order.
 
-    Each links to the first module step that teaches it (none when the module teaches it
-    nowhere). Questions without `sections:` name nothing.
+    Each links to the first step of this module that teaches it, else of another module
+    (`others`), else nothing. Questions without `sections:` name nothing.
     """
     if not attempt.submitted:
         return []
@@ -127,8 +136,12 @@ def missed_concepts(
     concepts = []
     for section in sections:
         title = policy.title(section, locale) if policy else section
-        steps = module.teaches.get(section, ()) if module else ()
-        url = url_for("learn.step", slug=module.slug, number=steps[0]) if module and steps else None
+        teacher = _teacher(section, module, others)
+        url = (
+            url_for("learn.step", slug=teacher.slug, number=teacher.teaches[section][0])
+            if teacher
+            else None
+        )
         concepts.append(
             MissedConcept(typography.for_locale(catalog.fill(title, variables), locale), url)
         )

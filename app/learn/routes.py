@@ -163,8 +163,9 @@ def _attempt_page(attempt: QuizAttempt, selected: dict[str, list[str]] | None = 
     found = catalog.catalog().get(attempt.module_slug)
     variables = settings.organisation_variables()
     questions = questions_for(attempt, snapshot.definition, _locale(), variables)
+    loaded = catalog.catalog()
     missed = missed_concepts(
-        attempt, snapshot.definition, found, catalog.catalog().policy, _locale(), variables
+        attempt, snapshot.definition, found, loaded.policy, _locale(), variables, loaded.modules
     )
     title = found.text(_locale()).title if found else attempt.module_slug
     template = "learn/result.html" if attempt.submitted else "learn/quiz.html"
@@ -172,7 +173,7 @@ def _attempt_page(attempt: QuizAttempt, selected: dict[str, list[str]] | None = 
         template,
         attempt=attempt,
         module=found,
-        module_title=catalog.fill(title, variables),
+        module_title=typography.for_locale(catalog.fill(title, variables), _locale()),
         questions=questions,
         missed=missed,
         drawn=bool(snapshot.definition.get("draw")),
