@@ -26,7 +26,7 @@ from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.core.mail import mail_configured, send_mail
 from app.extensions import db
-from app.models.escalation import EscalationNotice
+from app.models.reminder import EscalationNotice
 from app.models.user import Role, User
 
 log = logging.getLogger(__name__)

@@ -18,8 +18,8 @@ from app.core import settings
 from app.extensions import db
 from app.hr_reports import people_status
 from app.models.acknowledgement import Acknowledgement
-from app.models.escalation import EscalationNotice
 from app.models.learning import ModuleCompletion, QuizAttempt
+from app.models.reminder import EscalationNotice
 from app.models.user import User
 from app.people import managers
 

@@ -8,7 +8,6 @@ from app.models.audit import AuditEvent
 from app.models.certificate import Certificate, CertificateRevocation
 from app.models.consent import ConsentEvent, ConsentPurpose, ConsentText
 from app.models.dashboard import DashboardSnapshot
-from app.models.escalation import EscalationNotice
 from app.models.learning import (
     ModuleCompletion,
     ModulePlacement,
@@ -21,7 +20,7 @@ from app.models.ops import JobHeartbeat
 from app.models.policy import PolicyText, PolicyVersion
 from app.models.privacy import EvidenceAttachment, RetentionPurge
 from app.models.publication import PublicationCheck, PublicationCheckPerson, PublicationReview
-from app.models.reminder import ReminderSent
+from app.models.reminder import EscalationNotice, ReminderSent
 from app.models.scim import ScimGroup, ScimGroupMember
 from app.models.setting import Setting
 from app.models.step_up import StepUp

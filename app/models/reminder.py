@@ -1,11 +1,12 @@
-"""Reminders sent to employees about what they have overdue or due soon (append-only)."""
+"""Reminders sent to employees about what they have overdue or due soon, and escalations of
+overdue items to managers and HR (both append-only)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -30,3 +31,21 @@ class ReminderSent(db.Model):
     items: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # None: the command
     channel: Mapped[str] = mapped_column(String(20), default="email")
+
+
+class EscalationNotice(db.Model):  # type: ignore[name-defined]  # as every model: mypy-baseline.txt
+    """One overdue item escalated at one stage; (user, item, due date, stage) is unique, so a rerun
+    of the job, or two hosts running it at once, never tell anyone twice."""
+
+    __tablename__ = "escalation_notice"
+    __table_args__ = (UniqueConstraint("user_id", "item_key", "due_on", "stage"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    item_key: Mapped[str] = mapped_column(String(120))
+    due_on: Mapped[date] = mapped_column(Date)
+    stage: Mapped[str] = mapped_column(String(20))  # "manager" or "hr"
+    days_overdue: Mapped[int] = mapped_column(default=0)
+    # The manager told (stage "manager"); None for HR, who see every escalation.
+    notified_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

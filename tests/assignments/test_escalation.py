@@ -12,7 +12,7 @@ from app.core.client import ClientInfo
 from app.extensions import db
 from app.hr_reports import timeline
 from app.models.audit import AuditEvent
-from app.models.escalation import EscalationNotice
+from app.models.reminder import EscalationNotice
 from app.people import managers
 from tests.conftest import make_user
 
