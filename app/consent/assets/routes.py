@@ -6,6 +6,7 @@ clean image; for anyone else an asset does not exist (404).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from flask import (
@@ -35,6 +36,21 @@ from app.permissions import CONSENT_MANAGERS, role_required
 from app.web import client_info
 
 bp = Blueprint("consent_assets", __name__)
+TAKEDOWN_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class TakedownPage:
+    """One page of the "to take down" list (rendering every form at once is what costs)."""
+
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
 
 
 def _locale() -> str:
@@ -304,10 +320,12 @@ def original(asset_id: int):
 def takedown_list():
     """Published assets someone's consent no longer covers, with where they are published."""
     found = takedown.items(utcnow().date())
+    page = min(_page_arg(), max(1, -(-len(found) // TAKEDOWN_PER_PAGE)))
+    shown = found[(page - 1) * TAKEDOWN_PER_PAGE : page * TAKEDOWN_PER_PAGE]
     return render_template(
         "consent_assets/takedown.html",
-        items=found,
-        assets=takedown.assets_by_id(i.publication.asset_id for i in found),
+        result=TakedownPage(shown, len(found), page, TAKEDOWN_PER_PAGE),
+        assets=takedown.assets_by_id(i.publication.asset_id for i in shown),
         titles=texts.titles(_locale()),
         form=forms.TakedownForm(formdata=None, removed_on=utcnow().date()),
     )
