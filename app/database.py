@@ -90,12 +90,19 @@ def _checkout(dbapi_connection, connection_record, connection_proxy) -> None:
     recent = used_at is not None and time.monotonic() - used_at < PING_IDLE_SECONDS
     if recent and read_only_request():
         return
+    # As SQLAlchemy's pre-ping does: outside a transaction (psycopg would open one, and the
+    # connection must come out of the pool idle).
+    autocommit = getattr(dbapi_connection, "autocommit", None)
     try:
+        if autocommit is False:
+            dbapi_connection.autocommit = True
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute("SELECT 1")
         finally:
             cursor.close()
+        if autocommit is False:
+            dbapi_connection.autocommit = False
     except Exception as exc:  # noqa: BLE001 - any failure: the pool replaces the connection
         raise DisconnectionError() from exc
 

@@ -335,7 +335,7 @@ def wrk(
     script: Path = LUA,
     script_args: tuple[str, ...] = (),
 ) -> dict:
-    command = ["wrk", f"-t{THREADS}", f"-c{connections}", f"-d{seconds}s", "-s", str(script)]
+    command = ["wrk", f"-t{THREADS}", f"-c{connections}", f"-d{round(seconds)}s", "-s", str(script)]
     command += ["-H", f"User-Agent: {USER_AGENT}", url]
     if cookie:
         command[1:1] = ["-H", f"Cookie: {cookie}"]

@@ -32,7 +32,11 @@ def first_seen(today: date) -> dict[tuple[str, int], date]:
     ]
     if missing:
         _record(missing, today)
-        known.update({pair: today for pair in missing})
+        # Read back at once (the commit dropped the cached copy): the recorded days, or those
+        # of another process that recorded first; later requests find them cached.
+        known = dict(process_cache.cached("module_version_seen", ["module_version_seen"], _known))
+        for pair in missing:
+            known.setdefault(pair, today)
     return known
 
 
