@@ -12,7 +12,7 @@ from tests.consent_helpers import decide
 from tests.hr_helpers import login_hr, organisation, person, today
 from tests.policy_helpers import publish
 
-NAMES_RE = re.compile(r'<td><a href="/hr/employees/\d+">([^<]+)</a></td>')
+NAMES_RE = re.compile(r'<td class="person-cell"><a href="/hr/employees/\d+">([^<]+)</a>')
 
 
 def names(response) -> list[str]:
