@@ -14,7 +14,7 @@ import smtplib
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask_babel import force_locale
+from flask_babel import force_locale, format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -185,12 +185,13 @@ def _mail(report: EscalationReport) -> None:
                 break
             with force_locale(recipient.locale):
                 subject = _("%(name)s is overdue", name=person.full_name)
-                body = _(
-                    "%(name)s has been overdue for %(days)d days with: %(item)s (due %(due)s).",
+                body = ngettext(
+                    "%(name)s has been overdue for %(num)d day with: %(item)s (due %(due)s).",
+                    "%(name)s has been overdue for %(num)d days with: %(item)s (due %(due)s).",
+                    notice.days_overdue,
                     name=person.full_name,
-                    days=notice.days_overdue,
                     item=due_labels.label(notice.item_key, recipient.locale),
-                    due=notice.due_on.isoformat(),
+                    due=format_date(notice.due_on),
                 )
             try:
                 send_mail(recipient.email, subject, body)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -178,11 +179,19 @@ def escalation_entries(user: User, locale: str) -> Iterable[TimelineEntry]:
 
     for notice in escalation.notices_for(user):
         title = (
-            _("Overdue for %(days)d days: manager told", days=notice.days_overdue)
+            ngettext(
+                "Overdue for %(num)d day: manager told",
+                "Overdue for %(num)d days: manager told",
+                notice.days_overdue,
+            )
             if notice.stage == escalation.MANAGER
-            else _("Overdue for %(days)d days: HR told", days=notice.days_overdue)
+            else ngettext(
+                "Overdue for %(num)d day: HR told",
+                "Overdue for %(num)d days: HR told",
+                notice.days_overdue,
+            )
         )
-        detail = f"{due_labels.label(notice.item_key, locale)} ({notice.due_on.isoformat()})"
+        detail = f"{due_labels.label(notice.item_key, locale)} ({format_date(notice.due_on)})"
         yield TimelineEntry(at=notice.created_at, kind="escalation", title=title, detail=detail)
 
 

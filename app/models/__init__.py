@@ -15,16 +15,14 @@ from app.models.learning import (
     QuizAttempt,
     QuizSnapshot,
 )
-from app.models.notification import Notification
 from app.models.ops import JobHeartbeat
 from app.models.policy import PolicyText, PolicyVersion
 from app.models.privacy import EvidenceAttachment, RetentionPurge
 from app.models.publication import PublicationCheck, PublicationCheckPerson, PublicationReview
-from app.models.reminder import EscalationNotice, ReminderSent
-from app.models.scim import ScimGroup, ScimGroupMember
+from app.models.reminder import EscalationNotice, Notification, ReminderSent
 from app.models.setting import Setting
 from app.models.step_up import StepUp
-from app.models.user import Role, User, UserSession
+from app.models.user import Role, ScimGroup, ScimGroupMember, User, UserSession
 from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [

@@ -1,12 +1,13 @@
-"""Reminders sent to employees about what they have overdue or due soon, and escalations of
-overdue items to managers and HR (both append-only)."""
+"""Nudges: reminders sent to employees about what they have overdue or due soon and escalations
+of overdue items to managers and HR (both append-only), and the in-app notifications shown by
+the bell (operational state)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -49,3 +50,28 @@ class EscalationNotice(db.Model):  # type: ignore[name-defined]  # as every mode
     # The manager told (stage "manager"); None for HR, who see every escalation.
     notified_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Notification(db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy's dynamic base
+    """One notice to one person. Operational state, not evidence: `read_at` is set in place.
+
+    `key` names what the notice is about (e.g. "due:module:x:2026-12-01"); (user, key) is unique so
+    a job that runs on several hosts, or twice a day, never notifies the same thing twice. The
+    text is written when shown, from `kind` and `params`, in the reader's language.
+    """
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        UniqueConstraint("user_id", "key"),
+        Index("ix_notification_user_unread", "user_id", "read_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(200))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    endpoint: Mapped[str | None] = mapped_column(String(80))
+    endpoint_args: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import delete, func, select, update
 
 from app.extensions import db
-from app.models.notification import Notification
+from app.models.reminder import Notification
 from app.models.types import utcnow
 from app.models.user import Role, User
 

@@ -10,7 +10,7 @@ from flask_babel import format_date, get_locale, ngettext
 from flask_babel import gettext as _
 from werkzeug.routing import BuildError
 
-from app.models.notification import Notification
+from app.models.reminder import Notification
 
 
 def _date(value: str) -> str:

@@ -68,7 +68,7 @@ def test_a_new_material_version_is_due_again_from_the_day_it_was_first_seen(
     assert _item(employee, f"module:{SLUG}", date(2026, 9, 5)) is None
     for locale in ("fr", "en"):
         edit_file(
-            f"{app.config['CONTENT_DIR']}/modules/{SLUG}.{locale}.md", "version: 1", "version: 2"
+            f"{app.config['CONTENT_DIR']}/modules/{SLUG}.{locale}.md", "version: 2", "version: 3"
         )
     first = _item(employee, f"module:{SLUG}", date(2027, 3, 1))
     assert first.due_on == date(2027, 3, 15) and not first.done

@@ -192,6 +192,7 @@ def test_verification_valid_unknown_garbled_and_json(client, issued):
         == {
             "status",
             "kind",
+            "issuer",
             "code",
             "holder_name",
             "title",

@@ -13,6 +13,9 @@ from tests.conftest import csrf_token
 from tests.locale_helpers import per_request_locale
 
 BOOLEAN_SETTINGS = [
+    "consent.asset_override",
+    "managers.see_quiz_scores",
+    "scim.groups_may_grant_admin",
     "policy.allow_signing_before_completion",
     "privacy.store_network_details",
     "sso.create_users",

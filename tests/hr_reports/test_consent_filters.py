@@ -7,7 +7,7 @@ import re
 from tests.consent_helpers import decide
 
 NAMES = ("Élodie Employée", "Olivier Autre", "Hugo Humain")
-EMPLOYEE_RE = re.compile(r'<td><a href="/hr/employees/\d+">([^<]+)</a></td>')
+EMPLOYEE_RE = re.compile(r'<td class="person-cell"><a href="/hr/employees/\d+">([^<]+)</a>')
 
 
 def _register(client, query: str) -> set[str]:

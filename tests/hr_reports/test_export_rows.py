@@ -108,8 +108,8 @@ def _organisation(app, refresher_months: int) -> None:
     # complete the new version again.
     for slug in UPDATED:
         for locale in ("fr", "en"):
-            edit_file(app.config["CONTENT_DIR"] + f"/modules/{slug}.{locale}.md", "version: 1",
-                      "version: 2")  # fmt: skip
+            edit_file(app.config["CONTENT_DIR"] + f"/modules/{slug}.{locale}.md", "version: 2",
+                      "version: 3")  # fmt: skip
     redone = db.session.scalars(
         select(ModuleCompletion).where(ModuleCompletion.module_slug.in_(UPDATED))
     ).all()

@@ -14,8 +14,7 @@ from app.extensions import db
 from app.integrations.scim import groups as scim_groups
 from app.integrations.scim import users as scim_users
 from app.models.audit import AuditEvent
-from app.models.scim import ScimGroup
-from app.models.user import Role, User
+from app.models.user import Role, ScimGroup, User
 from tests.api_helpers import bearer, issue
 from tests.conftest import make_user
 

@@ -9,8 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models.notification import Notification
-from app.models.reminder import ReminderSent
+from app.models.reminder import Notification, ReminderSent
 from app.models.types import utcnow
 from app.models.user import Role
 from app.notifications import notices, service

@@ -37,7 +37,7 @@ def test_names_departments_and_titles_are_escaped_everywhere(client, auth, hr):
         page="/hr/import",
         content_type="multipart/form-data",
     ).get_data(as_text=True)
-    assert "1 created" in body
+    assert "1 person created" in body
     for html in _pages(client):
         assert SCRIPT not in html
         assert "<img src=x" not in html

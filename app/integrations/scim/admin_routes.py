@@ -10,8 +10,7 @@ from flask_wtf import FlaskForm
 from app.core import settings
 from app.extensions import db
 from app.integrations.scim import groups
-from app.models.scim import MAPS_TO_DEPARTMENT, MAPS_TO_NOTHING, MAPS_TO_ROLE, ScimGroup
-from app.models.user import Role
+from app.models.user import MAPS_TO_DEPARTMENT, MAPS_TO_NOTHING, MAPS_TO_ROLE, Role, ScimGroup
 from app.permissions import role_labels, role_required
 from app.web import client_info
 

@@ -20,15 +20,16 @@ from app.core.client import ClientInfo
 from app.extensions import db
 from app.integrations import employee_sync
 from app.integrations.scim.users import ScimError
-from app.models.scim import (
+from app.models.types import utcnow
+from app.models.user import (
     MAPS_TO_DEPARTMENT,
     MAPS_TO_NOTHING,
     MAPS_TO_ROLE,
+    Role,
     ScimGroup,
     ScimGroupMember,
+    User,
 )
-from app.models.types import utcnow
-from app.models.user import Role, User
 from app.people import roles
 from app.permissions import ROLE_RANK
 

@@ -24,7 +24,7 @@ from scim2_models import (
     User,
 )
 
-from app.models.scim import ScimGroup
+from app.models.user import ScimGroup
 from app.models.user import User as Person
 
 ScimUser = User[EnterpriseUser]

@@ -31,8 +31,7 @@ from app.integrations import tokens
 from app.integrations.scim import discovery, groups, resources, users
 from app.integrations.scim.resources import POLICY, ScimUser
 from app.integrations.scim.users import ScimError
-from app.models.scim import ScimGroup
-from app.models.user import User
+from app.models.user import ScimGroup, User
 
 bp = Blueprint("scim", __name__)
 csrf.exempt(bp)  # token authentication: no cookies, so no cross-site forgery
