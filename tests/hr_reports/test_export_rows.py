@@ -60,11 +60,11 @@ def _previous_lines(flt: employee_list.ListFilter, today: date) -> list[str]:
                     status.programme.required,
                     yes_no[status.overdue],
                     yes_no[status.due_soon],
-                    status.due.next_due.isoformat() if status.due.next_due else "",
+                    exports._iso(status.due.next_due),  # the day format is shared
                     labels.get(status.policy_state, status.policy_state),
                     status.consent_granted,
                     status.consent_purposes,
-                    status.last_activity.isoformat() if status.last_activity else "",
+                    exports._iso(status.last_activity),
                 ]
             )
         )
@@ -118,7 +118,7 @@ def _organisation(app, refresher_months: int) -> None:
             ModuleCompletion(
                 user_id=old.user_id,
                 module_slug=old.module_slug,
-                material_version=2,
+                material_version=3,
                 content_hash=old.content_hash,
                 score=90,
                 attempt_id=old.attempt_id,
