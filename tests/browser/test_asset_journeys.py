@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from app.models.types import utcnow
 from app.models.user import Role
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import menu_link, sign_in
 from tests.conftest import PASSWORD, make_user
 from tests.consent.test_assets import jpeg_with_gps
 from tests.consent_helpers import decide
@@ -29,7 +29,7 @@ def test_asset_publish_withdraw_and_take_down(
     today = utcnow().date().isoformat()
 
     sign_in(page, server_url, comms.email, PASSWORD)
-    page.get_by_role("link", name="Image consent").click()
+    menu_link(page, "Image consent", "Consent register").click()
     page.get_by_role("link", name="Assets").click()
     check_page(page)
     page.get_by_role("link", name="Record a photo or video").click()

@@ -20,7 +20,9 @@ PRIMARY = ".primary-action .button.primary, .result .button.primary"
 def _answer_right(page, slug: str) -> None:
     for q in catalog.module_or_none(slug).quiz.definition["questions"]:
         for choice in q["correct"]:
-            page.locator(f'input[name="q-{q["id"]}"][value="{choice}"]').check()
+            box = page.locator(f'input[name="q-{q["id"]}"][value="{choice}"]')
+            if box.count():  # only the questions drawn for this attempt are on the page
+                box.check()
     page.get_by_role("button", name="Submit my answers").click()
 
 
