@@ -25,8 +25,7 @@ from app.core.client import ClientInfo  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.integrations import tokens  # noqa: E402
 from app.integrations.scim import groups as scim_groups  # noqa: E402
-from app.models.user import ScimGroup  # noqa: E402
-from app.models.user import Role  # noqa: E402
+from app.models.user import Role, ScimGroup  # noqa: E402
 from app.people import accounts  # noqa: E402
 from bench import results_file  # noqa: E402
 
