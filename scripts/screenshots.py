@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 FLASK = str(Path(sys.executable).with_name("flask"))
-PASSWORD = "charte-demo-2026"  # the demo accounts' password (app/demo/seed.py)
+PASSWORD = "charte-demo-2026"  # noqa: S105  (the demo accounts' published password, app/demo/seed.py)
 WIDTHS = {"desktop": (1280, 860), "phone": (390, 844)}
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 

@@ -151,7 +151,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cannot read: {exc}", file=sys.stderr)
         return 2
     head = signed.get("chain_head") or {}
-    print(f"GENUINE: {signed.get('record_id') or signed.get('recordId', '?')} signed with key {kid}")
+    print(
+        f"GENUINE: {signed.get('record_id') or signed.get('recordId', '?')} signed with key {kid}"
+    )
     if head:
         print(
             f"audit log at issue: entry {head.get('seq')}, hash {head.get('hash')} "
