@@ -120,8 +120,10 @@ def _no_transaction_for_reads() -> None:
 def _end_read(exc: BaseException | None) -> None:
     # Give the connection back at once, in its usual mode (it would be anyway when the app
     # context ends; where one app context spans requests, as in tests, it must be now).
+    # A rollback, not close(): it returns the connection just as well, and leaves objects the
+    # caller still holds attached (expired, reloaded on use) instead of detaching them.
     if g.pop("charte_no_transaction", False):
-        db.session.close()
+        db.session.rollback()
 
 
 def init_app(app: Flask) -> None:
