@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from sqlalchemy import select
+
 from app.extensions import db
 from app.models.reminder import ReminderSent
 from app.models.types import utcnow
 from app.models.user import Role, User
-from app.notifications.service import Notice, add, people_with_role
+from app.notifications.service import Notice, add, add_for_everyone, people_with_role
 from app.permissions import CONSENT_MANAGERS
 
 
@@ -30,16 +32,12 @@ def on_reminder_sent(reminder: ReminderSent) -> None:
 
 def on_policy_published(version: Any) -> None:
     """`hooks.policy_published`, after the commit: everyone active is asked to sign it."""
-    ids = db.session.scalars(db.select(User.id).where(User.active.is_(True)))
-    add(
-        Notice(
-            user_id,
-            "policy",
-            f"policy:{version.version}",
-            {"version": version.version},
-            "sign.index",
-        )
-        for user_id in ids.all()
+    add_for_everyone(
+        select(User.id).where(User.active.is_(True)),
+        "policy",
+        f"policy:{version.version}",
+        {"version": version.version},
+        "sign.index",
     )
     db.session.commit()
 

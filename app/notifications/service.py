@@ -8,11 +8,11 @@ from typing import Any
 
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import JSON, Select, delete, func, literal, select, true, update
 
 from app.extensions import db
 from app.models.reminder import Notification
-from app.models.types import utcnow
+from app.models.types import UTCDateTime, utcnow
 from app.models.user import Role, User
 
 BATCH = 1000
@@ -60,6 +60,34 @@ def add(notices: Iterable[Notice]) -> None:
     ]
     for start in range(0, len(rows), BATCH):
         db.session.execute(_insert(), rows[start : start + BATCH])
+
+
+def add_for_everyone(
+    people: Select, kind: str, key: str, params: dict[str, Any], endpoint: str | None
+) -> None:
+    """The same notice for every person the query selects (one column: user ids), in one
+    INSERT ... SELECT in the caller's transaction: 50,000 people cost one statement, not a
+    Python loop, and people who already have it are skipped (ON CONFLICT DO NOTHING)."""
+    columns = select(
+        people.subquery().c[0],
+        literal(kind),
+        literal(key[:200]),
+        literal(params, JSON),
+        literal(endpoint),
+        literal({}, JSON),
+        literal(utcnow(), UTCDateTime),
+    ).where(true())  # SQLite reads "SELECT ... ON CONFLICT" as a join without a WHERE
+    names = ["user_id", "kind", "key", "params", "endpoint", "endpoint_args", "created_at"]
+    db.session.execute(_insert_from(names, columns))
+
+
+def _insert_from(names: list[str], columns: Select):
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(Notification).from_select(names, columns)
+    return statement.on_conflict_do_nothing(index_elements=["user_id", "key"])
 
 
 def people_with_role(*roles: Role) -> list[int]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from app.core.typography import NBSP, NNBSP, for_locale, french
@@ -65,3 +67,21 @@ def test_policy_and_consent_texts_get_it_in_french(app):
     assert "Vous : oui" in render_markdown("Vous : oui", "en")
     assert f"retrait{NNBSP}?" in str(render_html("Et le retrait ?", "fr"))
     assert "retrait ?" in str(render_html("Et le retrait ?", "en"))
+
+
+def test_the_french_catalogue_is_typeset():
+    """Every French interface string uses no-break spaces before : ; ! ? and ’ in words."""
+    from babel.messages.pofile import read_po
+
+    path = "app/translations/fr/LC_MESSAGES/messages.po"
+    with open(path, "rb") as handle:
+        catalogue = read_po(handle, locale="fr")
+    plain_space = re.compile(r"\S [:;!?](\s|$)")
+    straight_apostrophe = re.compile(r"(?<=[^\W\d_])'(?=[^\W\d_])")
+    offenders = []
+    for message in catalogue:
+        texts = message.string if isinstance(message.string, tuple) else (message.string,)
+        for text in texts:
+            if text and (plain_space.search(text) or straight_apostrophe.search(text)):
+                offenders.append(text)
+    assert offenders == [], offenders[:5]
