@@ -10,14 +10,13 @@ from functools import lru_cache
 from pathlib import Path
 
 import nh3
-import yaml
 from flask import current_app
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 from sqlalchemy import select
 
 from app.consent import evidence
-from app.core import audit, settings, typography
+from app.core import audit, settings, typography, yaml_text
 from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.evidence import seals
@@ -88,7 +87,7 @@ def parse_file(path: Path) -> tuple[dict, str]:
     match = _FRONT_MATTER.match(path.read_text(encoding="utf-8"))
     if not match:
         raise ConsentTextError(f"{path.name}: missing front matter")
-    meta = yaml.safe_load(match.group(1)) or {}
+    meta = yaml_text.safe_load(match.group(1)) or {}
     for key in ("slug", "title", "media", "version", "default_duration_months"):
         if key not in meta:
             raise ConsentTextError(f"{path.name}: front matter lacks “{key}”")

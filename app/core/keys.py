@@ -19,6 +19,7 @@ import json
 import os
 import secrets
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,9 @@ class EvidenceKeyError(RuntimeError):
     """The evidence keys are missing or unreadable; the message says what to do."""
 
 
+REFRESH_SECONDS = 1.0
+
+
 @dataclass
 class Keyring:
     """The evidence keys of one app: id -> secret, and the id new seals use."""
@@ -45,10 +49,20 @@ class Keyring:
     mtime: float = 0.0
     _derived: dict[tuple[str, str | None], bytes] = field(default_factory=dict)
 
-    def refresh(self) -> None:
-        """Reload the key file when `flask keys rotate` changed it (running workers follow)."""
+    checked_at: float = -REFRESH_SECONDS  # time.monotonic() of the last look at the file
+
+    def refresh(self, force: bool = False) -> None:
+        """Reload the key file when `flask keys rotate` changed it (running workers follow).
+
+        The file is looked at once a second at most: sealing runs once per evidence row, and a
+        bulk write of thousands of rows should not stat the file for each (a rotation reaches
+        running workers within a second; an unknown key id forces a look)."""
         if self.path is None:
             return
+        now = time.monotonic()
+        if not force and now - self.checked_at < REFRESH_SECONDS:
+            return
+        self.checked_at = now
         try:
             mtime = self.path.stat().st_mtime
         except OSError:
@@ -174,7 +188,7 @@ def key_for(purpose: str, key_id: str | None) -> bytes:
         secret = (legacy or current_app.config["SECRET_KEY"]).encode()
     else:
         if key_id not in ring.keys:
-            ring.refresh()
+            ring.refresh(force=True)
         if key_id not in ring.keys:
             raise EvidenceKeyError(f"unknown evidence key id {key_id!r}")
         secret = ring.keys[key_id].encode()
@@ -199,14 +213,14 @@ def rotate(app: Flask) -> tuple[str, str]:
             "The evidence keys come from EVIDENCE_KEYS: add a new key id and secret there, "
             "set EVIDENCE_KEY_ID to it and restart (keep the old keys)."
         )
-    ring.refresh()
+    ring.refresh(force=True)
     old = ring.current
     keys = dict(ring.keys)
     new = new_key_id(keys)
     keys[new] = secrets.token_hex(32)
     _write_file(ring.path, keys, new)
     ring.mtime = -1.0
-    ring.refresh()
+    ring.refresh(force=True)
     return old, new
 
 

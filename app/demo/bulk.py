@@ -67,6 +67,7 @@ class _Chain:
     def flush(self) -> None:
         entries = []
         ip = "10.20.0.1"
+        key_id = keys.current_key_id()
         for at, action, actor_id, subject_id, target_type, target_id, details in sorted(
             self.rows, key=lambda r: r[0]
         ):
@@ -83,7 +84,7 @@ class _Chain:
                 details=audit.canonical_json(details),
                 pii_digest=audit.pii_digest(salt, ip, USER_AGENT),
                 prev_hash=self.prev,
-                key_id=keys.current_key_id(),
+                key_id=key_id,
             )
             entry.hash = audit.entry_hash(entry)
             self.prev = entry.hash

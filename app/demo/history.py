@@ -94,6 +94,29 @@ def difficulty(question_id: str) -> float:
     return 0.55 + (digest[0] / 255) * 0.42
 
 
+DRAW_VARIANTS = 48
+
+
+_DRAWS: dict[str, list[tuple[tuple[str, ...], list[dict]]]] = {}
+
+
+def _draws(quiz_hash: str, definition: dict) -> list[tuple[tuple[str, ...], list[dict]]]:
+    """A fixed set of real draws per quiz (keyed by its hash), each with its drawn questions.
+
+    Drawing is the generator's costliest step after sealing; the player's rules still choose
+    every set, and 48 sets per quiz is more variety than a year of history needs."""
+    if quiz_hash in _DRAWS:
+        return _DRAWS[quiz_hash]
+    rng = Random(quiz_hash)
+    questions = definition["questions"]
+    variants = []
+    for _ in range(DRAW_VARIANTS):
+        drawn = draw_questions(questions, definition["draw"], rng)
+        variants.append((tuple(drawn), [q for q in questions if q["id"] in drawn]))
+    _DRAWS[quiz_hash] = variants
+    return variants
+
+
 def _answers(questions: list[dict], rng: Random, skill: float) -> dict[str, list[str]]:
     answers = {}
     for q in questions:
@@ -113,8 +136,8 @@ def attempt_row(
     questions = definition["questions"]
     drawn = None
     if definition.get("draw"):  # as the player does: this attempt shows part of the pool
-        drawn = draw_questions(questions, definition["draw"], rng)
-        questions = [q for q in questions if q["id"] in drawn]
+        drawn, questions = rng.choice(_draws(module.quiz.content_hash, definition))
+        drawn = list(drawn)
     answers = _answers(questions, rng, skill)
     result = score_quiz(questions, answers, definition["pass_mark"])
     order = drawn or [q["id"] for q in questions]

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from app.core import audit, hooks, settings, typography
+from app.core import audit, hooks, settings, typography, yaml_text
 from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.evidence import seals
@@ -99,7 +99,7 @@ def read_source(version: int, locale: str) -> SourceText:
     raw = path.read_text(encoding="utf-8")
     parts = raw.split("---", 2) if raw.startswith("---") else None
     try:
-        meta = yaml.safe_load(parts[1]) if parts else None
+        meta = yaml_text.safe_load(parts[1]) if parts else None
     except yaml.YAMLError as exc:
         raise PolicyError(_("%(file)s has an unreadable header.", file=name)) from exc
     if not isinstance(meta, dict) or meta.get("version") != version or not meta.get("title"):

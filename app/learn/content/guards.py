@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from app.core import yaml_text
 from app.learn.content.cues import CueReport, simulate
 from app.learn.content.practice import FENCE_RE, words_of
 from app.learn.content.types import LOCALES, ContentError, Module, PolicyOutline
@@ -158,7 +159,7 @@ def load_rules(policy_dir: Path) -> tuple[list[dict[str, Any]], list[ContentErro
         return [], []
     where = f"policy/{RULES_FILE}"
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml_text.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError:
         return [], [ContentError(where, "line 1", "not valid YAML")]
     rules = data.get("rules") if isinstance(data, dict) else None

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from app.core import yaml_text
 from app.learn.content.types import LOCALES, SECTION_ID_RE, PolicyOutline
 
 POLICY_FILE_RE = re.compile(r"^v(?P<version>\d+)\.(?P<locale>[a-z]{2})\.md$")
@@ -22,7 +23,7 @@ def _read(path: Path, add) -> tuple[list[str] | None, list[str]]:
         parts = text.split("---", 2)
         if len(parts) == 3:
             try:
-                meta = yaml.safe_load(parts[1])
+                meta = yaml_text.safe_load(parts[1])
             except yaml.YAMLError:
                 add("front matter", "the header is not valid YAML")
             body = parts[2]

@@ -7,6 +7,7 @@ from typing import Any
 
 import yaml
 
+from app.core import yaml_text
 from app.learn.content.types import SECTION_ID_RE, Practice, PracticeChoice
 
 FENCE_RE = re.compile(r"^```practice[ \t]*\n(?P<yaml>.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
@@ -20,7 +21,7 @@ def _text(value: Any) -> bool:
 
 def _parse_one(source: str, where: str, add) -> Practice | None:
     try:
-        data = yaml.safe_load(source)
+        data = yaml_text.safe_load(source)
     except yaml.YAMLError as exc:
         add(where, f"practice block is not valid YAML ({exc.__class__.__name__})")
         return None
@@ -89,7 +90,7 @@ def split_body(body: str) -> list[tuple[str, str]]:
         if body[position : match.start()].strip():
             parts.append(("markdown", body[position : match.start()]))
         try:
-            data = yaml.safe_load(match.group("yaml"))
+            data = yaml_text.safe_load(match.group("yaml"))
         except yaml.YAMLError:
             data = None
         if isinstance(data, dict) and isinstance(data.get("id"), str):

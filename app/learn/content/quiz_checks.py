@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from app.core import yaml_text
 from app.learn.content.types import (
     LOCALES,
     PLACEHOLDER_RE,
@@ -69,7 +70,7 @@ class QuizChecker:
         try:
             text = raw.decode("utf-8")
             node = yaml.compose(text)
-            data = yaml.safe_load(text)
+            data = yaml_text.safe_load(text)
         except UnicodeDecodeError:
             add_raw("line 1", "the file is not UTF-8 text")
             return None

@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from app.core import yaml_text
 from app.learn.content.policy_outline import load_outline
 from app.learn.content.practice import parse_practices
 from app.learn.content.quiz_checks import QuizChecker
@@ -110,7 +111,7 @@ def _split_front_matter(text: str, add) -> tuple[dict[str, Any] | None, str, int
     for index in range(1, len(lines)):
         if lines[index].strip() == "---":
             try:
-                data = yaml.safe_load("\n".join(lines[1:index])) or {}
+                data = yaml_text.safe_load("\n".join(lines[1:index])) or {}
             except yaml.YAMLError as exc:
                 mark = getattr(exc, "problem_mark", None)
                 line = (mark.line + 2) if mark else 1
