@@ -127,7 +127,8 @@ def _truncate_all() -> None:
     if not tables:
         return
     probe = " UNION ALL ".join(
-        f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in tables  # noqa: S608
+        f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")"
+        for t in tables  # noqa: S608
     )
     filled = list(db.session.scalars(text(probe)))
     # Evidence tables refuse DELETE and TRUNCATE (triggers); the test reset runs as the superuser
