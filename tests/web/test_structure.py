@@ -7,6 +7,7 @@ graph; these checks cover what its contracts cannot express.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 APP = Path(__file__).resolve().parents[2] / "app"
@@ -48,3 +49,16 @@ def test_no_folder_holds_more_than_twenty_modules():
 def test_the_flat_services_folder_and_the_wiring_module_are_gone():
     assert not (APP / "services").exists()
     assert not (APP / "wiring.py").exists()
+
+
+def test_every_scrolling_table_is_reachable_by_keyboard():
+    """A `.table-wrap` scrolls sideways on a phone: it must take focus and be a named region,
+    or a keyboard user cannot see its last columns (axe: scrollable-region-focusable)."""
+    wrapper = re.compile(r'<div class="table-wrap"[^>]*>')
+    unreachable = []
+    for template in sorted((APP / "templates").rglob("*.html")):
+        for tag in wrapper.findall(template.read_text(encoding="utf-8")):
+            named = "aria-label=" in tag or "aria-labelledby=" in tag
+            if 'tabindex="0"' not in tag or 'role="region"' not in tag or not named:
+                unreachable.append(f"{template.relative_to(APP)}: {tag}")
+    assert unreachable == []
