@@ -38,8 +38,15 @@ class CertificateError(ValueError):
     """A request about a certificate was refused; the message says why."""
 
 
-def _issue(user: User, certificate: Certificate) -> Certificate | None:
-    """Insert the certificate and its audit entry in one transaction, unless it already exists."""
+def _issue(
+    user: User, certificate: Certificate, entries: list[audit.Entry] | None = None
+) -> Certificate | None:
+    """Insert the certificate and its audit entry, unless it already exists.
+
+    Alone (entries=None) it is its own transaction. Given the audit entries of a transaction
+    under way (a passing quiz submission), it adds its row and its entry to them and leaves the
+    commit, and the chain lock, to that transaction: one commit for the attempt, the completion
+    and the certificate."""
     exists = db.session.scalar(
         select(Certificate.id).where(
             Certificate.user_id == user.id, Certificate.issue_key == certificate.issue_key
@@ -48,14 +55,15 @@ def _issue(user: User, certificate: Certificate) -> Certificate | None:
     if exists:
         return None
     seals.seal(evidence.CERTIFICATES, certificate)
-    db.session.add(certificate)
     try:
-        db.session.flush()
+        # A savepoint: a simultaneous request that issued it first undoes only this insert.
+        with db.session.begin_nested():
+            db.session.add(certificate)
     except IntegrityError:
-        # A simultaneous request issued the same certificate first: keep that one.
-        db.session.rollback()
+        if entries is None:
+            db.session.rollback()
         return None
-    audit.record(
+    entry = audit.Entry(
         AuditAction.CERTIFICATE_ISSUED,
         actor=user,
         subject=user,
@@ -72,14 +80,22 @@ def _issue(user: User, certificate: Certificate) -> Certificate | None:
         },
         client=ClientInfo.system(),
     )
+    if entries is not None:
+        entries.append(entry)
+        return certificate
+    audit.record_many([entry])
     db.session.commit()
     return certificate
 
 
 def issue_for_module(
-    user: User, completion: ModuleCompletion, now: datetime | None = None
+    user: User,
+    completion: ModuleCompletion,
+    now: datetime | None = None,
+    entries: list[audit.Entry] | None = None,
 ) -> Certificate | None:
-    """Issue the certificate of a completed module (None when it was already issued)."""
+    """Issue the certificate of a completed module (None when it was already issued); with
+    `entries`, inside the caller's transaction (see `_issue`)."""
     module = catalog.module_or_none(completion.module_slug)
     titles = {
         locale: module.text(locale).title if module else completion.module_slug
@@ -101,6 +117,7 @@ def issue_for_module(
             issued_at=now or completion.completed_at or utcnow(),
             code=codes.new_code(),
         ),
+        entries,
     )
 
 
@@ -153,9 +170,11 @@ def issue_programme_if_due(user: User, now: datetime | None = None) -> Certifica
     )
 
 
-def on_module_completed(*, user: User, completion: ModuleCompletion, **_: object) -> None:
-    """`hooks.module_completed`: the module's certificate."""
-    issue_for_module(user, completion)
+def on_module_completed(
+    *, user: User, completion: ModuleCompletion, entries: list[audit.Entry], **_: object
+) -> None:
+    """`hooks.module_completed`, in the completion's transaction: the module's certificate."""
+    issue_for_module(user, completion, entries=entries)
 
 
 def on_programme_progress(*, user: User, **_: object) -> None:

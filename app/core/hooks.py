@@ -110,7 +110,9 @@ policy_published = Hook(
 
 module_completed = Hook(
     "module_completed",
-    """Event, after the completion's commit. (user, completion) -> None.""",
+    """Event, in the completion's transaction, before its commit. (user, completion, entries)
+    -> None. Receivers add their rows and append their audit.Entry to `entries` (written with
+    the submission's, under one chain lock); they never commit.""",
 )
 
 programme_completed = Hook(

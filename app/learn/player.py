@@ -305,8 +305,12 @@ def submit_attempt(
     completion = None
     if result.passed and module is not None:
         completion = _complete(user, attempt, module, result.percent, client, now, entries)
-    # One transaction: the submission, the completion and their audit entries. The chain lock
-    # is taken last, right before the commit, so other evidence writers wait the least.
+    if completion is not None:
+        # The module's certificate joins this transaction (its receiver adds rows and entries).
+        hooks.module_completed.emit(user=user, completion=completion, entries=entries)
+    # One transaction: the submission, the completion, its certificate and their audit entries.
+    # The chain lock is taken last, right before the commit, so other evidence writers wait the
+    # least.
     audit.record_many(entries)
     session = db.session()
     # The caller's objects (the person, the attempt, the completion) stay loaded across this
@@ -391,7 +395,6 @@ def _announce(user: User, completion: ModuleCompletion, module: Module) -> None:
     placed = {p.module.slug: p for p in progress.placed_modules()}
     item = placed.get(module.slug)
     current = completion.material_version == module.material_version
-    hooks.module_completed.emit(user=user, completion=completion)
     if item and item.required and current:
         status = progress.programme_status([user])[user.id]
         if status.done:

@@ -57,6 +57,36 @@ def test_completing_a_module_issues_its_certificate_once(client, auth, employee)
     assert len(_certificates()) == 1 and _issued_audits() == 1
 
 
+def test_the_certificate_is_part_of_the_submission_transaction(
+    app, client, auth, employee, monkeypatch
+):
+    """Attempt, completion and certificate commit together: if the certificate cannot be
+    written, the passing submission records nothing, and the learner can submit again."""
+    from app.models.learning import ModuleCompletion, QuizAttempt
+
+    auth.login(employee.email)
+    url = read_all_steps(client, SLUG)
+    real_seal = issuing.seals.seal
+
+    def failing_seal(spec, row):
+        if spec is issuing.evidence.CERTIFICATES:
+            raise RuntimeError("the certificate could not be sealed")
+        real_seal(spec, row)
+
+    monkeypatch.setattr(issuing.seals, "seal", failing_seal)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    assert submit(client, url, answers_for(SLUG)).status_code == 500
+    db.session.rollback()
+    assert db.session.scalar(select(QuizAttempt)).submitted_at is None
+    assert db.session.scalar(select(func.count()).select_from(ModuleCompletion)) == 0
+    assert _certificates() == []
+
+    monkeypatch.setattr(issuing.seals, "seal", real_seal)
+    assert submit(client, url, answers_for(SLUG)).status_code == 302
+    assert len(_certificates()) == 1
+    assert db.session.scalar(select(func.count()).select_from(ModuleCompletion)) == 1
+
+
 def test_a_failed_quiz_issues_nothing(client, auth, employee):
     auth.login(employee.email)
     submit(client, read_all_steps(client, SLUG), answers_for(SLUG, right=False))
