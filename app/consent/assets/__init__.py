@@ -9,7 +9,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """The register's pages, its evidence checks, its admin setting and the export part."""
-    from app.consent.assets import evidence, mine, publishing
+    from app.consent.assets import announce, evidence, mine, publishing
     from app.consent.assets.routes import bp
     from app.core import hooks, settings
 
@@ -18,3 +18,4 @@ def init_app(app: Flask) -> None:
     for spec in evidence.ALL:
         hooks.evidence_checks.subscribe(app, spec)
     hooks.export_sections.subscribe(app, mine.export_part)
+    hooks.asset_takedown_decided.subscribe(app, announce.mail_takedown)
