@@ -19,10 +19,12 @@ def init_app(app: Flask) -> None:
     from app.consent.admin_routes import bp as admin_bp
     from app.consent.cli import consent_cli
     from app.consent.hr_routes import bp as hr_bp
+    from app.consent.leaver_routes import bp as leaver_bp
     from app.consent.routes import bp
     from app.core import hooks, settings
 
     app.register_blueprint(bp)
+    app.register_blueprint(leaver_bp, url_prefix="/image-consent/leaver")
     app.register_blueprint(hr_bp, url_prefix="/hr/consent")
     app.register_blueprint(admin_bp, url_prefix="/admin/consent")
     app.cli.add_command(consent_cli)

@@ -151,7 +151,6 @@ class TestWithMail:
         decide(employee, "social-media", "photo", "granted")
         pub = _published(comms, employee)
         decide(employee, "social-media", "photo", "revoked")
-        app.config["WTF_CSRF_ENABLED"] = True
         auth.login(comms.email)
         response = client.post(
             f"/consent/assets/takedown/{pub.id}/{employee.id}",

@@ -57,6 +57,10 @@ ACCESS: dict[str, tuple[set[str], dict]] = {
     "verify.receipt": (PUBLIC, {}),
     "well_known.keys": (PUBLIC, {}),
     "consent.verify": (PUBLIC, {"code": "0000-0000-0000-0000-0000"}),
+    # Leavers withdraw without an account: a form that mails a signed link, and the link's page
+    # (a forged token is refused with 404; tests/consent/test_leavers.py covers real links).
+    "consent_leaver.ask": (PUBLIC, {}),
+    "consent_leaver.withdraw": (PUBLIC, {"token": "nope"}),
     "learn.module": (SIGNED_IN, {"slug": "why-a-policy"}),
     "learn.step": (SIGNED_IN, {"slug": "why-a-policy", "number": 1}),
     "learn.step_move": (SIGNED_IN, {"slug": "why-a-policy", "number": 1}),

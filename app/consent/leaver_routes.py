@@ -1,0 +1,63 @@
+"""Public pages for people who have left (blueprint "consent_leaver", /image-consent/leaver).
+
+No account: the form mails a signed link (rate-limited, the same answer for every address), the
+link opens the withdrawal page (app/consent/leavers.py says what makes a link valid).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from app.consent import leavers, texts
+from app.consent.forms import LeaverLinkForm, LeaverWithdrawForm
+from app.extensions import limiter
+from app.models.types import utcnow
+from app.web import client_info
+
+bp = Blueprint("consent_leaver", __name__)
+
+
+@bp.route("", methods=["GET", "POST"])
+@limiter.limit("5 per minute;20 per hour", methods=["POST"])
+def ask():
+    """Ask for a withdrawal link; the answer never says whether the address is known."""
+    form = LeaverLinkForm()
+    if form.validate_on_submit():
+        leavers.request_link(form.email.data)
+        flash(
+            _(
+                "If this address belongs to someone who has left and still has a valid image "
+                "consent, a link to withdraw it has been sent to it."
+            ),
+            "info",
+        )
+        return redirect(url_for("consent_leaver.ask"))
+    return render_template("consent/leaver_ask.html", form=form)
+
+
+@bp.route("/<token>", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"])
+def withdraw(token: str):
+    """The leaver's valid consents, to withdraw with one button (the link is then used)."""
+    form = LeaverWithdrawForm()
+    try:
+        person = leavers.person_for(token)
+    except leavers.LinkError as exc:
+        return render_template("consent/leaver_link.html", problem=str(exc)), 404
+    items = leavers.withdrawable(person, utcnow().date())
+    if form.validate_on_submit():
+        chosen = request.form.getlist("consent")
+        if not chosen:
+            flash(_("Tick at least one consent to withdraw."), "error")
+        else:
+            count = leavers.withdraw(person, chosen, client=client_info())
+            return render_template("consent/leaver_link.html", problem=None, withdrawn=count)
+    return render_template(
+        "consent/leaver_withdraw.html",
+        form=form,
+        person=person,
+        items=items,
+        titles=texts.titles(str(get_locale())),
+    )
