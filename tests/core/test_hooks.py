@@ -63,6 +63,7 @@ EXPECTED = {
     ],
     "me_sections": [
         "app.people.me_section.sessions_section",
+        "app.consent.assets.passes.me_section",
         "app.certificates.me_section.certificates_section",
         "app.assignments.reminders_received.me_section",
     ],
