@@ -82,9 +82,7 @@ def _insert():
 
 def claim(event_id: int, kind: str) -> bool:
     """Record that this event is announced for this reason; False when it already was."""
-    result = db.session.execute(
-        _insert().values(event_id=event_id, kind=kind, sent_at=utcnow())
-    )
+    result = db.session.execute(_insert().values(event_id=event_id, kind=kind, sent_at=utcnow()))
     return bool(getattr(result, "rowcount", 0))
 
 

@@ -65,9 +65,7 @@ def _serializer() -> URLSafeTimedSerializer:
 
 def _last_event_id(user_id: int) -> int:
     return int(
-        db.session.scalar(
-            select(func.max(ConsentEvent.id)).where(ConsentEvent.user_id == user_id)
-        )
+        db.session.scalar(select(func.max(ConsentEvent.id)).where(ConsentEvent.user_id == user_id))
         or 0
     )
 
@@ -180,9 +178,7 @@ def _mail(user: User, kind: str) -> bool:
 def request_link(email: str) -> bool:
     """Mail a withdrawal link when the address is a leaver's with a valid grant; the caller
     answers the same either way. True when a mail was sent."""
-    user = db.session.scalar(
-        select(User).where(func.lower(User.email) == email.strip().lower())
-    )
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
     if user is None or user.active or not withdrawable(user, utcnow().date()):
         return False
     return _mail(user, FROM_FORM)
@@ -196,5 +192,5 @@ def mail_on_leaving(user: User) -> bool:
 
 
 def valid_until_text(item: Withdrawable) -> str:
-    """"until 3 March 2027" (or "" without an end)."""
+    """ "until 3 March 2027" (or "" without an end)."""
     return when.day(item.valid_until) if item.valid_until else ""

@@ -142,7 +142,7 @@ class ConsentEvent(db.Model):
     text: Mapped[ConsentText] = relationship(lazy="raise")
 
 
-class ConsentNotice(db.Model):
+class ConsentNotice(db.Model):  # type: ignore[name-defined]
     """A consent event was announced once for one reason (not evidence: bookkeeping of the job).
 
     `kind` "expired": the grant ran out and its publications were announced for take-down;

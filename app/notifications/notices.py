@@ -18,7 +18,6 @@ from app.models.user import Role, User
 from app.notifications.service import Notice, add, people_with_role
 
 
-
 @dataclass(frozen=True)
 class Report:
     due: int

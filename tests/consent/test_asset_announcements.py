@@ -80,9 +80,7 @@ def _to(server, address):
 
 
 def _days(admin, days: int) -> None:
-    settings.update(
-        {expiry.RENEWAL_NOTICE_DAYS.key: days}, actor=admin, client=ClientInfo.system()
-    )
+    settings.update({expiry.RENEWAL_NOTICE_DAYS.key: days}, actor=admin, client=ClientInfo.system())
 
 
 class TestWithMail:

@@ -54,9 +54,7 @@ def test_the_offboarding_mail_links_to_a_one_time_withdrawal_as_the_person(
     assert response.status_code == 200
     assert "1 consent withdrawn" in response.get_data(as_text=True)
 
-    withdrawn = db.session.scalar(
-        select(ConsentEvent).where(ConsentEvent.decision == "revoked")
-    )
+    withdrawn = db.session.scalar(select(ConsentEvent).where(ConsentEvent.decision == "revoked"))
     assert withdrawn.recorded_by_id == employee.id and withdrawn.on_behalf is False
     entry = db.session.scalar(
         select(AuditEvent).where(
@@ -112,7 +110,10 @@ def test_the_public_form_answers_the_same_for_every_address(
 def test_the_public_form_is_rate_limited(app, client, purposes, smtp_server):
     statuses = [
         post_form(
-            client, "/image-consent/leaver", {"email": "x@example.com"}, page="/image-consent/leaver"
+            client,
+            "/image-consent/leaver",
+            {"email": "x@example.com"},
+            page="/image-consent/leaver",
         ).status_code
         for _ in range(6)
     ]

@@ -129,7 +129,10 @@ def test_only_the_register_scans_and_every_post_needs_csrf(
     assert client.post("/consent/assets/my-code").status_code == 400
     auth.logout()
     auth.login(comms.email)
-    assert client.post(f"/consent/assets/{asset.id}/scan", data={"code": issued.code}).status_code == 400
+    assert (
+        client.post(f"/consent/assets/{asset.id}/scan", data={"code": issued.code}).status_code
+        == 400
+    )
     assert client.get("/consent/assets/999999/scan").status_code == 404
     assert _tags() == 0
 

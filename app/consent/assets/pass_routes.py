@@ -31,7 +31,7 @@ def my_code():
         render_template(
             "consent_assets/my_code.html",
             code=issued.code,
-            qr=passes.svg(issued.code),
+            qr=passes.qr_picture(issued.code),
             expires_at=issued.expires_at,
             minutes=passes.PASS_MINUTES,
             form=ConfirmForm(),

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from markupsafe import Markup
 from sqlalchemy import update
 
 from app.consent.assets import register
@@ -107,23 +106,24 @@ def redeem(
     return person
 
 
-def svg(code: str) -> Markup:
-    """The code as an inline SVG QR code (dark squares on white, with the quiet zone)."""
+@dataclass(frozen=True)
+class QrPicture:
+    """What the template draws as an inline SVG: the side (modules) and one path of squares."""
+
+    size: int
+    path: str
+
+
+def qr_picture(code: str) -> QrPicture:
+    """The code as a QR symbol with its quiet zone, as an SVG path of dark squares."""
     matrix = qr_matrix(code)
-    size = len(matrix) + 2 * QUIET_ZONE
     path = "".join(
         f"M{x + QUIET_ZONE} {y + QUIET_ZONE}h1v1h-1z"
         for y, row in enumerate(matrix)
         for x, dark in enumerate(row)
         if dark
     )
-    label = _("QR code of my photo code")
-    return Markup(
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
-        f'class="photo-code-qr" role="img" aria-label="{Markup.escape(label)}" '
-        f'shape-rendering="crispEdges"><rect width="{size}" height="{size}" fill="#fff"/>'
-        f'<path d="{path}" fill="#000"/></svg>'
-    )
+    return QrPicture(len(matrix) + 2 * QUIET_ZONE, path)
 
 
 def me_section(user: User, ctx: MeContext) -> MeSection:
