@@ -19,7 +19,7 @@ def init_app(app: Flask) -> None:
     from app.consent.admin_routes import bp as admin_bp
     from app.consent.cli import consent_cli
     from app.consent.hr_routes import bp as hr_bp
-    from app.consent.leaver_routes import bp as leaver_bp
+    from app.consent.leavers.routes import bp as leaver_bp
     from app.consent.routes import bp
     from app.core import hooks, settings
 

@@ -191,8 +191,8 @@ ACCESS: dict[str, tuple[set[str], dict]] = {
     "consent_assets.takedown_list": (CONSENT_WRITE, {}),
     # Photo codes: anyone signed in shows their own; the photographer's phone page is the
     # register's (tests/consent/test_photo_codes.py tags with real codes).
-    "consent_assets.my_code": (SIGNED_IN, {}),
-    "consent_assets.scan": (CONSENT_WRITE, {"asset_id": 999999}),
+    "photo_codes.my_code": (SIGNED_IN, {}),
+    "photo_codes.scan": (CONSENT_WRITE, {"asset_id": 999999}),
     "consent_assets.takedown_decide": (
         CONSENT_WRITE,
         {"publication_id": 999999, "user_id": 999999},

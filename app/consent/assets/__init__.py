@@ -9,12 +9,13 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Pages (photo codes too), evidence checks, setting, export part, Me section, mail."""
-    from app.consent.assets import announce, evidence, mine, pass_routes, passes, publishing
+    from app.consent.assets import announce, evidence, mine, passes, publishing
+    from app.consent.assets.pass_routes import bp as photo_codes_bp
     from app.consent.assets.routes import bp
     from app.core import hooks, settings
 
-    del pass_routes  # imported for its routes, which it adds to the register's blueprint
     app.register_blueprint(bp, url_prefix="/consent/assets")
+    app.register_blueprint(photo_codes_bp, url_prefix="/consent/assets")
     settings.declare(app, publishing.ALLOW_OVERRIDE)
     for spec in evidence.ALL:
         hooks.evidence_checks.subscribe(app, spec)

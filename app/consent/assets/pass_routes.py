@@ -1,22 +1,22 @@
 """Photo codes: a person's own code (from the Me page) and the photographer's scan page.
 
-Routes on the register's blueprint ("consent_assets"); imported by consent.assets.init_app
-before the blueprint is registered. The scan page works on a phone without JavaScript: type the
+Blueprint "photo_codes", under the register's /consent/assets. The scan page works on a phone without JavaScript: type the
 code, or take a picture of it with <input type="file" capture>.
 """
 
 from __future__ import annotations
 
-from flask import flash, make_response, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.consent.assets import forms, passes, qr_photo, register
-from app.consent.assets.routes import _visible, bp
 from app.consent.hr_forms import ConfirmForm
 from app.extensions import limiter
 from app.permissions import CONSENT_MANAGERS, role_required
 from app.web import client_info
+
+bp = Blueprint("photo_codes", __name__)
 
 
 @bp.route("/my-code", methods=["POST"])
@@ -46,7 +46,9 @@ def my_code():
 @limiter.limit("60 per minute", methods=["POST"])
 def scan(asset_id: int):
     """The photographer's phone page: tag whoever shows their code."""
-    asset = _visible(asset_id)
+    asset = register.for_viewer(asset_id, current_user)
+    if asset is None:
+        abort(404)
     form = forms.ScanForm()
     if form.validate_on_submit():
         raw = (form.code.data or "").strip()
@@ -62,7 +64,7 @@ def scan(asset_id: int):
                 flash(str(exc), "error")
             else:
                 flash(_("%(name)s is tagged.", name=person.full_name), "success")
-                return redirect(url_for("consent_assets.scan", asset_id=asset.id))
+                return redirect(url_for("photo_codes.scan", asset_id=asset.id))
         elif not form.photo.data:
             flash(_("Type the code or take a picture of it."), "error")
     return render_template(

@@ -1,7 +1,7 @@
 """Public pages for people who have left (blueprint "consent_leaver", /image-consent/leaver).
 
 No account: the form mails a signed link (rate-limited, the same answer for every address), the
-link opens the withdrawal page (app/consent/leavers.py says what makes a link valid).
+link opens the withdrawal page (app/consent/leavers/__init__.py says what makes a link valid).
 """
 
 from __future__ import annotations
