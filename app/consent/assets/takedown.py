@@ -3,7 +3,8 @@
 Computed from the data, as publication reviews are: a publication is on the "to take down" list
 when someone who was allowed in its check has since withdrawn, refused or let the consent
 expire (their current state, from consent.decisions), and no sealed decision answers that very
-consent event. So a withdrawal shows up at once and an expiry on its day, with no job to run.
+consent event. So a withdrawal shows up at once and an expiry on its day (the `consents` job,
+consent.expiry, only announces it once: webhook and communications' notice).
 Communications answers each item: removed (on a date: the publication then leaves the list for
 good) or kept (with a reason). The person sees the outcome on "My image".
 """
