@@ -18,6 +18,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale, ngettext
@@ -110,17 +111,22 @@ def newly_expired(today: date) -> list[ConsentEvent]:
 
 def announce_expiries(today: date) -> tuple[int, int]:
     """Announce each newly expired grant once (one transaction each); (consents, publications)."""
+    events = newly_expired(today)
+    if not events:
+        return 0, 0
+    # One pass over the "to take down" list (it costs what is on it), grouped by the grant
+    # that ended: cheaper than asking per person when a backlog of expiries is announced.
+    pending: dict[int, dict[int, Any]] = defaultdict(dict)
+    for item in takedown.items(today):
+        if item.state.event is not None:
+            pending[item.state.event.id][item.publication.id] = item.publication
     consents = publications = 0
-    for event in newly_expired(today):
+    for event in events:
         if not claim(event.id, EXPIRED):
             db.session.rollback()
             continue
-        pubs = {
-            item.publication.id: item.publication
-            for item in takedown.items(today, user_id=event.user_id)
-            if item.state.event is not None and item.state.event.id == event.id
-        }
-        hooks.consent_expired.emit(event, list(pubs.values()))
+        pubs = list(pending.get(event.id, {}).values())
+        hooks.consent_expired.emit(event, pubs)
         db.session.commit()
         consents += 1
         publications += len(pubs)
