@@ -280,3 +280,35 @@ def test_the_consents_job_runs_from_the_command_line(app, comms, employee, purpo
     result = app.test_cli_runner().invoke(args=["jobs", "run", "consents"])
     assert result.exit_code == 0, result.output
     assert "expired consents announced: 0" in result.output
+
+
+def test_the_admin_sets_the_renewal_notice_on_the_settings_page(app, client, auth, admin):
+    from flask import g
+
+    auth.login(admin.email)
+    page = client.get("/admin/settings").get_data(as_text=True)
+    assert "Ask people to renew a consent this many days before it ends" in page
+    values = {
+        key: (
+            "\n".join(v)
+            if isinstance(v := settings.get(spec), list)
+            else ("on" if v is True else ("" if v is False else str(v)))
+        )
+        for key, spec in settings.declared().items()
+    }
+    for bad in ("-1", "366", "soon"):
+        response = post_form(
+            client,
+            "/admin/settings",
+            {**values, expiry.RENEWAL_NOTICE_DAYS.key: bad},
+            page="/admin/settings",
+        )
+        assert "Nothing was saved" in response.get_data(as_text=True)
+    post_form(
+        client,
+        "/admin/settings",
+        {**values, expiry.RENEWAL_NOTICE_DAYS.key: "0"},
+        page="/admin/settings",
+    )
+    g.pop("_charte_settings", None)
+    assert expiry.renewal_days() == 0
