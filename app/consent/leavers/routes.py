@@ -19,8 +19,14 @@ from app.web import client_info
 bp = Blueprint("consent_leaver", __name__)
 
 
+def _email_key() -> str:
+    # Per address asked about, whoever asks: nobody floods a leaver's mailbox from many hosts.
+    return "leaver-link:" + request.form.get("email", "").strip().lower()[:254]
+
+
 @bp.route("", methods=["GET", "POST"])
 @limiter.limit("5 per minute;20 per hour", methods=["POST"])
+@limiter.limit("3 per hour", key_func=_email_key, methods=["POST"])
 def ask():
     """Ask for a withdrawal link; the answer never says whether the address is known."""
     form = LeaverLinkForm()
