@@ -90,6 +90,8 @@ def test_the_public_form_answers_the_same_for_every_address(
     decide(other_employee, "social-media", "photo", "granted")
     _leave(employee, hr)
     smtp_server.messages.clear()
+    login = client.get("/login").get_data(as_text=True)
+    assert 'href="/image-consent/leaver"' in login  # found without an account
     answers = []
     for address in (employee.email.upper(), other_employee.email, "nobody@example.com"):
         response = post_form(
