@@ -107,6 +107,14 @@ def test_the_public_form_answers_the_same_for_every_address(
     [message] = smtp_server.messages  # only the leaver gets a link
     assert message["To"] == employee.email
     assert client.get(_link(message)).status_code == 200
+    # The link is mailed once the answer has gone (how long it took says nothing).
+    smtp_server.messages.clear()
+    response = post_form(
+        client, "/image-consent/leaver", {"email": employee.email}, page="/image-consent/leaver"
+    )
+    assert response.status_code == 302 and smtp_server.messages == []
+    response.close()
+    assert [m["To"] for m in smtp_server.messages] == [employee.email]
 
 
 def test_the_public_form_is_rate_limited(app, client, purposes, smtp_server):

@@ -3,7 +3,8 @@
 A leaver cannot sign in, yet keeps the right to withdraw an image consent. They get a link
 (itsdangerous, signed with SECRET_KEY, on CHARTE_BASE_URL): in the offboarding email when their
 consents are kept, or from the public form, which mails it to the address given and answers
-the same whether or not that address is a leaver's (no account enumeration). The link names no
+the same whether or not that address is a leaver's, and mails only once the answer has gone
+(`response.call_on_close`), so that its timing says nothing either (no account enumeration). The link names no
 consent; it opens a page listing the person's valid grants, and the withdrawal goes through
 consent.decisions.record_decision with the person as the actor (audited as done by them).
 
@@ -18,7 +19,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask import current_app
+from flask import Flask, current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -27,7 +28,6 @@ from sqlalchemy import func, select
 from app.consent import decisions
 from app.consent import texts as consent_texts
 from app.consent.assets.announce import locale_of
-from app.core import when
 from app.core.client import ClientInfo
 from app.core.mail import mail_configured, send_mail
 from app.extensions import db
@@ -175,13 +175,25 @@ def _mail(user: User, kind: str) -> bool:
     return True
 
 
-def request_link(email: str) -> bool:
-    """Mail a withdrawal link when the address is a leaver's with a valid grant; the caller
-    answers the same either way. True when a mail was sent."""
+def leaver_to_mail(email: str) -> int | None:
+    """The id of the leaver with a valid grant this address names, or None; the caller
+    answers the same either way, and mails with `mail_link_later` once the answer has gone."""
     user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
     if user is None or user.active or not withdrawable(user, utcnow().date()):
-        return False
-    return _mail(user, FROM_FORM)
+        return None
+    return user.id
+
+
+def mail_link_later(app: Flask, user_id: int) -> None:
+    """Mail a form link from `response.call_on_close`: after the answer was sent, so that how
+    long the answer took says nothing about the address (no enumeration by timing)."""
+    try:
+        with app.app_context():
+            user = db.session.get(User, user_id)
+            if user is not None and not user.active:
+                _mail(user, FROM_FORM)
+    except Exception:  # nothing may escape into the server's response handling
+        log.exception("Could not prepare a withdrawal link for person %s", user_id)
 
 
 def mail_on_leaving(user: User) -> bool:
@@ -189,8 +201,3 @@ def mail_on_leaving(user: User) -> bool:
     if user.active or not withdrawable(user, utcnow().date()):
         return False
     return _mail(user, FROM_OFFBOARDING)
-
-
-def valid_until_text(item: Withdrawable) -> str:
-    """ "until 3 March 2027" (or "" without an end)."""
-    return when.day(item.valid_until) if item.valid_until else ""

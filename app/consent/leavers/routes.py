@@ -6,7 +6,7 @@ link opens the withdrawal page (app/consent/leavers/__init__.py says what makes 
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -31,7 +31,7 @@ def ask():
     """Ask for a withdrawal link; the answer never says whether the address is known."""
     form = LeaverLinkForm()
     if form.validate_on_submit():
-        leavers.request_link(form.email.data)
+        leaver_id = leavers.leaver_to_mail(form.email.data)
         flash(
             _(
                 "If this address belongs to someone who has left and still has a valid image "
@@ -39,7 +39,11 @@ def ask():
             ),
             "info",
         )
-        return redirect(url_for("consent_leaver.ask"))
+        response = redirect(url_for("consent_leaver.ask"))
+        if leaver_id is not None:
+            app = current_app._get_current_object()  # type: ignore[attr-defined]
+            response.call_on_close(lambda: leavers.mail_link_later(app, leaver_id))
+        return response
     return render_template("consent/leaver_ask.html", form=form)
 
 
