@@ -3,10 +3,11 @@
 A leaver cannot sign in, yet keeps the right to withdraw an image consent. They get a link
 (itsdangerous, signed with SECRET_KEY, on CHARTE_BASE_URL): in the offboarding email when their
 consents are kept, or from the public form, which mails it to the address given and answers
-the same whether or not that address is a leaver's, and mails only once the answer has gone
-(`response.call_on_close`), so that its timing says nothing either (no account enumeration). The link names no
-consent; it opens a page listing the person's valid grants, and the withdrawal goes through
-consent.decisions.record_decision with the person as the actor (audited as done by them).
+the same whether or not that address is a leaver's. It mails only once the answer has gone
+(`response.call_on_close`), so that its timing says nothing either (no account enumeration).
+The link names no consent; it opens a page listing the person's valid grants, and the
+withdrawal goes through consent.decisions.record_decision with the person as the actor
+(audited as done by them).
 
 A link is used once: it carries the id of the person's latest consent event when it was made,
 so any decision recorded since (the withdrawal itself) makes it stale. Links from the form live
