@@ -74,4 +74,8 @@ def deactivate(
         client=client,
         details={"image_consents": choice, "consents_revoked": revoked, **(details or {})},
     )
+    if choice == KEEP:
+        from app.consent import leavers
+
+        leavers.mail_on_leaving(user)  # kept consents stay withdrawable without an account
     return revoked

@@ -138,6 +138,23 @@ after_consent_decided = Hook(
     Receivers run their own follow-up work (e.g. flagging publication checks on a withdrawal).""",
 )
 
+asset_takedown_decided = Hook(
+    "asset_takedown_decided",
+    """Event, after the decision's commit. (takedown: models.asset.AssetTakedown) -> None.
+
+    Emitted by consent.assets.takedown.decide when communications records that a publication
+    was removed or kept; receivers tell the person (in the app, by email when configured).""",
+)
+
+consent_expired = Hook(
+    "consent_expired",
+    """Event, in the scheduled job's transaction. (event: ConsentEvent, publications) -> None.
+
+    Emitted once per grant that has run out (consent.expiry, the `consents` job), with the live
+    publications it leaves to take down (possibly none); receivers queue the
+    asset.takedown_required webhook and tell communications in the app.""",
+)
+
 # ---- assignments -------------------------------------------------------------------------------
 
 reminder_sent = Hook(

@@ -38,6 +38,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(webhooks_cli)
     hooks.consent_decided.subscribe(app, webhook_events.on_consent_decision)
     hooks.consent_decided.subscribe(app, webhook_events.on_asset_takedown)
+    hooks.consent_expired.subscribe(app, webhook_events.on_consent_expired)
     hooks.policy_signed.subscribe(app, webhook_events.on_policy_signed)
     hooks.programme_completed.subscribe(app, webhook_events.on_programme_completed)
     hooks.certificate_revoked.subscribe(app, webhook_events.on_certificate_revoked)

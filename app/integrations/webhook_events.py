@@ -69,6 +69,32 @@ def on_asset_takedown(previous: Any, event: ConsentEvent) -> None:
         )
 
 
+def on_consent_expired(event: ConsentEvent, publications: list[Any]) -> None:
+    """asset.takedown_required for a grant that ran out, in the `consents` job's transaction:
+    one event per live publication it leaves to take down ("decision": "expired")."""
+    from app.consent.assets import takedown
+
+    if not publications:
+        return
+    person = db.session.get(User, event.user_id)
+    purpose = db.session.get(ConsentPurpose, event.purpose_id)
+    if person is None or purpose is None:
+        return
+    employee = employee_ref(person)
+    assets = takedown.assets_by_id(p.asset_id for p in publications)
+    ended = {"valid_until": iso(event.valid_until)}
+    for pub in publications:
+        webhooks.emit(
+            "asset.takedown_required",
+            {
+                "employee": employee,
+                "purpose": purpose.slug,
+                **takedown.payload(pub, event, assets.get(pub.asset_id), "expired"),
+                **ended,
+            },
+        )
+
+
 def on_policy_signed(ack: Acknowledgement) -> None:
     """policy.signed, in the signature's transaction (before its commit)."""
     version = db.session.get(PolicyVersion, ack.policy_version_id)

@@ -128,3 +128,18 @@ class AssetTakedown(db.Model):  # type: ignore[name-defined]
 
     publication: Mapped[AssetPublication] = relationship(lazy="raise")
     decided_by: Mapped[User] = relationship(foreign_keys=[decided_by_id], lazy="raise")
+
+
+class AssetTagPass(db.Model):  # type: ignore[name-defined]
+    """A personal, short-lived code a person shows to a photographer to be tagged (QR code).
+
+    Only the SHA-256 of the random code is stored; a pass is used once (`used_at`)."""
+
+    __tablename__ = "asset_tag_pass"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    used_on_asset_id: Mapped[int | None] = mapped_column(ForeignKey("media_asset.id"))

@@ -140,3 +140,20 @@ class ConsentEvent(db.Model):
     recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id], lazy="raise")
     purpose: Mapped[ConsentPurpose] = relationship(lazy="raise")
     text: Mapped[ConsentText] = relationship(lazy="raise")
+
+
+class ConsentNotice(db.Model):  # type: ignore[name-defined]
+    """A consent event was announced once for one reason (not evidence: bookkeeping of the job).
+
+    `kind` "expired": the grant ran out and its publications were announced for take-down;
+    "renewal": the person was asked by email to renew before it ends. The unique key is what
+    makes the scheduled job idempotent, on one host or several.
+    """
+
+    __tablename__ = "consent_notice"
+    __table_args__ = (UniqueConstraint("event_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("consent_event.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -23,4 +23,6 @@ def init_app(app: Flask) -> None:
     hooks.policy_published.subscribe(app, receivers.on_policy_published)
     hooks.after_consent_decided.subscribe(app, receivers.on_consent_decided)
     hooks.webhook_failed.subscribe(app, receivers.on_webhook_failed)
+    hooks.asset_takedown_decided.subscribe(app, receivers.on_asset_takedown_decided)
+    hooks.consent_expired.subscribe(app, receivers.on_consent_expired)
     hooks.person_pseudonymised.subscribe(app, service.forget_person)

@@ -17,8 +17,6 @@ from app.models.consent import ConsentEvent
 from app.models.user import Role, User
 from app.notifications.service import Notice, add, people_with_role
 
-CONSENT_NOTICE_DAYS = 30  # a consent ending within this many days is announced
-
 
 @dataclass(frozen=True)
 class Report:
@@ -61,6 +59,11 @@ def _due(today: date) -> tuple[list[Notice], int]:
 
 
 def _consents(today: date) -> list[Notice]:
+    from app.consent import expiry
+
+    days = expiry.renewal_days()  # the admin setting; 0: no renewal requests at all
+    if not days:
+        return []
     latest = (
         select(func.max(ConsentEvent.id))
         .group_by(ConsentEvent.user_id, ConsentEvent.purpose_id, ConsentEvent.medium)
@@ -76,7 +79,7 @@ def _consents(today: date) -> list[Notice]:
             ConsentEvent.decision == "granted",
             ConsentEvent.valid_until.is_not(None),
             ConsentEvent.valid_until >= today,
-            ConsentEvent.valid_until <= today + timedelta(days=CONSENT_NOTICE_DAYS),
+            ConsentEvent.valid_until <= today + timedelta(days=days),
             User.active.is_(True),
         )
     )

@@ -61,6 +61,48 @@ def on_consent_decided(previous: Any, event: Any) -> None:
     db.session.commit()
 
 
+def on_asset_takedown_decided(row: Any) -> None:
+    """`hooks.asset_takedown_decided`, after the decision's commit: the person sees the outcome."""
+    from app.models.asset import AssetPublication, MediaAsset
+
+    pub = db.session.get(AssetPublication, row.publication_id)
+    asset = db.session.get(MediaAsset, pub.asset_id) if pub is not None else None
+    add(
+        [
+            Notice(
+                row.user_id,
+                "asset_takedown",
+                f"takedown:{row.id}",
+                {
+                    "outcome": row.outcome,
+                    "title": asset.title if asset else "",
+                    "channel": pub.channel if pub else "",
+                    "removed_on": row.removed_on.isoformat() if row.removed_on else None,
+                },
+                "consent.my_image",
+            )
+        ]
+    )
+    db.session.commit()
+
+
+def on_consent_expired(event: Any, publications: list[Any]) -> None:
+    """`hooks.consent_expired`, in the job's transaction: communications hear of what must come
+    down (nothing when the expiry reaches no live publication)."""
+    if not publications:
+        return
+    add(
+        Notice(
+            user_id,
+            "asset_expired",
+            f"expired:{event.id}",
+            {"count": len(publications)},
+            "consent_assets.takedown_list",
+        )
+        for user_id in people_with_role(Role.COMMUNICATIONS)
+    )
+
+
 def on_webhook_failed(delivery_id: int, endpoint_url: str) -> None:
     """`hooks.webhook_failed`, in the delivery's transaction: administrators are told."""
     host = urlsplit(endpoint_url).hostname or "?"

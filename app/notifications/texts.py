@@ -69,6 +69,25 @@ def text(notice: Notification) -> str:
             "A consent was withdrawn: %(num)d publications need review.",
             int(p.get("count", 0)),
         )
+    if kind == "asset_takedown":
+        if p.get("outcome") == "removed":
+            return _(
+                "“%(title)s” (%(channel)s), in which you appear, was taken down on %(date)s.",
+                title=p.get("title", ""),
+                channel=p.get("channel", ""),
+                date=_date(p["removed_on"]) if p.get("removed_on") else "",
+            )
+        return _(
+            "“%(title)s” (%(channel)s), in which you appear, stays published: see why.",
+            title=p.get("title", ""),
+            channel=p.get("channel", ""),
+        )
+    if kind == "asset_expired":
+        return ngettext(
+            "An image consent has expired: %(num)d publication to take down.",
+            "An image consent has expired: %(num)d publications to take down.",
+            int(p.get("count", 0)),
+        )
     if kind == "webhook_failed":
         return _(
             "A webhook delivery to %(host)s failed after every retry.", host=p.get("host", "?")

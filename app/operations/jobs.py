@@ -51,6 +51,12 @@ def _notices() -> str:
     return notices.run(utcnow().date()).summary()
 
 
+def _consents() -> str:
+    from app.consent import expiry
+
+    return expiry.run(utcnow().date()).summary()
+
+
 def _webhooks() -> str:
     from app.integrations import delivery
 
@@ -91,6 +97,8 @@ JOBS: dict[str, Job] = {
         Job("reminders", HOUR, HOUR, "Remind who has something overdue or due soon.", _reminders),
         # Keyed per item and state: hourly runs add only what changed since the last one.
         Job("notices", HOUR, 30 * 60, "Notify what is due, overdue or ending soon.", _notices),
+        # Each expiry and each renewal request is claimed once per consent (consent_notice).
+        Job("consents", HOUR, 30 * 60, "Announce expired consents, ask for renewals.", _consents),
         Job("retention", 24 * HOUR, HOUR, "Pseudonymise people who left long ago.", _retention),
     )
 }

@@ -96,3 +96,57 @@ def test_asset_publish_withdraw_and_take_down(
     page.goto(f"{server_url}/me/image")
     expect(page.get_by_text(f"Removed on {today}")).to_be_visible()
     check_page(page)
+
+
+def test_photo_code_at_an_event_and_a_leavers_withdrawal(
+    page, server_url, hr, employee, purposes, check_page
+):
+    """A person shows their photo code, the photographer types it on the phone page; a leaver
+    withdraws from the link their offboarding would mail (the pages at both widths)."""
+    from app.consent import leavers, offboarding
+    from app.consent.assets import register
+    from app.core.client import ClientInfo
+    from app.extensions import db
+    from tests.browser.conftest import check_both_widths
+
+    comms = make_user("comms@example.com", "Camille Com", role=Role.COMMUNICATIONS)
+    asset = register.create(
+        register.NewAsset(title="Gala", medium="photo", external_ref="dam:42"),
+        file=None,
+        thumbnail=None,
+        people=[],
+        actor=comms,
+        client=ClientInfo.system(),
+    )
+    sign_in(page, server_url, employee.email, PASSWORD)
+    page.goto(f"{server_url}/me")
+    page.get_by_role("button", name="Show my photo code").click()
+    expect(page.get_by_role("img", name="QR code of my photo code")).to_be_visible()
+    check_both_widths(page, check_page)
+    code = page.locator(".photo-code-text").inner_text().strip()
+    page.get_by_role("button", name="Sign out").click()
+
+    sign_in(page, server_url, comms.email, PASSWORD)
+    page.goto(f"{server_url}/consent/assets/{asset.id}")
+    page.get_by_role("link", name=re.compile("tag people by their photo code")).click()
+    check_both_widths(page, check_page)
+    page.get_by_label("Photo code").fill(code)
+    page.get_by_role("button", name="Tag this person").click()
+    expect(page.get_by_text("Élodie Employée is tagged.")).to_be_visible()
+    page.get_by_label("Photo code").fill(code)
+    page.get_by_role("button", name="Tag this person").click()
+    expect(page.get_by_text(re.compile("This code was already used"))).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+
+    db.session.rollback()  # drop this session's snapshot: the server has written since
+    decide(employee, "social-media", "photo", "granted")
+    offboarding.deactivate(employee, offboarding.KEEP, actor=hr, client=ClientInfo.system())
+    page.goto(f"{server_url}/image-consent/leaver")
+    check_both_widths(page, check_page)
+    page.goto(
+        f"{server_url}/image-consent/leaver/{leavers.make_token(employee, leavers.FROM_FORM)}"
+    )
+    check_both_widths(page, check_page)
+    page.get_by_role("button", name="Withdraw").click()
+    expect(page.get_by_text("1 consent withdrawn.", exact=False)).to_be_visible()
+    check_page(page)

@@ -24,6 +24,14 @@ EXPECTED = {
         "app.consent.publication.notify_withdrawal",
         "app.notifications.receivers.on_consent_decided",
     ],
+    "asset_takedown_decided": [
+        "app.consent.assets.announce.mail_takedown",
+        "app.notifications.receivers.on_asset_takedown_decided",
+    ],
+    "consent_expired": [
+        "app.integrations.webhook_events.on_consent_expired",
+        "app.notifications.receivers.on_consent_expired",
+    ],
     "reminder_sent": ["app.notifications.receivers.on_reminder_sent"],
     "webhook_failed": ["app.notifications.receivers.on_webhook_failed"],
     "certificate_revoked": ["app.integrations.webhook_events.on_certificate_revoked"],
@@ -55,6 +63,7 @@ EXPECTED = {
     ],
     "me_sections": [
         "app.people.me_section.sessions_section",
+        "app.consent.assets.passes.me_section",
         "app.certificates.me_section.certificates_section",
         "app.assignments.reminders_received.me_section",
     ],

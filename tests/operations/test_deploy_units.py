@@ -297,6 +297,7 @@ def test_the_units_commands_run_from_a_throwaway_host(tmp_path, throwaway_databa
         "dashboard": "ok",
         "reminders": "ok",  # MAIL_SERVER is empty here: in the app only
         "notices": "ok",
+        "consents": "ok",  # no mail here: expiries announced, no renewal mail
         "retention": "ok",
     }, events
     assert events[-1]["event"] == "worker_stopped"

@@ -57,6 +57,10 @@ ACCESS: dict[str, tuple[set[str], dict]] = {
     "verify.receipt": (PUBLIC, {}),
     "well_known.keys": (PUBLIC, {}),
     "consent.verify": (PUBLIC, {"code": "0000-0000-0000-0000-0000"}),
+    # Leavers withdraw without an account: a form that mails a signed link, and the link's page
+    # (a forged token is refused with 404; tests/consent/test_leavers.py covers real links).
+    "consent_leaver.ask": (PUBLIC, {}),
+    "consent_leaver.withdraw": (PUBLIC, {"token": "nope"}),
     "learn.module": (SIGNED_IN, {"slug": "why-a-policy"}),
     "learn.step": (SIGNED_IN, {"slug": "why-a-policy", "number": 1}),
     "learn.step_move": (SIGNED_IN, {"slug": "why-a-policy", "number": 1}),
@@ -185,6 +189,10 @@ ACCESS: dict[str, tuple[set[str], dict]] = {
     "consent_assets.untag": (CONSENT_WRITE, {"asset_id": 999999, "user_id": 999999}),
     "consent_assets.publish": (CONSENT_WRITE, {"asset_id": 999999}),
     "consent_assets.takedown_list": (CONSENT_WRITE, {}),
+    # Photo codes: anyone signed in shows their own; the photographer's phone page is the
+    # register's (tests/consent/test_photo_codes.py tags with real codes).
+    "photo_codes.my_code": (SIGNED_IN, {}),
+    "photo_codes.scan": (CONSENT_WRITE, {"asset_id": 999999}),
     "consent_assets.takedown_decide": (
         CONSENT_WRITE,
         {"publication_id": 999999, "user_id": 999999},

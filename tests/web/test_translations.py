@@ -32,6 +32,9 @@ CONSTANT_COUNTS = {
     "Send between 1 and %(n)d employees.",
     "%(col)s is longer than %(n)d characters",
     "Showing the first %(shown)d of %(total)d people.",
+    "Show this code to the photographer: they scan it, or type it, to record that you appear in "
+    "their photo or video. It says nothing about you by itself, works once and ends in "
+    "%(minutes)d minutes (at %(time)s).",
 }
 
 

@@ -8,13 +8,17 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """The register's pages, its evidence checks, its admin setting and the export part."""
-    from app.consent.assets import evidence, mine, publishing
+    """Pages (photo codes too), evidence checks, setting, export part, Me section, mail."""
+    from app.consent.assets import announce, evidence, mine, passes, publishing
+    from app.consent.assets.pass_routes import bp as photo_codes_bp
     from app.consent.assets.routes import bp
     from app.core import hooks, settings
 
     app.register_blueprint(bp, url_prefix="/consent/assets")
+    app.register_blueprint(photo_codes_bp, url_prefix="/consent/assets")
     settings.declare(app, publishing.ALLOW_OVERRIDE)
     for spec in evidence.ALL:
         hooks.evidence_checks.subscribe(app, spec)
     hooks.export_sections.subscribe(app, mine.export_part)
+    hooks.asset_takedown_decided.subscribe(app, announce.mail_takedown)
+    hooks.me_sections.subscribe(app, passes.me_section)

@@ -73,3 +73,18 @@ class TakedownForm(FlaskForm):
     removed_on = DateField(_l("Removed on"), validators=[Optional()])
     reason = StringField(_l("Reason (required when kept)"), validators=[Length(max=2000)])
     submit = SubmitField(_l("Record"))
+
+
+class ScanForm(FlaskForm):
+    """A photo code, typed or in a picture taken with the phone's camera."""
+
+    code = StringField(
+        _l("Photo code"),
+        validators=[Optional(), Length(max=40)],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
+    )
+    photo = FileField(
+        _l("Or take a picture of the code"),
+        render_kw={"accept": "image/jpeg,image/png", "capture": "environment"},
+    )
+    submit = SubmitField(_l("Tag this person"))

@@ -3,7 +3,8 @@
 Computed from the data, as publication reviews are: a publication is on the "to take down" list
 when someone who was allowed in its check has since withdrawn, refused or let the consent
 expire (their current state, from consent.decisions), and no sealed decision answers that very
-consent event. So a withdrawal shows up at once and an expiry on its day, with no job to run.
+consent event. So a withdrawal shows up at once and an expiry on its day (the `consents` job,
+consent.expiry, only announces it once: webhook and communications' notice).
 Communications answers each item: removed (on a date: the publication then leaves the list for
 good) or kept (with a reason). The person sees the outcome on "My image".
 """
@@ -22,7 +23,7 @@ from sqlalchemy.orm import joinedload
 from app.consent import decisions
 from app.consent.assets import evidence
 from app.consent.assets.publishing import publications_of
-from app.core import audit
+from app.core import audit, hooks
 from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.evidence import seals
@@ -215,6 +216,7 @@ def decide(
         client=client,
     )
     db.session.commit()
+    hooks.asset_takedown_decided.emit(row)  # the person hears of it (app, and mail if set up)
     return row
 
 
@@ -233,8 +235,11 @@ def affected_by(event: ConsentEvent) -> list[AssetPublication]:
     ]
 
 
-def payload(pub: AssetPublication, event: ConsentEvent, asset: Any) -> dict[str, Any]:
-    """What the asset.takedown_required webhook says about one publication."""
+def payload(
+    pub: AssetPublication, event: ConsentEvent, asset: Any, decision: str | None = None
+) -> dict[str, Any]:
+    """What the asset.takedown_required webhook says about one publication ("decision" is the
+    event's, or "expired" when a grant ran out)."""
     return {
         "asset": {"id": pub.asset_id, "title": asset.title if asset else None},
         "publication": {
@@ -244,5 +249,5 @@ def payload(pub: AssetPublication, event: ConsentEvent, asset: Any) -> dict[str,
             "published_on": pub.published_on.isoformat(),
         },
         "medium": pub.medium,
-        "decision": event.decision,
+        "decision": decision or event.decision,
     }
