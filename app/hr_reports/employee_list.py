@@ -49,6 +49,21 @@ def sort_labels() -> dict[str, str]:
     }
 
 
+# Columns HR may hide (name, programme and actions always show): narrower tables on a laptop.
+OPTIONAL_COLUMNS = ("department", "deadlines", "policy", "consent", "activity")
+
+
+def column_labels() -> dict[str, str]:
+    """The columns HR may show or hide, in the reader's language."""
+    return {
+        "department": _("Department"),
+        "deadlines": _("Deadlines"),
+        "policy": _("Policy"),
+        "consent": _("Image consent"),
+        "activity": _("Last activity"),
+    }
+
+
 @dataclass(frozen=True)
 class ListFilter:
     """What HR chose in the list's search, filter and sort fields."""
@@ -64,8 +79,13 @@ class ListFilter:
     desc: bool = False
     at: str | None = None  # keyset bookmark of the page (app.core.paging.window)
     start: int = 1  # number of the page's first row, for display
+    hidden: tuple[str, ...] = ()  # OPTIONAL_COLUMNS not shown
 
-    def args(self) -> dict[str, str]:
+    def shows(self, column: str) -> bool:
+        """Whether the list shows this optional column."""
+        return column not in self.hidden
+
+    def args(self) -> dict[str, str | list[str]]:
         """The filter as query-string arguments (for links to other pages and to the export)."""
         values = {
             "q": self.q,
@@ -78,7 +98,11 @@ class ListFilter:
             "sort": self.sort if self.sort != "name" else "",
             "desc": "1" if self.desc else "",
         }
-        return {k: v for k, v in values.items() if v}
+        kept: dict[str, str | list[str]] = {k: v for k, v in values.items() if v}
+        if self.hidden:  # the chooser's answer: which optional columns are shown
+            kept["columns"] = "1"
+            kept["show"] = [c for c in OPTIONAL_COLUMNS if c not in self.hidden]
+        return kept
 
 
 def parse(args) -> ListFilter:
@@ -102,7 +126,17 @@ def parse(args) -> ListFilter:
         desc=args.get("desc") == "1",
         at=at,
         start=start,
+        hidden=_hidden_columns(args),
     )
+
+
+def _hidden_columns(args) -> tuple[str, ...]:
+    """The optional columns left unticked in the chooser (none when it was not submitted:
+    unticked boxes send nothing, so "columns=1" says that the chooser's answer is there)."""
+    if args.get("columns") != "1":
+        return ()
+    shown = set(args.getlist("show"))
+    return tuple(c for c in OPTIONAL_COLUMNS if c not in shown)
 
 
 @dataclass(frozen=True)

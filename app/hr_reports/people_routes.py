@@ -62,6 +62,7 @@ def employees():
         policy_labels=exports.policy_state_labels(),
         consent_labels=exports.consent_state_labels(),
         sort_labels=employee_list.sort_labels(),
+        column_labels=employee_list.column_labels(),
         confirm=ConfirmForm(),
         may_manage=may_manage_account,
     )

@@ -54,6 +54,36 @@ def test_list_shows_status_columns(client, auth, hr, team):
     assert "1/4 purposes granted" in body
 
 
+def test_hr_chooses_the_columns_and_the_choice_follows_the_pages(client, auth, app, hr, team):
+    auth.login(hr.email)
+    header = re.compile(r'<th scope="col"[^>]*>([^<]+)</th>')
+    everything = client.get("/hr/employees").get_data(as_text=True)
+    assert header.findall(everything) == [
+        "Name",
+        "Department",
+        "Programme",
+        "Deadlines",
+        "Policy",
+        "Image consent",
+        "Last activity",
+    ]
+    # Only the policy kept among the optional columns (unticked boxes send nothing).
+    chosen = client.get("/hr/employees?columns=1&show=policy&sort=department")
+    body = chosen.get_data(as_text=True)
+    assert header.findall(body) == ["Name", "Programme", "Policy"]
+    assert "Never signed" in body and "purposes granted" not in body
+    assert 'value="policy" checked' in body and 'value="department" checked' not in body
+    # Every box unticked: only the columns that always show.
+    bare = client.get("/hr/employees?columns=1").get_data(as_text=True)
+    assert header.findall(bare) == ["Name", "Programme"]
+    # Unknown column names are ignored; a person's row still has one cell per header.
+    odd = client.get("/hr/employees?columns=1&show=salary&show=deadlines").get_data(as_text=True)
+    assert header.findall(odd) == ["Name", "Programme", "Deadlines"]
+    # The choice travels with the sort and the page links.
+    sort_link = re.search(r'href="(/hr/employees\?[^"]*columns=1[^"]*)"', body)
+    assert sort_link is None or "show=policy" in sort_link.group(1)
+
+
 def test_overdue_filter_in_one_department(client, auth, hr, team):
     auth.login(hr.email)
     response = client.get("/hr/employees?due=overdue&department=Marketing")
