@@ -42,6 +42,7 @@ class UpsertResult:
     outcomes: list[dict[str, Any]] = field(default_factory=list)  # index, email, result
     # Set when a row named an account above the employee role without the admin scope.
     forbidden: bool = False
+    forbidden_rows: set[int] = field(default_factory=set)  # their indexes
 
     def count(self, result: str) -> int:
         return sum(1 for o in self.outcomes if o["result"] == result)
@@ -237,6 +238,7 @@ def upsert(
         current = _match(index, row, by_email, by_external, result.errors, known)
         if current is not None and is_privileged(current["role"]) and not reach_privileged:
             result.forbidden = True
+            result.forbidden_rows.add(index)
             result.errors.append(
                 _error(
                     index,

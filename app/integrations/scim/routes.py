@@ -28,7 +28,7 @@ from app.core.client import ClientInfo
 from app.database import writes_on_get
 from app.extensions import csrf, db, limiter
 from app.integrations import tokens
-from app.integrations.scim import discovery, groups, resources, users
+from app.integrations.scim import discovery, groups, resources, user_writes, users
 from app.integrations.scim.resources import POLICY, ScimUser
 from app.integrations.scim.users import ScimError
 from app.models.user import ScimGroup, User
@@ -302,7 +302,7 @@ def create_user():
     resource = ScimUser.model_validate(
         _body(), scim_ctx=Context.RESOURCE_CREATION_REQUEST, scim_policy=POLICY
     )
-    person, _created = users.save(resource, None, caller=g.api_caller, client=_client())
+    person, _created = user_writes.save(resource, None, caller=g.api_caller, client=_client())
     return answer(
         _user_out(person, _params(ScimUser), Context.RESOURCE_CREATION_RESPONSE),
         201,
@@ -329,7 +329,7 @@ def replace_user(user_id: str):
     resource = ScimUser.model_validate(
         _body(), scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST, scim_policy=POLICY
     )
-    person, _created = users.save(resource, person, caller=g.api_caller, client=_client())
+    person, _created = user_writes.save(resource, person, caller=g.api_caller, client=_client())
     return answer(
         _user_out(person, _params(ScimUser), Context.RESOURCE_REPLACEMENT_RESPONSE),
         etag=resources.version_of(person.updated_at),
@@ -346,7 +346,7 @@ def patch_user(user_id: str):
     )
     resource = resources.user_resource(person, base_url())
     if patch.patch(resource, POLICY):
-        person, _created = users.save(
+        person, _created = user_writes.save(
             resource, person, caller=g.api_caller, client=_client(), whole=True
         )
     return answer(
