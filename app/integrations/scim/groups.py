@@ -12,6 +12,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from scim2_models import Group
 from sqlalchemy import delete, func, insert, select
 
 from app.core import audit, settings
@@ -20,6 +21,7 @@ from app.core.client import ClientInfo
 from app.extensions import db
 from app.integrations import employee_sync
 from app.integrations.scim.users import ScimError
+from app.integrations.tokens import Caller
 from app.models.types import utcnow
 from app.models.user import (
     MAPS_TO_DEPARTMENT,
@@ -184,6 +186,22 @@ def save(
     db.session.commit()
     db.session.refresh(group)
     return group
+
+
+def save_resource(
+    group: ScimGroup | None, resource: Group, *, caller: Caller, client: ClientInfo
+) -> ScimGroup:
+    """save() from a SCIM Group resource, for the token calling (its id is audited)."""
+    return save(
+        group,
+        resource.display_name or "",
+        resource.external_id,
+        [str(m.value) for m in resource.members or [] if m.value],
+        actor=caller.actor(),
+        client=client,
+        token_id=caller.token_id,
+        reach_privileged=caller.reaches_privileged,
+    )
 
 
 def remove(group: ScimGroup, *, actor: User, client: ClientInfo, token_id: int) -> None:
