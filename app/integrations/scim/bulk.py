@@ -14,6 +14,7 @@ to it, a circular reference fails its operations with 409, an unknown one with 4
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,6 +67,7 @@ class Run:
     failed: set[str] = field(default_factory=set)  # bulkIds whose creation failed
     results: dict[int, dict[str, Any]] = field(default_factory=dict)
     errors: int = 0
+    patches: dict[str, Any] = field(default_factory=dict)  # validated PATCH bodies, by JSON
 
     @property
     def stopped(self) -> bool:
@@ -224,9 +226,14 @@ def _user_change(state: Run, op: Operation, people: dict[str, User]) -> Any:
     data = resources.normalise_payload(op.data, state.base_url)
     if op.method == "PATCH":
         person = _current(state, op, people)
-        patch = PatchOp[ScimUser].model_validate(
-            data, scim_ctx=Context.RESOURCE_PATCH_REQUEST, scim_policy=POLICY
-        )
+        # A directory sends the same PATCH to many people (deactivations above all): it is
+        # validated once per request. Applying it does not change it.
+        key = json.dumps(data, sort_keys=True)
+        patch = state.patches.get(key)
+        if patch is None:
+            patch = state.patches[key] = PatchOp[ScimUser].model_validate(
+                data, scim_ctx=Context.RESOURCE_PATCH_REQUEST, scim_policy=POLICY
+            )
         resource = resources.user_resource(person, state.base_url)
         if not patch.patch(resource, POLICY):
             return None

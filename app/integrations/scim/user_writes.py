@@ -269,7 +269,8 @@ def _finish(rows, targets, changes, outcomes, user_names, *, caller, client) -> 
         active = changes[index].resource.active
         if active is not None and person.active != bool(active):
             (activate if active else deactivate).append(person)
-    db.session.commit()
+    # No commit before: committing would expire every person, re-read one by one below.
     set_active_many(activate, True, caller=caller, client=client)
     set_active_many(deactivate, False, caller=caller, client=client)
+    db.session.commit()
     return outcomes
