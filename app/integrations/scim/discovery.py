@@ -57,7 +57,7 @@ def service_provider_config(base_url: str) -> dict[str, Any]:
             ),
             filter=Filter(supported=True, max_results=MAX_RESULTS),
             change_password=ChangePassword(supported=False),
-            sort=Sort(supported=False),
+            sort=Sort(supported=True),
             etag=ETag(supported=True),
             authentication_schemes=[
                 AuthenticationScheme(

@@ -94,13 +94,18 @@ def equality(attribute: str, value: Any) -> Any:
     return None
 
 
-def search(condition: Any, start: int, count: int) -> tuple[int, list[ScimGroup]]:
-    """(total, one page) of the groups matching the condition, by id."""
+def search(
+    condition: Any, start: int, count: int, order: list[Any] | None = None
+) -> tuple[int, list[ScimGroup]]:
+    """(total, one page) of the groups matching the condition, in the order given, by id
+    otherwise."""
     query = select(ScimGroup)
     if condition is not None:
         query = query.where(condition)
     total = db.session.scalar(query.with_only_columns(func.count()).order_by(None)) or 0
-    page = db.session.scalars(query.order_by(ScimGroup.id).offset(start - 1).limit(count))
+    page = db.session.scalars(
+        query.order_by(*(order or [ScimGroup.id])).offset(start - 1).limit(count)
+    )
     return total, list(page) if count else []
 
 

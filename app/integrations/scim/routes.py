@@ -28,7 +28,15 @@ from app.core.client import ClientInfo
 from app.database import writes_on_get
 from app.extensions import csrf, db, limiter
 from app.integrations import tokens
-from app.integrations.scim import bulk, discovery, groups, resources, user_writes, users
+from app.integrations.scim import (
+    bulk,
+    discovery,
+    groups,
+    resources,
+    sorting,
+    user_writes,
+    users,
+)
 from app.integrations.scim.resources import POLICY, ScimUser
 from app.integrations.scim.users import ScimError
 from app.models.user import ScimGroup, User
@@ -134,7 +142,15 @@ def _args() -> dict[str, Any]:
     return {k: request.args[k] for k in PARAMETERS if request.args.get(k)}
 
 
-PARAMETERS = ("filter", "startIndex", "count", "attributes", "excludedAttributes")
+PARAMETERS = (
+    "filter",
+    "startIndex",
+    "count",
+    "attributes",
+    "excludedAttributes",
+    "sortBy",
+    "sortOrder",
+)
 
 
 def _params(model: Any, args: dict[str, Any] | None = None) -> Any:
@@ -276,22 +292,25 @@ def list_users():
     args = _args()
     start, count = _paging(args)
     params = _params(ScimUser, args)
+    sort = sorting.parse(ScimUser, args)
+    order = sorting.order_by(sort, ScimUser)
     condition, matcher = _condition(ScimUser, users.equality, args.get("filter"))
-    if matcher is None:
-        total, page = users.search(g.api_caller, condition, start, count)
+    if matcher is None and order is not None:
+        total, page = users.search(g.api_caller, condition, start, count, order)
         return _listing([_user_out(p, params) for p in page], total, start)
-    # A filter SQL cannot run: matched on the resources themselves, in batches of people.
+    # A filter or a sort SQL cannot run: done on the resources themselves, read in batches.
     matched = []
     offset = 1
     while True:
-        _total, batch = users.search(g.api_caller, None, offset, 500)
+        _total, batch = users.search(g.api_caller, condition, offset, 500)
         if not batch:
             break
         for person in batch:
             res = resources.user_resource(person, base_url())
-            if matcher.match(res):
+            if matcher is None or matcher.match(res):
                 matched.append(res)
         offset += len(batch)
+    matched = sorting.in_python(sort, matched)
     page_items = matched[start - 1 : start - 1 + count]
     return _listing([resources.dump(r, params) for r in page_items], len(matched), start)
 
@@ -391,14 +410,17 @@ def list_groups():
     args = _args()
     start, count = _paging(args)
     params = _params(Group, args)
+    sort = sorting.parse(Group, args)
+    order = sorting.order_by(sort, Group)
     condition, matcher = _condition(Group, groups.equality, args.get("filter"))
-    if matcher is None:
-        total, page = groups.search(condition, start, count)
+    if matcher is None and order is not None:
+        total, page = groups.search(condition, start, count, order)
         return _listing([_group_out(gr, params) for gr in page], total, start)
     everything = [
         resources.group_resource(gr, groups.members(gr), base_url()) for gr in groups.all_groups()
     ]
-    matched = [r for r in everything if matcher.match(r)]
+    matched = [r for r in everything if matcher is None or matcher.match(r)]
+    matched = sorting.in_python(sort, matched)
     page_items = matched[start - 1 : start - 1 + count]
     return _listing([resources.dump(r, params) for r in page_items], len(matched), start)
 

@@ -73,13 +73,16 @@ def _equality(attribute: str, value: Any) -> Any:
     return None
 
 
-def search(caller: Caller, condition: Any, start: int, count: int) -> tuple[int, list[User]]:
-    """(total, one page) of the people matching a SQL condition (None: everyone), by id."""
+def search(
+    caller: Caller, condition: Any, start: int, count: int, order: list[Any] | None = None
+) -> tuple[int, list[User]]:
+    """(total, one page) of the people matching a SQL condition (None: everyone), in the order
+    given (sorting.order_by), by id otherwise."""
     query = visible(caller)
     if condition is not None:
         query = query.where(condition)
     total = db.session.scalar(query.with_only_columns(func.count()).order_by(None)) or 0
-    page = db.session.scalars(query.order_by(User.id).offset(start - 1).limit(count))
+    page = db.session.scalars(query.order_by(*(order or [User.id])).offset(start - 1).limit(count))
     return total, list(page) if count else []
 
 
