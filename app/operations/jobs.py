@@ -46,9 +46,12 @@ def _reminders() -> str:
 
 
 def _notices() -> str:
+    from app.hr_reports import team_digest
     from app.notifications import notices
 
-    return notices.run(utcnow().date()).summary()
+    today = utcnow().date()
+    # The managers' weekly digest is a notice too: keyed by the week, sent once per manager.
+    return f"{notices.run(today).summary()}; {team_digest.run(today).summary()}"
 
 
 def _webhooks() -> str:
@@ -90,7 +93,13 @@ JOBS: dict[str, Job] = {
         # Reminders skip whoever was reminded recently: running hourly repeats nobody's.
         Job("reminders", HOUR, HOUR, "Remind who has something overdue or due soon.", _reminders),
         # Keyed per item and state: hourly runs add only what changed since the last one.
-        Job("notices", HOUR, 30 * 60, "Notify what is due, overdue or ending soon.", _notices),
+        Job(
+            "notices",
+            HOUR,
+            30 * 60,
+            "Notify what is due, overdue or ending soon; managers' weekly digest.",
+            _notices,
+        ),
         Job("retention", 24 * HOUR, HOUR, "Pseudonymise people who left long ago.", _retention),
     )
 }
