@@ -226,3 +226,59 @@ def test_the_deactivation_setting_applies_to_bulk_deactivations(send, admin):
     assert _statuses(response) == ["200"]
     entry = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.deactivated"))
     assert json.loads(entry.details)["image_consents"] == "end_now"
+
+
+@pytest.mark.parametrize(
+    "operations",
+    [
+        [{"op": "replace", "path": "active", "value": False}],
+        [{"op": "replace", "value": {"active": False}}],
+        [{"op": "add", "path": "title", "value": "Editor"}],
+        [
+            {"op": "replace", "path": "displayName", "value": "New Name"},
+            {"op": "replace", "path": "externalId", "value": "ext-9"},
+        ],  # fmt: skip
+        [{"op": "replace", "value": {"title": "Editor", "active": True}}],  # changes nothing
+    ],
+)
+def test_the_shortcut_for_simple_patches_gives_what_scim2_models_gives(operations):
+    from scim2_models import Context, EnterpriseUser, PatchOp
+
+    from app.integrations.scim import resources
+
+    def stored():
+        user = resources.ScimUser(
+            id="7", user_name="a@example.com", display_name="A", title="Editor", active=True,
+            external_id="ext-1", emails=[{"value": "a@example.com"}],
+        )  # fmt: skip
+        user[EnterpriseUser] = EnterpriseUser(department="Sales")
+        return user
+
+    patch = PatchOp[resources.ScimUser].model_validate(
+        {"schemas": [PATCH], "Operations": operations},
+        scim_ctx=Context.RESOURCE_PATCH_REQUEST,
+        scim_policy=resources.POLICY,
+    )
+    by_library, shortcut = stored(), stored()
+    library_changed = patch.patch(by_library, resources.POLICY)
+    assert resources.apply_simple_patch(patch, shortcut) is library_changed
+    assert shortcut.model_dump() == by_library.model_dump()
+
+
+def test_other_patches_are_left_to_scim2_models():
+    from scim2_models import Context, PatchOp
+
+    from app.integrations.scim import resources
+
+    for operations in (
+        [{"op": "remove", "path": "title"}],
+        [{"op": "replace", "path": 'emails[type eq "work"].value', "value": "b@example.com"}],
+        [{"op": "replace", "path": "title", "value": ""}],
+        [{"op": "replace", "value": {"active": False, "name": {"givenName": "B"}}}],
+    ):
+        patch = PatchOp[resources.ScimUser].model_validate(
+            {"schemas": [PATCH], "Operations": operations},
+            scim_ctx=Context.RESOURCE_PATCH_REQUEST,
+            scim_policy=resources.POLICY,
+        )
+        assert resources.apply_simple_patch(patch, resources.ScimUser(user_name="a")) is None

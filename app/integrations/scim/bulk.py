@@ -235,7 +235,8 @@ def _user_change(state: Run, op: Operation, people: dict[str, User]) -> Any:
                 data, scim_ctx=Context.RESOURCE_PATCH_REQUEST, scim_policy=POLICY
             )
         resource = resources.user_resource(person, state.base_url)
-        if not patch.patch(resource, POLICY):
+        changed = resources.apply_simple_patch(patch, resource)
+        if not (patch.patch(resource, POLICY) if changed is None else changed):
             return None
         return user_writes.Change(resource, person, whole=True)
     current = _current(state, op, people) if op.method == "PUT" else None

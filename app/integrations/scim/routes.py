@@ -364,7 +364,8 @@ def patch_user(user_id: str):
         _body(), scim_ctx=Context.RESOURCE_PATCH_REQUEST, scim_policy=POLICY
     )
     resource = resources.user_resource(person, base_url())
-    if patch.patch(resource, POLICY):
+    changed = resources.apply_simple_patch(patch, resource)
+    if patch.patch(resource, POLICY) if changed is None else changed:
         person, _created = user_writes.save(
             resource, person, caller=g.api_caller, client=_client(), whole=True
         )
