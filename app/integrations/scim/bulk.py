@@ -212,7 +212,10 @@ def _save(state: Run, pending: list[tuple[Operation, user_writes.Change]]) -> No
         client=state.client,
         max_errors=budget,
     )
-    written = {i: inspect(o).identity[0] for i, o in enumerate(outcomes) if isinstance(o, User)}
+    # The ids without reading the expired people again (one query per person otherwise).
+    written: dict[int, int] = {
+        i: inspect(o).identity[0] for i, o in enumerate(outcomes) if isinstance(o, User)
+    }
     versions = _versions(list(written.values()))
     for index, ((op, _change), outcome) in enumerate(zip(pending, outcomes, strict=True)):
         if isinstance(outcome, ScimError):

@@ -140,13 +140,13 @@ def _existing(rows: dict[int, dict[str, Any]]) -> dict[int, User]:
         chunk = externals[start : start + _CHUNK]
         for person in db.session.scalars(select(User).where(User.external_id.in_(chunk))):
             by_external[str(person.external_id)] = person
-    found = {}
+    found: dict[int, User] = {}
     for index, row in rows.items():
-        person = by_email.get(row["email"].lower())
-        if person is None and row["external_id"]:
-            person = by_external.get(row["external_id"])
-        if person is not None:
-            found[index] = person
+        holder = by_email.get(row["email"].lower())
+        if holder is None and row["external_id"]:
+            holder = by_external.get(row["external_id"])
+        if holder is not None:
+            found[index] = holder
     return found
 
 
@@ -175,7 +175,7 @@ def save_many(
     existing = _existing(creations) if creations else {}
     targets: dict[int, User | None] = {}
     for index in list(rows):
-        current = changes[index].current
+        current: User | None = changes[index].current
         name = user_names[index].lower()
         holders = taken.get(name, set()) - ({current.id} if current is not None else set())
         if holders and (current is not None or name != rows[index]["email"].lower()):
@@ -195,7 +195,7 @@ def save_many(
     for index in list(rows):  # nobody (de)activates their own account, in one batch or alone
         target, active = targets[index], changes[index].resource.active
         mine = target is not None and target.id == actor.id
-        if mine and active is not None and bool(active) != target.active:
+        if target is not None and mine and active is not None and bool(active) != target.active:
             outcomes[index] = ScimError(
                 409, "You cannot deactivate your own account.", "mutability"
             )
