@@ -282,3 +282,15 @@ def test_other_patches_are_left_to_scim2_models():
             scim_policy=resources.POLICY,
         )
         assert resources.apply_simple_patch(patch, resources.ScimUser(user_name="a")) is None
+
+
+def test_fail_on_errors_counts_a_failed_reference_where_it_stands(send):
+    assert send([post(1)]).status_code == 200
+    again = {**post(1), "bulkId": "again"}  # bulk1 exists: 409, nothing created
+    patch = {"method": "PATCH", "path": "/Users/bulkId:again", "data": {"schemas": [PATCH],
+             "Operations": [{"op": "replace", "path": "title", "value": "X"}]}}  # fmt: skip
+    response = send([again, post(2), patch, post(3)], fail_on_errors=2)
+    assert _statuses(response) == ["409", "201", "409"]
+    assert "again" in response.json["Operations"][2]["response"]["detail"]
+    assert _by_email("bulk2@example.com") is not None
+    assert _by_email("bulk3@example.com") is None

@@ -134,14 +134,25 @@ def run(body: Any, *, caller: Caller, client: ClientInfo, base_url: str) -> dict
 
 
 def _run_batch(state: Run, batch: list[Operation]) -> None:
-    """Resolve the references of a batch, then run it (User writes together)."""
-    ready = []
+    """Resolve the references of a batch and run it (User writes together); an operation whose
+    references fail splits it, so that failOnErrors counts in request order."""
+    ready: list[Operation] = []
     for op in batch:
         problem = op.problem or bulk_plan.resolve(op, state.created, state.failed)
-        if problem is not None:
-            state.fail(op, problem)
-        else:
+        if problem is None:
             ready.append(op)
+            continue
+        _run_ready(state, ready)
+        ready = []
+        if state.stopped:
+            return
+        state.fail(op, problem)
+        if state.stopped:
+            return
+    _run_ready(state, ready)
+
+
+def _run_ready(state: Run, ready: list[Operation]) -> None:
     if not ready:
         return
     if ready[0].endpoint == "/Groups":

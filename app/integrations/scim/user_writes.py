@@ -206,7 +206,7 @@ def save_many(
 
 def _cut(outcomes: list[Any], rows: dict[int, dict[str, Any]], max_errors: int | None) -> None:
     """With an error budget, drop every row after the error that exhausts it."""
-    if max_errors is None:
+    if max_errors is None or max_errors < 1:  # a caller out of budget writes nothing anyway
         return
     failed = [i for i, o in enumerate(outcomes) if isinstance(o, ScimError)]
     if len(failed) >= max_errors:
