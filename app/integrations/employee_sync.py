@@ -309,6 +309,9 @@ def upsert(
             "created": result.count("created"),
             "updated": result.count("updated"),
             "unchanged": result.count("unchanged"),
+            # Who, not only how many: a batch of a thousand stays traceable person by person.
+            "created_ids": _ids_of([row["email"] for row in to_create]),
+            "updated_ids": sorted(row["id"] for row in to_update),
         },
         client=client,
     )
@@ -389,6 +392,15 @@ def _audit_identity_change(
         details=details,
         client=client,
     )
+
+
+def _ids_of(emails: list[str]) -> list[int]:
+    """The ids of the people holding these (lower-cased) addresses, sorted (bounded queries)."""
+    ids: list[int] = []
+    for start in range(0, len(emails), _CHUNK):
+        chunk = emails[start : start + _CHUNK]
+        ids += db.session.scalars(select(User.id).where(func.lower(User.email).in_(chunk)))
+    return sorted(ids)
 
 
 def by_emails(emails: list[str]) -> dict[str, User]:

@@ -125,6 +125,12 @@ def test_updates_deactivation_and_deletion_go_through_the_people_services(send):
     ).all()
     assert {e.subject_id for e in deactivations} == {ids[2], ids[3]}
     assert all(json.loads(e.details)["api_token_id"] == int(token_id) for e in deactivations)
+    upserts = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "users.upserted").order_by(AuditEvent.seq)
+    ).all()
+    assert json.loads(upserts[0].details)["created_ids"] == sorted(ids.values())
+    assert {i for e in upserts[1:] for i in json.loads(e.details)["updated_ids"]} == {
+        ids[1], ids[3]}  # fmt: skip
     summary = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "scim.bulk")).all()
     assert [json.loads(e.details)["operations"] for e in summary] == [3, 4]
     assert {e.target_id for e in summary} == {token_id}
