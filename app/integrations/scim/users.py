@@ -1,7 +1,8 @@
 """SCIM Users: thin callers of the people services (employee_sync, offboarding, accounts).
 
-A create or an update is one employee_sync.upsert (audited with the token's id, like the REST
-API); `active: false` is the offboarding the HR page runs, with the image-consent choice taken
+Who SCIM sees and finds, and the active flag: a create or an update is written by user_writes
+(one employee_sync.upsert, audited with the token's id, like the REST API); `active: false` is
+the offboarding the HR page runs (in batches for a bulk), with the image-consent choice taken
 from a setting; DELETE deactivates the same way and hides the person from SCIM (evidence is
 never deleted).
 """
