@@ -300,3 +300,16 @@ def test_fail_on_errors_counts_a_failed_reference_where_it_stands(send):
     assert "again" in response.json["Operations"][2]["response"]["detail"]
     assert _by_email("bulk2@example.com") is not None
     assert _by_email("bulk3@example.com") is None
+
+
+def test_an_operation_with_an_old_version_is_refused_412(send):
+    created = send([post(1)]).json["Operations"][0]
+    user_id = created["location"].rsplit("/", 1)[1]
+    title = {"schemas": [PATCH], "Operations": [{"op": "replace", "path": "title", "value": "A"}]}
+    fresh = send([{"method": "PATCH", "path": f"/Users/{user_id}", "version": created["version"],
+                   "data": title}])  # fmt: skip
+    assert _statuses(fresh) == ["200"]
+    stale = send([{"method": "DELETE", "path": f"/Users/{user_id}", "version": created["version"]},
+                  {"method": "DELETE", "path": "/Users/999999"}])  # fmt: skip
+    assert _statuses(stale) == ["412", "404"]
+    assert _by_email("bulk1@example.com").active is True
