@@ -55,7 +55,7 @@ def render_error(status: int, detail: str | None = None, minimal: bool = False):
     if is_api_request():  # the API answers RFC 9457 problem documents, whatever the error
         return problem(status, detail)
     if request.path.startswith("/scim/"):  # SCIM answers its own Error documents
-        from app.integrations.scim.routes import error
+        from app.integrations.scim.protocol import error
 
         return error(status, detail or _messages().get(status, (_("Error"),))[0])
     title, message = _messages().get(status, (_("Error"), _("An error occurred.")))

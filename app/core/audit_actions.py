@@ -92,3 +92,4 @@ class AuditAction(StrEnum):
     WEBHOOK_DISABLED = "webhook.disabled"
     SCIM_GROUP_CHANGED = "scim.group_changed"
     SCIM_GROUP_MAPPING_CHANGED = "scim.group_mapping_changed"
+    SCIM_BULK = "scim.bulk"  # one bulk request: how many operations, answered, failed

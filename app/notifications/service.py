@@ -90,6 +90,22 @@ def _insert_from(names: list[str], columns: Select):
     return statement.on_conflict_do_nothing(index_elements=["user_id", "key"])
 
 
+def add_once(notice: Notice) -> bool:
+    """Write one notice unless written already; True when this call wrote it (so that what
+    goes with it, an email, is sent once even by two hosts running the same job)."""
+    statement = _insert().returning(Notification.id)
+    row = {
+        "user_id": notice.user_id,
+        "kind": notice.kind,
+        "key": notice.key[:200],
+        "params": notice.params,
+        "endpoint": notice.endpoint,
+        "endpoint_args": notice.endpoint_args,
+        "created_at": utcnow(),
+    }
+    return db.session.execute(statement, [row]).first() is not None
+
+
 def people_with_role(*roles: Role) -> list[int]:
     """Active people holding one of these roles (admins count as HR, as everywhere)."""
     wanted = {r.value for r in roles}

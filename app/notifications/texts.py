@@ -88,6 +88,21 @@ def text(notice: Notification) -> str:
             "An image consent has expired: %(num)d publications to take down.",
             int(p.get("count", 0)),
         )
+    if kind == "team_digest":
+        return _(
+            "Your team this week: %(overdue)s, %(due)s, %(done)s.",
+            overdue=ngettext(
+                "%(num)d person overdue", "%(num)d people overdue", int(p.get("overdue", 0))
+            ),
+            due=ngettext(
+                "%(num)d due within 7 days",
+                "%(num)d due within 7 days",
+                int(p.get("due_soon", 0)),
+            ),
+            done=ngettext(
+                "%(num)d module completed", "%(num)d modules completed", int(p.get("completed", 0))
+            ),
+        )
     if kind == "webhook_failed":
         return _(
             "A webhook delivery to %(host)s failed after every retry.", host=p.get("host", "?")

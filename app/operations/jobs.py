@@ -46,9 +46,12 @@ def _reminders() -> str:
 
 
 def _notices() -> str:
+    from app.hr_reports import team_digest
     from app.notifications import notices
 
-    return notices.run(utcnow().date()).summary()
+    today = utcnow().date()
+    # The managers' weekly digest is a notice too: keyed by the week, sent once per manager.
+    return f"{notices.run(today).summary()}; {team_digest.run(today).summary()}"
 
 
 def _consents() -> str:
@@ -96,7 +99,13 @@ JOBS: dict[str, Job] = {
         # Reminders skip whoever was reminded recently: running hourly repeats nobody's.
         Job("reminders", HOUR, HOUR, "Remind who has something overdue or due soon.", _reminders),
         # Keyed per item and state: hourly runs add only what changed since the last one.
-        Job("notices", HOUR, 30 * 60, "Notify what is due, overdue or ending soon.", _notices),
+        Job(
+            "notices",
+            HOUR,
+            30 * 60,
+            "Notify what is due, overdue or ending soon; managers' weekly digest.",
+            _notices,
+        ),
         # Each expiry and each renewal request is claimed once per consent (consent_notice).
         Job("consents", HOUR, 30 * 60, "Announce expired consents, ask for renewals.", _consents),
         Job("retention", 24 * HOUR, HOUR, "Pseudonymise people who left long ago.", _retention),

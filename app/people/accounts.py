@@ -330,21 +330,46 @@ def set_active(
 
     Nothing the person signed or consented to is touched: evidence outlives the account.
     """
-    if user.id == actor.id:
+    set_active_many([user], active, actor=actor, client=client, details={user.id: details})
+
+
+def set_active_many(
+    users: list[User],
+    active: bool,
+    *,
+    actor: User,
+    client: ClientInfo,
+    details: dict[int, dict | None] | None = None,
+) -> None:
+    """set_active for several accounts in one transaction: one audit entry per person (with
+    `details[person id]`), their sessions ended in bounded statements, one commit.
+
+    Refused whole (nothing written) when the actor is among them.
+    """
+    if any(user.id == actor.id for user in users):
         raise AccountError(_("You cannot deactivate your own account."))
-    if user.active == active:
+    changing = [user for user in users if user.active != active]
+    if not changing:
         return
-    user.active = active
-    user.deactivated_at = None if active else utcnow()
+    now = utcnow()
+    for user in changing:
+        user.active = active
+        user.deactivated_at = None if active else now
     if not active:
-        sessions.end_all(user, sessions.DEACTIVATED)
-    audit.record(
-        AuditAction.USER_REACTIVATED if active else AuditAction.USER_DEACTIVATED,
-        actor=actor,
-        subject=user,
-        target_type="user",
-        target_id=user.id,
-        details=details,
-        client=client,
+        sessions.end_all_many(changing, sessions.DEACTIVATED)
+    action = AuditAction.USER_REACTIVATED if active else AuditAction.USER_DEACTIVATED
+    audit.record_many(
+        [
+            audit.Entry(
+                action,
+                actor=actor,
+                subject=user,
+                target_type="user",
+                target_id=user.id,
+                details=(details or {}).get(user.id),
+                client=client,
+            )
+            for user in changing
+        ]
     )
     db.session.commit()

@@ -303,6 +303,25 @@ def end_all(user: User, reason: str) -> int:
     return _end_where(user, reason, UserSession.revoked_at.is_(None))
 
 
+def end_all_many(users: list[User], reason: str) -> int:
+    """end_all for many people at once (a directory's bulk deactivation): one statement per
+    900 people instead of one per person; the caller commits. Returns the rows ended."""
+    ended = 0
+    for user in users:
+        user.session_token = new_session_token()
+    ids = [user.id for user in users]
+    for start in range(0, len(ids), 900):  # SQLite's bound-parameter limit
+        result = db.session.execute(
+            update(UserSession)
+            .where(UserSession.user_id.in_(ids[start : start + 900]))
+            .where(UserSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow(), revoked_reason=reason)
+            .execution_options(synchronize_session=False)
+        )
+        ended += cast(CursorResult, result).rowcount
+    return ended
+
+
 @dataclass(frozen=True)
 class ActiveSession:
     """One open session as its owner sees it on the Me page."""

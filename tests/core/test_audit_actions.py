@@ -81,6 +81,7 @@ STORED_VALUES = {
     "webhook.disabled",
     "scim.group_changed",
     "scim.group_mapping_changed",
+    "scim.bulk",
 }
 
 

@@ -190,8 +190,12 @@ def test_a_group_mapped_to_a_department_gives_it_to_whoever_joins(scim, app, adm
 
 def test_a_role_group_never_reaches_admin_without_the_setting(scim, app, admin):
     member = make_user("member@example.com", "Mia Member")
-    group = scim("POST", "/Groups", fixture("okta_create_group", user_id=member.id))
+    group = scim("POST", "/Groups", fixture("okta_create_group"))
     assert group.status_code == 201, group.json
+    added = scim(
+        "PATCH", f"/Groups/{group.json['id']}", fixture("okta_group_add_member", user_id=member.id)
+    )
+    assert added.status_code == 200, added.json
     row = db.session.get(ScimGroup, int(group.json["id"]))
     with pytest.raises(scim_groups.MappingError):
         scim_groups.set_mapping(row, "role", "admin", actor=admin, client=ClientInfo.system())

@@ -101,6 +101,7 @@ ACCESS: dict[str, tuple[set[str], dict]] = {
     "scim.replace_group": (TOKEN, {"group_id": "999999"}),
     "scim.patch_group": (TOKEN, {"group_id": "999999"}),
     "scim.delete_group": (TOKEN, {"group_id": "999999"}),
+    "scim.bulk_request": (TOKEN, {}),
     # Someone outside the manager's team (here: nobody) is 404, tested in tests/hr_reports/test_team.py.
     "team.index": (MANAGERS, {}),
     "team.person": (MANAGERS, {"user_id": 999999}),

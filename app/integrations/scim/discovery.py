@@ -24,6 +24,9 @@ from scim2_models import (
 )
 
 MAX_RESULTS = 1000
+# What one bulk request may hold (RFC 7644 §3.7.4); bulk.py enforces them (413).
+MAX_OPERATIONS = 1000
+MAX_PAYLOAD_SIZE = 4 * 1024 * 1024
 # The attributes Charte stores (resources.py says where): the others are accepted and ignored.
 STORED: dict[Any, set[str]] = {
     User: {"userName", "displayName", "title", "active", "emails"},
@@ -44,15 +47,17 @@ def _dump(model: Any) -> dict[str, Any]:
 
 
 def service_provider_config(base_url: str) -> dict[str, Any]:
-    """Filtering, PATCH and ETags supported; bulk, sorting and password changes not."""
+    """Filtering, PATCH, ETags, bulk and sorting supported; password changes not."""
     return _dump(
         ServiceProviderConfig(
             documentation_uri=DOCUMENTATION,  # type: ignore[arg-type]  # validated to a Reference
             patch=Patch(supported=True),
-            bulk=Bulk(supported=False, max_operations=0, max_payload_size=0),
+            bulk=Bulk(
+                supported=True, max_operations=MAX_OPERATIONS, max_payload_size=MAX_PAYLOAD_SIZE
+            ),
             filter=Filter(supported=True, max_results=MAX_RESULTS),
             change_password=ChangePassword(supported=False),
-            sort=Sort(supported=False),
+            sort=Sort(supported=True),
             etag=ETag(supported=True),
             authentication_schemes=[
                 AuthenticationScheme(

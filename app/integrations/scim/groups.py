@@ -12,6 +12,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from scim2_models import Group
 from sqlalchemy import delete, func, insert, select
 
 from app.core import audit, settings
@@ -20,6 +21,7 @@ from app.core.client import ClientInfo
 from app.extensions import db
 from app.integrations import employee_sync
 from app.integrations.scim.users import ScimError
+from app.integrations.tokens import Caller
 from app.models.types import utcnow
 from app.models.user import (
     MAPS_TO_DEPARTMENT,
@@ -92,13 +94,18 @@ def equality(attribute: str, value: Any) -> Any:
     return None
 
 
-def search(condition: Any, start: int, count: int) -> tuple[int, list[ScimGroup]]:
-    """(total, one page) of the groups matching the condition, by id."""
+def search(
+    condition: Any, start: int, count: int, order: list[Any] | None = None
+) -> tuple[int, list[ScimGroup]]:
+    """(total, one page) of the groups matching the condition, in the order given, by id
+    otherwise."""
     query = select(ScimGroup)
     if condition is not None:
         query = query.where(condition)
     total = db.session.scalar(query.with_only_columns(func.count()).order_by(None)) or 0
-    page = db.session.scalars(query.order_by(ScimGroup.id).offset(start - 1).limit(count))
+    page = db.session.scalars(
+        query.order_by(*(order or [ScimGroup.id])).offset(start - 1).limit(count)
+    )
     return total, list(page) if count else []
 
 
@@ -184,6 +191,22 @@ def save(
     db.session.commit()
     db.session.refresh(group)
     return group
+
+
+def save_resource(
+    group: ScimGroup | None, resource: Group, *, caller: Caller, client: ClientInfo
+) -> ScimGroup:
+    """save() from a SCIM Group resource, for the token calling (its id is audited)."""
+    return save(
+        group,
+        resource.display_name or "",
+        resource.external_id,
+        [str(m.value) for m in resource.members or [] if m.value],
+        actor=caller.actor(),
+        client=client,
+        token_id=caller.token_id,
+        reach_privileged=caller.reaches_privileged,
+    )
 
 
 def remove(group: ScimGroup, *, actor: User, client: ClientInfo, token_id: int) -> None:
