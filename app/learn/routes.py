@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from flask import (
@@ -50,9 +51,16 @@ def _locale() -> str:
 @bp.app_template_filter("org")
 def fill_organisation(text: str) -> str:
     """Template filter: fill a content text's {{ variables }}, with the locale's typography."""
-    return typography.for_locale(
-        catalog.fill(text or "", settings.organisation_variables()), _locale()
-    )
+    variables = settings.organisation_variables()
+    return _filled(text or "", _locale(), tuple(sorted(variables.items())))
+
+
+@lru_cache(maxsize=4096)
+def _filled(text: str, locale: str, variables: tuple[tuple[str, str], ...]) -> str:
+    # Content titles and summaries are few and fixed: the learner home fills about thirty of
+    # them per view, so each (text, language, organisation values) is filled once per process.
+    # The organisation's values are part of the key: an admin's change shows at once.
+    return typography.for_locale(catalog.fill(text, dict(variables)), locale)
 
 
 @bp.app_errorhandler(ContentInvalid)
