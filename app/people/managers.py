@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from app.core import audit
 from app.core.audit_actions import AuditAction
@@ -48,6 +48,8 @@ def is_manager(user: Any) -> bool:
     """True when someone active reports to this person (what opens the team pages)."""
     if not getattr(user, "is_authenticated", False) or not user.active:
         return False
+    if "has_reports" in inspect(user).dict:  # loaded with the person by the sign-in check
+        return bool(user.has_reports)
     return (
         db.session.scalar(
             select(User.id).where(User.manager_id == user.id, User.active.is_(True)).limit(1)

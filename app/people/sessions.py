@@ -19,6 +19,7 @@ from typing import cast
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.engine import CursorResult
+from sqlalchemy.orm import undefer
 
 from app.core import audit, settings
 from app.core.audit_actions import AuditAction
@@ -185,6 +186,7 @@ def check(user_id: str, key: str | None) -> Check:
         select(UserSession, User)
         .join(User, User.id == UserSession.user_id)
         .where(UserSession.key_hash == _hash(key))
+        .options(undefer(User.has_reports))  # type: ignore[attr-defined]
     ).first()
     if found is None:
         return Check(None)

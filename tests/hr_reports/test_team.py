@@ -51,6 +51,21 @@ def test_someone_with_no_report_is_not_a_manager(app, client, auth):
     assert "My team" not in client.get("/").get_data(as_text=True)
 
 
+def test_the_team_menu_follows_the_reports_on_the_next_page(app, client, auth):
+    """Whether someone manages is read with the person at each request: a report who leaves
+    takes the menu item away on the next page, one who arrives brings it."""
+    _boss, lead, member, _outsider = _chart(app)
+    auth.login(lead.email)
+    assert "My team" in client.get("/").get_data(as_text=True)
+    member.active = False
+    db.session.commit()
+    assert "My team" not in client.get("/").get_data(as_text=True)
+    assert client.get("/team/").status_code == 403
+    member.active = True
+    db.session.commit()
+    assert "My team" in client.get("/").get_data(as_text=True)
+
+
 def test_a_cycle_is_refused(app):
     boss, lead, member, _outsider = _chart(app)
     try:
