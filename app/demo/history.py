@@ -134,10 +134,10 @@ def attempt_row(
     """One submitted quiz attempt, scored with the real scoring rules."""
     definition = module.quiz.definition
     questions = definition["questions"]
-    drawn = None
+    drawn: list[str] | None = None
     if definition.get("draw"):  # as the player does: this attempt shows part of the pool
-        drawn, questions = rng.choice(_draws(module.quiz.content_hash, definition))
-        drawn = list(drawn)
+        drawn_ids, questions = rng.choice(_draws(module.quiz.content_hash, definition))
+        drawn = list(drawn_ids)
     answers = _answers(questions, rng, skill)
     result = score_quiz(questions, answers, definition["pass_mark"])
     order = drawn or [q["id"] for q in questions]

@@ -82,10 +82,10 @@ def add_for_everyone(
 
 
 def _insert_from(names: list[str], columns: Select):
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    on_postgresql = db.session.get_bind().dialect.name == "postgresql"
+    insert: Any = postgresql.insert if on_postgresql else sqlite.insert
     statement = insert(Notification).from_select(names, columns)
     return statement.on_conflict_do_nothing(index_elements=["user_id", "key"])
 
