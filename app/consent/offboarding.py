@@ -110,5 +110,6 @@ def deactivate_many(
     if choice == KEEP:
         from app.consent import leavers
 
-        leavers.mail_on_leaving(user)  # kept consents stay withdrawable without an account
+        for user in users:  # kept consents stay withdrawable without an account
+            leavers.mail_on_leaving(user)
     return revoked

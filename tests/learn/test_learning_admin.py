@@ -80,7 +80,7 @@ def test_programme_status_and_hooks(app, client, auth, employee, other_employee,
     received = []
     finished = []
 
-    def on_module(user, completion):
+    def on_module(user, completion, entries):
         received.append((user.id, completion.module_slug))
 
     def on_programme(user, completion, completed_at):
