@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from app.extensions import db
 from app.models.user import Role
@@ -51,7 +52,7 @@ def index():
         "policy_builder/index.html",
         drafts=drafts.all_drafts(),
         current=versions.label(current) if current else None,
-        form=RevisionForm(revision="0"),
+        form=FlaskForm(),
     )
 
 
@@ -59,7 +60,7 @@ def index():
 @role_required(Role.HR)
 def new():
     """Start a draft from the outline (`source=outline`) or the current version."""
-    if not RevisionForm().validate_on_submit():
+    if not FlaskForm().validate_on_submit():
         abort(400)
     try:
         if request.form.get("source") == "current":

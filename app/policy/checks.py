@@ -17,11 +17,12 @@ from app.models.policy import PolicyText
 def verify_signed_texts(report: audit.VerificationReport) -> None:
     """Every acknowledgement names the SHA-256 of a published text (any revision) of its version."""
     # A version may have several texts per language (minor revisions): any of them was signable.
-    digests = set(
-        db.session.execute(
+    digests = {
+        (version_id, locale, sha256)
+        for version_id, locale, sha256 in db.session.execute(
             select(PolicyText.policy_version_id, PolicyText.locale, PolicyText.sha256)
-        ).tuples()
-    )
+        )
+    }
     rows = db.session.execute(
         select(
             Acknowledgement.id,
