@@ -143,7 +143,7 @@ def _module(
     updated = _user_ids(
         ModuleCompletion.module_slug == slug, ModuleCompletion.material_version < version
     )
-    stale = false()
+    stale: ColumnElement[bool] = false()
     if again is not None:
         passed = User.id.in_(
             select(QuizAttempt.user_id).where(

@@ -34,7 +34,8 @@ class AddSectionForm(RevisionForm):
     """A section added at the end: one of the outline's, or a new id."""
 
     section_id = StringField(
-        _l("Section id"), validators=[DataRequired(_l("Choose or type a section id.")), Length(max=80)]
+        _l("Section id"),
+        validators=[DataRequired(_l("Choose or type a section id.")), Length(max=80)],
     )
 
 

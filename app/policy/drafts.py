@@ -143,9 +143,7 @@ def create_from_current(actor: User, client: ClientInfo) -> PolicyDraft:
     draft.sections = sections
     db.session.add(draft)
     db.session.flush()
-    _record(
-        draft, AuditAction.POLICY_DRAFT_CREATED, actor, client, source=f"v{current.version}"
-    )
+    _record(draft, AuditAction.POLICY_DRAFT_CREATED, actor, client, source=f"v{current.version}")
     return draft
 
 

@@ -63,9 +63,10 @@ def index():
     if text is not None:
         form.version.data = str(status.current.version)
         form.locale.data = text.locale
-        if status.state == "outdated":
-            signed = receipts.signed_text_row(status.latest)
-            old = versions.latest_texts(status.latest.policy_version).values()
+        latest = status.latest
+        if status.state == "outdated" and latest is not None:
+            signed = receipts.signed_text_row(latest)
+            old = versions.latest_texts(latest.policy_version).values()
             changed = redline.what_changed(signed, list(old), text)
     response = make_response(
         render_template(
@@ -244,7 +245,7 @@ def _signed(result: signing.SignResult):
 def confirmation(ack_id: int):
     """One of my signatures: its verification code and its receipt."""
     ack = signing.get_for_receipt(ack_id)
-    owned_or_404(ack, ack.user_id if ack else None)
+    ack = owned_or_404(ack, ack.user_id if ack else None)
     text = receipts.signed_text_row(ack)
     return render_template(
         "sign/confirmation.html",

@@ -35,9 +35,7 @@ def _post(client, url, draft_id, data=None, **kwargs):
 
 
 def _new_draft(client, source="outline") -> int:
-    response = post_form(
-        client, f"{BASE}/new", {"source": source, "revision": "0"}, page=BASE
-    )
+    response = post_form(client, f"{BASE}/new", {"source": source, "revision": "0"}, page=BASE)
     assert response.status_code == 302
     return int(re.search(r"/drafts/(\d+)", response.headers["Location"]).group(1))
 
@@ -61,9 +59,7 @@ def _approve(client, auth, reviewer, author, draft_id):
     auth.login(author.email)
 
 
-def test_build_review_publish_minor_then_major_with_redline(
-    client, auth, hr, reviewer, employee
-):
+def test_build_review_publish_minor_then_major_with_redline(client, auth, hr, reviewer, employee):
     auth.login(hr.email)
     draft_id = _new_draft(client)
     page = client.get(f"{BASE}/{draft_id}").get_data(as_text=True)
@@ -246,7 +242,11 @@ def test_other_roles_cannot_use_the_builder(client, auth, hr, role):
 def test_missing_csrf_is_refused(client, auth, hr):
     auth.login(hr.email)
     draft_id = _new_draft(client)
-    for url in (f"{BASE}/new", f"{BASE}/{draft_id}/approve", f"{BASE}/{draft_id}/sections/scope/up"):
+    for url in (
+        f"{BASE}/new",
+        f"{BASE}/{draft_id}/approve",
+        f"{BASE}/{draft_id}/sections/scope/up",
+    ):
         assert client.post(url, data={"revision": "1"}).status_code == 400
     assert client.get(f"{BASE}/999").status_code == 404
     assert client.get(f"{BASE}/{draft_id}/sections/nope").status_code == 404

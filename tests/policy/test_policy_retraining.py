@@ -34,7 +34,9 @@ def _publish_draft(hr, reviewer, change=None, *, major=True):
             "body_fr": section.body_fr + "\n4. Nouvelle règle.",
             "body_en": section.body_en + "\n4. A new rule.",
         }
-        drafts.update_section(draft, section, values, actor=hr, client=system, revision=draft.revision)
+        drafts.update_section(
+            draft, section, values, actor=hr, client=system, revision=draft.revision
+        )
     drafts.approve(draft, actor=reviewer, client=system, revision=draft.revision)
     return drafts.publish(draft, major=major, actor=hr, client=system, revision=draft.revision)
 
@@ -87,9 +89,10 @@ def test_only_modules_teaching_a_changed_section_are_due_again(
     post_form(client, "/learn/confidential-information/again", page="/learn")
     complete_module(client, "confidential-information")
     items = _module_items(employee, today)
-    assert "module:confidential-information" not in items or items[
-        "module:confidential-information"
-    ].done
+    assert (
+        "module:confidential-information" not in items
+        or items["module:confidential-information"].done
+    )
     _sql_agrees(employee, today + timedelta(days=30))
 
 
