@@ -54,8 +54,8 @@ def test_build_approve_publish_sign_minor_major_redline(
     draft_url = page.url
     check_both_widths(page, check_page)
     # Remove one section, add one from the outline.
-    page.get_by_role("button", name="Remove working-time").click()
-    expect(page.locator("#section-working-time")).to_have_count(0)
+    page.get_by_role("button", name="Remove spokespeople").click()
+    expect(page.locator("#section-spokespeople")).to_have_count(0)
     page.get_by_label("Section id").fill("generative-ai")
     page.get_by_role("button", name="Add the section").click()
     expect(page.get_by_role("heading", name="Section generative-ai")).to_be_visible()
