@@ -4,6 +4,7 @@ versions through the one publish path, the redline and the modules on what chang
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -250,3 +251,84 @@ def test_missing_csrf_is_refused(client, auth, hr):
         assert client.post(url, data={"revision": "1"}).status_code == 400
     assert client.get(f"{BASE}/999").status_code == 404
     assert client.get(f"{BASE}/{draft_id}/sections/nope").status_code == 404
+
+
+def test_the_outline_is_complete_in_both_languages(app):
+    from app.learn.content.types import SECTION_ID_RE
+    from app.policy import versions
+
+    data = drafts.outline()
+    ids = [s["id"] for s in data["sections"]]
+    assert len(ids) == len(set(ids)) and all(SECTION_ID_RE.match(i) for i in ids)
+    # The outline names every section of the shipped policy, so modules' `teaches:` match it.
+    shipped = (Path(app.config["CONTENT_DIR"]) / "policy" / "v3.en.md").read_text(encoding="utf-8")
+    assert set(re.search(r"sections: \[(.*)\]", shipped).group(1).split(", ")) == set(ids)
+    for section in data["sections"]:
+        for locale in ("fr", "en"):
+            assert section["heading"][locale] and section["guidance"][locale]
+            # The starting text fills with the organisation's variables and renders.
+            text = versions.source_text(
+                1, locale, title="", changes="", body=section["start"][locale], section_ids=()
+            )
+            assert "{{" not in text.html and text.html.startswith("<")
+
+
+def _service_publish(hr, reviewer, edit=None, *, major=True):
+    system = ClientInfo.system()
+    if edit is None:
+        draft = drafts.create_from_outline(hr, system)
+    else:
+        draft = drafts.create_from_current(hr, system)
+        section = drafts.find_section(draft, edit[0])
+        values = {
+            "heading_fr": section.heading_fr,
+            "heading_en": section.heading_en,
+            "body_fr": section.body_fr,
+            "body_en": section.body_en.replace(edit[1], edit[2]),
+        }
+        drafts.update_section(
+            draft, section, values, actor=hr, client=system, revision=draft.revision
+        )
+    drafts.approve(draft, actor=reviewer, client=system, revision=draft.revision)
+    drafts.publish(draft, major=major, actor=hr, client=system, revision=draft.revision)
+    db.session.commit()
+    return draft
+
+
+def test_a_signature_of_a_minor_revision_names_that_text(client, auth, hr, reviewer, employee):
+    _service_publish(hr, reviewer)
+    _service_publish(hr, reviewer, ("respect", "towards anyone", "towards anybody"), major=False)
+    auth.login(employee.email)
+    assert sign_form(client, name=employee.full_name, version=1).status_code == 302
+    ack = db.session.scalar(select(Acknowledgement))
+    minor_text = db.session.scalar(
+        select(PolicyText).where(PolicyText.locale == "en", PolicyText.minor == 1)
+    )
+    assert ack.text_sha256 == minor_text.sha256
+    page = client.get(f"/policy/acknowledgements/{ack.id}/text").get_data(as_text=True)
+    assert "towards anybody" in page
+    assert audit.verify_all().ok
+
+
+def test_publishing_twice_or_by_the_last_editor_is_refused(client, auth, hr, reviewer, admin):
+    draft = _service_publish(hr, reviewer)
+    auth.login(hr.email)
+    response = _publish(client, draft.id, "major", follow_redirects=True)
+    assert "This draft is already published" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(PolicyVersion.id))) == 1
+    # The reviewer edits the next draft: now they may not approve it, the author may.
+    next_draft = drafts.create_from_current(hr, ClientInfo.system())
+    db.session.commit()
+    auth.logout()
+    auth.login(reviewer.email)
+    _post(client, f"{BASE}/{next_draft.id}/sections/scope/down", next_draft.id)
+    response = _post(
+        client, f"{BASE}/{next_draft.id}/approve", next_draft.id, follow_redirects=True
+    )
+    assert "Someone other than the author must approve" in response.get_data(as_text=True)
+    auth.logout()
+    auth.login(admin.email)
+    response = _post(
+        client, f"{BASE}/{next_draft.id}/approve", next_draft.id, follow_redirects=True
+    )
+    assert "You approved the draft" in response.get_data(as_text=True)
