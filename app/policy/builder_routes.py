@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from app.extensions import db
 from app.models.user import Role
 from app.permissions import role_required
-from app.policy import drafts, versions
+from app.policy import draft_content, drafts, versions
 from app.policy.builder_forms import (
     AddSectionForm,
     DetailsForm,
@@ -79,10 +79,10 @@ def _edit_page(draft, details: DetailsForm | None = None, add: AddSectionForm | 
     locale = str(get_locale())
     missing = [
         (s["id"], s["heading"].get(locale) or s["heading"]["en"])
-        for s in drafts.outline()["sections"]
+        for s in draft_content.outline()["sections"]
         if s["id"] not in present
     ]
-    found = drafts.problems(draft)
+    found = draft_content.problems(draft)
     if details is None:
         details = DetailsForm(obj=draft)
         for name in ("title_fr", "title_en"):
@@ -97,7 +97,7 @@ def _edit_page(draft, details: DetailsForm | None = None, add: AddSectionForm | 
         add=add,
         action=RevisionForm(revision=str(draft.revision)),
         problems=found,
-        status=drafts.translation_status(draft),
+        status=draft_content.translation_status(draft),
         missing=missing,
         review_needed=drafts.review_needed(draft),
         may_approve=current_user.id not in (draft.author_id, draft.updated_by_id),
@@ -155,7 +155,7 @@ def section(draft_id: int, section_id: str):
     elif request.method == "POST":
         abort(400)
     form.revision.data = str(draft.revision)
-    found = drafts.problems(draft)
+    found = draft_content.problems(draft)
     for name in ("heading_fr", "heading_en", "body_fr", "body_en"):
         form[name].errors = list(form[name].errors) + found.get(f"{section_id}.{name}", [])
     locale = str(get_locale())
@@ -164,7 +164,7 @@ def section(draft_id: int, section_id: str):
         draft=draft,
         row=row,
         form=form,
-        guidance=drafts.guidance(drafts.outline_section(section_id), locale),
+        guidance=draft_content.guidance(draft_content.outline_section(section_id), locale),
     )
 
 
@@ -224,7 +224,7 @@ def preview(draft_id: int):
     if locale not in locales:
         abort(404)
     try:
-        texts = {s.locale: s for s in drafts.sources(draft, 0)}
+        texts = {s.locale: s for s in draft_content.sources(draft, 0)}
     except versions.PolicyError as exc:
         flash(str(exc), "error")
         return redirect(_edit_url(draft))
@@ -291,6 +291,6 @@ def publish(draft_id: int):
         active=active,
         signed=signed,
         current=versions.label(current) if current else None,
-        problems=drafts.problems(draft),
+        problems=draft_content.problems(draft),
         review_needed=drafts.review_needed(draft),
     ), (422 if form.errors else 200)

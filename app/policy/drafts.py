@@ -7,17 +7,14 @@ publishing goes through `versions.publish`, the one write path of policy texts.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import yaml
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from app.core import audit, settings, typography
+from app.core import audit, settings
 from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.extensions import db
@@ -26,8 +23,15 @@ from app.models.policy import PolicyDraft, PolicyDraftSection, PolicyVersion
 from app.models.types import utcnow
 from app.models.user import User
 from app.policy import redline, versions
+from app.policy.draft_content import (
+    LOCALES,
+    outline,
+    outline_section,
+    problems,
+    section_id_ok,
+    sources,
+)
 
-LOCALES = ("fr", "en")
 REVIEW_REQUIRED = settings.SettingSpec(
     "policy.review_required",
     "bool",
@@ -40,17 +44,6 @@ REVIEW_REQUIRED = settings.SettingSpec(
 
 class DraftError(ValueError):
     """The change is refused; the message is shown to the author."""
-
-
-def outline() -> dict[str, Any]:
-    """The guided outline (content/policy/outline.yaml): title and sections with guidance."""
-    path = Path(current_app.config["CONTENT_DIR"]) / "policy" / "outline.yaml"
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
-
-
-def outline_section(section_id: str) -> dict[str, Any] | None:
-    """One section of the outline by id, or None."""
-    return next((s for s in outline()["sections"] if s["id"] == section_id), None)
 
 
 def get(draft_id: int) -> PolicyDraft | None:
@@ -183,7 +176,7 @@ def update_section(draft, section, values: dict[str, str], *, actor, client, rev
 
 def add_section(draft: PolicyDraft, section_id: str, *, actor, client, revision: int):
     """Add a section at the end: from the outline when it has that id, else an empty one."""
-    if not redline_id_ok(section_id):
+    if not section_id_ok(section_id):
         raise DraftError(_("A section id is made of lowercase letters, digits and dashes."))
     if find_section(draft, section_id) is not None:
         raise DraftError(_("The draft already has a section with this id."))
@@ -215,102 +208,6 @@ def move_section(draft, section, offset: int, *, actor, client, revision: int):
     for position, row in enumerate(ordered):
         row.position = position
     _changed(draft, actor, client, revision, change="moved", section=section.section_id)
-
-
-def redline_id_ok(section_id: str) -> bool:
-    """True for a section id in lowercase-with-dashes (the ids modules' `teaches:` name)."""
-    from app.learn.content.types import SECTION_ID_RE
-
-    return bool(SECTION_ID_RE.match(section_id or ""))
-
-
-def problems(draft: PolicyDraft) -> dict[str, list[str]]:
-    """What blocks approval and publication, by field ("title_fr", "<section>.body_en"...)."""
-    found: dict[str, list[str]] = {}
-
-    def add(key: str, message: str) -> None:
-        found.setdefault(key, []).append(message)
-
-    variables = settings.organisation_variables()
-    for locale in LOCALES:
-        if not getattr(draft, f"title_{locale}"):
-            add(f"title_{locale}", _("Give the policy a title in this language."))
-    if not draft.sections:
-        add("sections", _("The policy needs at least one section."))
-    for section in draft.sections:
-        written = [
-            loc
-            for loc in LOCALES
-            if getattr(section, f"heading_{loc}") or getattr(section, f"body_{loc}")
-        ]
-        for locale in LOCALES:
-            for part in ("heading", "body"):
-                key = f"{section.section_id}.{part}_{locale}"
-                value = getattr(section, f"{part}_{locale}")
-                if not value:
-                    add(
-                        key,
-                        _("Missing: this section exists in one language only.")
-                        if written
-                        else _("Write this part of the section."),
-                    )
-                    continue
-                try:
-                    versions.source_text(
-                        0, locale, title="", changes="", body=value, section_ids=()
-                    )
-                except versions.PolicyError:
-                    unknown = sorted(set(versions.variable_names(value)) - set(variables))
-                    add(key, _("Unknown variable: %(names)s", names=", ".join(unknown)))
-                if part == "body" and any(
-                    line.startswith(("# ", "## ")) for line in value.splitlines()
-                ):
-                    add(key, _("Use ### or lower for headings inside a section."))
-    return found
-
-
-def translation_status(draft: PolicyDraft) -> dict[str, list[str]]:
-    """Per language, the ids of the sections still missing in it."""
-    return {
-        locale: [
-            s.section_id
-            for s in draft.sections
-            if not (getattr(s, f"heading_{locale}") and getattr(s, f"body_{locale}"))
-        ]
-        for locale in LOCALES
-    }
-
-
-def markdown_for(draft: PolicyDraft, locale: str) -> str:
-    """The draft's text in one language in the file format: numbered `## ` headings."""
-    return "\n\n".join(
-        f"## {n}. {getattr(s, f'heading_{locale}')}\n\n{getattr(s, f'body_{locale}')}"
-        for n, s in enumerate(draft.sections, start=1)
-    )
-
-
-def sources(draft: PolicyDraft, version: int) -> list[versions.SourceText]:
-    """The draft's texts filled and rendered as employees will read them, one per language."""
-    ids = tuple(s.section_id for s in draft.sections)
-    return [
-        versions.source_text(
-            version,
-            locale,
-            title=getattr(draft, f"title_{locale}"),
-            changes=getattr(draft, f"changes_{locale}"),
-            body=markdown_for(draft, locale),
-            section_ids=ids,
-        )
-        for locale in current_app.config["CHARTE_LOCALES"]
-    ]
-
-
-def guidance(item: dict[str, Any] | None, locale: str) -> list[str]:
-    """The outline's guidance for a section, one paragraph per line, in the reader's language."""
-    if not item:
-        return []
-    text = item["guidance"].get(locale) or item["guidance"]["en"]
-    return [typography.for_locale(line, locale) for line in text.splitlines() if line.strip()]
 
 
 def review_needed(draft: PolicyDraft) -> bool:

@@ -195,6 +195,16 @@ def label(version: PolicyVersion) -> str:
     return f"{version.version}.{minor}" if minor else str(version.version)
 
 
+def summary_for(version: PolicyVersion, locale: str) -> str:
+    """The author's summary of what a major version changed (as published with it, not a later
+    minor revision's), in this language when it has one."""
+    first = {t.locale: t for t in version.texts if t.minor == 0}
+    for candidate in (locale, current_app.config["CHARTE_DEFAULT_LOCALE"], *sorted(first)):
+        if candidate in first:
+            return first[candidate].changes
+    return ""
+
+
 def text_for(version: PolicyVersion, locale: str) -> PolicyText:
     """The version's text in this language, else in the default language, else any."""
     texts = latest_texts(version)

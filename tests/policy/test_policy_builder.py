@@ -16,7 +16,7 @@ from app.models.acknowledgement import Acknowledgement
 from app.models.audit import AuditEvent
 from app.models.policy import PolicyDraft, PolicyText, PolicyVersion
 from app.models.user import Role
-from app.policy import drafts
+from app.policy import draft_content, drafts
 from tests.conftest import make_user, post_form
 from tests.policy_helpers import sign_form
 
@@ -257,7 +257,7 @@ def test_the_outline_is_complete_in_both_languages(app):
     from app.learn.content.types import SECTION_ID_RE
     from app.policy import versions
 
-    data = drafts.outline()
+    data = draft_content.outline()
     ids = [s["id"] for s in data["sections"]]
     assert len(ids) == len(set(ids)) and all(SECTION_ID_RE.match(i) for i in ids)
     # The outline names every section of the shipped policy, so modules' `teaches:` match it.
