@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from app.extensions import db
 from app.models.user import Role
 from app.permissions import role_required
-from app.policy import draft_content, drafts, versions
+from app.policy import draft_content, drafts, redline, versions
 from app.policy.builder_forms import (
     AddSectionForm,
     DetailsForm,
@@ -74,6 +74,19 @@ def new():
     return redirect(_edit_url(draft))
 
 
+def _history_labels() -> dict[str, str]:
+    return {
+        "created": _("Draft started"),
+        "details": _("Title or summary edited"),
+        "section": _("Section edited"),
+        "added": _("Section added"),
+        "removed": _("Section removed"),
+        "moved": _("Section moved"),
+        "approved": _("Approved"),
+        "published": _("Published"),
+    }
+
+
 def _edit_page(draft, details: DetailsForm | None = None, add: AddSectionForm | None = None):
     present = {s.section_id for s in draft.sections}
     locale = str(get_locale())
@@ -93,6 +106,8 @@ def _edit_page(draft, details: DetailsForm | None = None, add: AddSectionForm | 
     return render_template(
         "policy_builder/edit.html",
         draft=draft,
+        history=drafts.history(draft),
+        labels=_history_labels(),
         details=details,
         add=add,
         action=RevisionForm(revision=str(draft.revision)),
@@ -228,8 +243,18 @@ def preview(draft_id: int):
     except versions.PolicyError as exc:
         flash(str(exc), "error")
         return redirect(_edit_url(draft))
+    current = versions.current_version()
+    published = versions.latest_texts(current).get(locale) if current else None
+    changes = None
+    if published is not None:
+        changes = [c for c in redline.compare(published, texts[locale]) if c.state != "same"]
     return render_template(
-        "policy_builder/preview.html", draft=draft, text=texts[locale], locales=locales
+        "policy_builder/preview.html",
+        draft=draft,
+        text=texts[locale],
+        locales=locales,
+        changes=changes,
+        current=versions.label(current) if current else None,
     )
 
 

@@ -7,6 +7,9 @@ publishing goes through `versions.publish`, the one write path of policy texts.
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
@@ -19,6 +22,7 @@ from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.extensions import db
 from app.models.acknowledgement import Acknowledgement
+from app.models.audit import AuditEvent
 from app.models.policy import PolicyDraft, PolicyDraftSection, PolicyVersion
 from app.models.types import utcnow
 from app.models.user import User
@@ -44,6 +48,40 @@ REVIEW_REQUIRED = settings.SettingSpec(
 
 class DraftError(ValueError):
     """The change is refused; the message is shown to the author."""
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One audited change of a draft: when, by whom, what."""
+
+    at: datetime
+    actor: str
+    action: str
+    revision: int | None
+    section: str
+
+
+def history(draft: PolicyDraft) -> list[HistoryEntry]:
+    """Every audited change of the draft, oldest first (from the hash-chained audit log)."""
+    rows = db.session.execute(
+        select(AuditEvent.created_at, User.full_name, AuditEvent.action, AuditEvent.details)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.target_type == "policy_draft", AuditEvent.target_id == str(draft.id))
+        .order_by(AuditEvent.seq)
+    )
+    entries = []
+    for at, name, action, raw in rows:
+        details = json.loads(raw or "{}")
+        entries.append(
+            HistoryEntry(
+                at,
+                name or "",
+                details.get("change") or action.removeprefix("policy.draft_"),
+                details.get("revision"),
+                details.get("section", ""),
+            )
+        )
+    return entries
 
 
 def get(draft_id: int) -> PolicyDraft | None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 from app.models.policy import PolicyText
+from app.policy.versions import SourceText
 
 HEADING_NUMBER_RE = re.compile(r"^\d+(\.\d+)*\.?\s+")
 _TOKEN = re.compile(r"\s+|[^\s]+")
@@ -34,7 +35,9 @@ class SectionChange:
     html: Markup
 
 
-def split_sections(markdown: str, section_ids: str | None = None) -> list[Section]:
+def split_sections(
+    markdown: str, section_ids: str | tuple[str, ...] | None = None
+) -> list[Section]:
     """The text's `## ` sections in order, keyed by their stable ids when known."""
     found: list[tuple[str, list[str]]] = []
     in_fence = False
@@ -45,7 +48,7 @@ def split_sections(markdown: str, section_ids: str | None = None) -> list[Sectio
             found.append((HEADING_NUMBER_RE.sub("", line[3:].strip()), []))
         elif found:
             found[-1][1].append(line)
-    ids = (section_ids or "").split()
+    ids = list(section_ids) if isinstance(section_ids, tuple) else (section_ids or "").split()
     if len(ids) != len(found):
         ids = [f"#{n}" for n in range(1, len(found) + 1)]
     return [
@@ -75,7 +78,7 @@ def mark_words(old: str, new: str) -> Markup:
     return Markup("").join(parts)
 
 
-def compare(old: PolicyText, new: PolicyText) -> list[SectionChange]:
+def compare(old: PolicyText | SourceText, new: PolicyText | SourceText) -> list[SectionChange]:
     """Every section of the new text in order (then the removed ones), compared with the old."""
     before = {s.key: s for s in split_sections(old.markdown, old.section_ids)}
     after = split_sections(new.markdown, new.section_ids)

@@ -136,6 +136,12 @@ def test_build_review_publish_minor_then_major_with_redline(client, auth, hr, re
             + "\n4. Do not post internal screenshots.",
         },
     )
+    # The reviewer sees what the draft changes from the published text, and its history.
+    preview = client.get(f"{BASE}/{major_id}/preview?lang=en").get_data(as_text=True)
+    assert "Changes from the published version 1.1" in preview
+    assert '<ins><span class="visually-hidden">inserted: </span>Never</ins>' in preview
+    history = client.get(f"{BASE}/{major_id}").get_data(as_text=True)
+    assert "Section edited <code>confidentiality</code>" in history and hr.full_name in history
     _approve(client, auth, reviewer, hr, major_id)
     page = client.get(f"{BASE}/{major_id}/publish").get_data(as_text=True)
     active = db.session.scalar(select(func.count()).select_from(type(hr)).where(type(hr).active))
