@@ -125,6 +125,14 @@ def test_build_approve_publish_sign_minor_major_redline(
     page.get_by_role("button", name="Start from the published version 1.1").click()
     major_url = page.url
     _edit_section(page, "confidentiality", "Do not disclose", "Never disclose")
+    page.get_by_role("link", name="Preview as employees read it (EN)").click()
+    expect(
+        page.get_by_role("heading", name="Changes from the published version 1.1")
+    ).to_be_visible()
+    check_both_widths(page, check_page)
+    page.goto(major_url)
+    expect(page.get_by_role("heading", name="History")).to_be_visible()
+    check_both_widths(page, check_page)
     _approve(page, server_url, hr, major_url)
     sign_in(page, server_url, admin.email, PASSWORD)
     page.goto(major_url)
