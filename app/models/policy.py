@@ -92,6 +92,9 @@ class PolicyDraft(db.Model):
     approved_revision: Mapped[int | None] = mapped_column(Integer)
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What was approved, as employees would read it (draft_content.digest): a change of the
+    # organisation's names after the approval changes the text, so it needs approving again.
+    approved_digest: Mapped[str | None] = mapped_column(String(64))
     published: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     published_label: Mapped[str | None] = mapped_column(String(20))  # "4" or "3.1"
 

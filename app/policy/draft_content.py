@@ -4,6 +4,8 @@ the texts the draft renders to, exactly as employees will read them."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -122,3 +124,13 @@ def guidance(item: dict[str, Any] | None, locale: str) -> list[str]:
         return []
     text = item["guidance"].get(locale) or item["guidance"]["en"]
     return [typography.for_locale(line, locale) for line in text.splitlines() if line.strip()]
+
+
+def digest(draft: PolicyDraft) -> str:
+    """SHA-256 of the draft's texts as employees would read them now (titles, summaries and
+    the SHA-256 of each rendered text), to tie an approval to exactly what was approved."""
+    try:
+        rendered = [(s.locale, s.title, s.changes, s.sha256) for s in sources(draft, 0)]
+    except versions.PolicyError:  # an unknown variable: nothing approvable yet
+        return ""
+    return hashlib.sha256(json.dumps(rendered, ensure_ascii=False).encode()).hexdigest()

@@ -29,6 +29,7 @@ from app.models.user import User
 from app.policy import redline, versions
 from app.policy.draft_content import (
     LOCALES,
+    digest,
     outline,
     outline_section,
     problems,
@@ -190,6 +191,7 @@ def _changed(draft: PolicyDraft, actor: User, client: ClientInfo, revision: int,
     draft.updated_at = utcnow()
     draft.updated_by_id = actor.id
     draft.approved_revision = draft.approved_by_id = draft.approved_at = None
+    draft.approved_digest = None
     _record(draft, AuditAction.POLICY_DRAFT_EDITED, actor, client, **details)
 
 
@@ -249,8 +251,10 @@ def move_section(draft, section, offset: int, *, actor, client, revision: int):
 
 
 def review_needed(draft: PolicyDraft) -> bool:
-    """True while a required approval of the draft's current revision is missing."""
-    return settings.get(REVIEW_REQUIRED) and draft.approved_revision != draft.revision
+    """True while a required approval of the draft's current revision (and text) is missing."""
+    if not settings.get(REVIEW_REQUIRED):
+        return False
+    return draft.approved_revision != draft.revision or draft.approved_digest != digest(draft)
 
 
 def approve(draft: PolicyDraft, *, actor: User, client: ClientInfo, revision: int) -> None:
@@ -266,7 +270,8 @@ def approve(draft: PolicyDraft, *, actor: User, client: ClientInfo, revision: in
     draft.approved_revision = draft.revision
     draft.approved_by_id = actor.id
     draft.approved_at = utcnow()
-    _record(draft, AuditAction.POLICY_DRAFT_APPROVED, actor, client)
+    draft.approved_digest = digest(draft)
+    _record(draft, AuditAction.POLICY_DRAFT_APPROVED, actor, client, digest=draft.approved_digest)
 
 
 def signers_to_ask() -> tuple[int, int]:
@@ -305,7 +310,15 @@ def publish(
     assert number is not None
     draft.published = True
     draft.updated_at = utcnow()
-    _record(draft, AuditAction.POLICY_DRAFT_PUBLISHED, actor, client, major=major, version=number)
+    _record(
+        draft,
+        AuditAction.POLICY_DRAFT_PUBLISHED,
+        actor,
+        client,
+        major=major,
+        version=number,
+        digest=digest(draft),
+    )
     row = versions.publish(
         number, actor=actor, client=client, sources=sources(draft, number), minor=not major
     )

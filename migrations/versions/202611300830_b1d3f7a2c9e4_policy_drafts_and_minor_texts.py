@@ -44,6 +44,7 @@ def upgrade():
     sa.Column('approved_revision', sa.Integer(), nullable=True),
     sa.Column('approved_by_id', sa.Integer(), nullable=True),
     sa.Column('approved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('approved_digest', sa.String(length=64), nullable=True),
     sa.Column('published', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('published_label', sa.String(length=20), nullable=True),
     sa.ForeignKeyConstraint(['approved_by_id'], ['user.id'], name=op.f('fk_policy_draft_approved_by_id_user')),

@@ -338,3 +338,19 @@ def test_publishing_twice_or_by_the_last_editor_is_refused(client, auth, hr, rev
         client, f"{BASE}/{next_draft.id}/approve", next_draft.id, follow_redirects=True
     )
     assert "You approved the draft" in response.get_data(as_text=True)
+
+
+def test_an_approval_covers_the_text_as_approved(client, auth, hr, reviewer):
+    """Renaming the organisation after the approval changes the text: approve it again."""
+    system = ClientInfo.system()
+    draft = drafts.create_from_outline(hr, system)
+    drafts.approve(draft, actor=reviewer, client=system, revision=draft.revision)
+    db.session.commit()
+    assert not drafts.review_needed(drafts.get(draft.id))
+    settings.update({"organisation.name": "Renamed SAS"}, actor=hr, client=system)
+    db.session.commit()
+    assert drafts.review_needed(drafts.get(draft.id))
+    auth.login(hr.email)
+    response = _publish(client, draft.id, "major", follow_redirects=True)
+    assert "A second person must approve" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(PolicyVersion.id))) == 0
