@@ -4,7 +4,9 @@ The required programme is due `assignments.programme_due_days` days after a pers
 the current policy version is due the same number of days after the later of the start date and
 the version's publication (a new version gives everyone a new deadline). HR assignments add a
 module ("module:<slug>") with HR's due date; a new material version of a module someone completed
-gives them that module again, due N days after the version was first seen; the optional
+gives them that module again, due N days after the version was first seen; a major policy
+version that changed a section a module teaches gives it again to whoever completed it before,
+due N days after the publication (app.policy.retraining); the optional
 refresher ("refresher") makes the programme due again some months after it was completed.
 Everything is computed from the records with an explicit `today`, so no job has to run.
 """
@@ -26,9 +28,10 @@ from app.learn import module_versions, progress
 from app.learn.content import catalog as content
 from app.models.acknowledgement import Acknowledgement
 from app.models.assignment import Assignment, AssignmentTarget
-from app.models.learning import ModuleCompletion
+from app.models.learning import ModuleCompletion, QuizAttempt
 from app.models.policy import PolicyVersion
 from app.models.user import User
+from app.policy import retraining
 
 DUE_SOON_DAYS = 7
 PROGRAMME_DUE_DAYS = settings.SettingSpec(
@@ -192,11 +195,25 @@ def _module_items(
     assigned: list[tuple[AssignedModule, bool]],
     seen: dict[tuple[str, int], date],
     days: timedelta,
+    again: tuple[dict[str, datetime], set[str]] = ({}, set()),
 ) -> list[DueItem]:
-    """Assigned modules and modules updated since the person completed them, one item each."""
+    """Assigned modules, modules updated since the person completed them and modules teaching
+    policy sections a major version changed since they completed them, one item each.
+
+    `again`: (module slug → publication of that major version, the slugs this person passed
+    again since then), from `retraining.modules_due_again` and `_passed_again`."""
     catalog = {m.slug: m.material_version for m in content.catalog().modules}
     current = {c.module_slug for c in mine if catalog.get(c.module_slug) == c.material_version}
     due: dict[str, date] = {}
+    retrain, passed_again = again
+    # Completed before the policy changed what the module teaches: done once passed again.
+    stale = {
+        c.module_slug
+        for c in mine
+        if c.module_slug in retrain
+        and c.module_slug in catalog
+        and c.completed_at < retrain[c.module_slug]
+    } - passed_again
 
     def add(slug: str, day: date) -> None:
         due[slug] = min(day, due.get(slug, day))
@@ -212,10 +229,38 @@ def _module_items(
                 max(assignment.due_on, _start(user) + days) if by_department else assignment.due_on
             )
             add(assignment.module_slug, day)
+    for slug in stale:
+        add(slug, retrain[slug].date() + days)
     return [
-        DueItem(due_key(DueKind.MODULE, slug), day, slug in current)
+        DueItem(due_key(DueKind.MODULE, slug), day, slug in current and slug not in stale)
         for slug, day in sorted(due.items(), key=lambda pair: (pair[1], pair[0]))
     ]
+
+
+def _passed_again(ids: list[int], again: dict[str, datetime]) -> dict[int, set[str]]:
+    """Per person, the modules of `again` whose current quiz they passed since the policy
+    version that made them due again."""
+    found: dict[int, set[str]] = {}
+    if not again:
+        return found
+    versions = {m.slug: m.material_version for m in content.catalog().modules}
+    for start in range(0, len(ids), 500):
+        rows = db.session.execute(
+            select(
+                QuizAttempt.user_id,
+                QuizAttempt.module_slug,
+                QuizAttempt.material_version,
+                QuizAttempt.submitted_at,
+            ).where(
+                QuizAttempt.passed.is_(True),
+                QuizAttempt.module_slug.in_(sorted(again)),
+                QuizAttempt.user_id.in_(ids[start : start + 500]),
+            )
+        )
+        for user_id, slug, version, submitted in rows:
+            if version == versions.get(slug) and submitted and submitted >= again[slug]:
+                found.setdefault(user_id, set()).add(slug)
+    return found
 
 
 def summaries(
@@ -236,6 +281,8 @@ def summaries(
     seen = module_versions.first_seen(today)
     assigned = _assigned(users)
     refreshers = refresher.refreshers(users, programme, required, today, days)
+    again = retraining.modules_due_again()
+    passed_again = _passed_again([user.id for user in users], again)
     current = current_policy()
     signed: set[int] = set()
     if current is not None:
@@ -265,7 +312,11 @@ def summaries(
                     due_key(DueKind.POLICY), max(_start(user), published) + days, user.id in signed
                 )
             )
-        items.extend(_module_items(user, mine, assigned[user.id], seen, days))
+        items.extend(
+            _module_items(
+                user, mine, assigned[user.id], seen, days, (again, passed_again.get(user.id, set()))
+            )
+        )
         if user.id in refreshers:
             _opens, due_on, done = refreshers[user.id]
             items.append(DueItem(due_key(DueKind.REFRESHER), due_on, done))

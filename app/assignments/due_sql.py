@@ -12,8 +12,10 @@ which SQLite and PostgreSQL spell differently):
 - the current policy version is due max(start, publication) + N days;
 - a module is due again at first-seen(new version) + N for whoever completed an older version,
   at the HR assignment's date for people named in it, and at max(date, start + N) for members of
-  an assigned department; its earliest date counts, and it is done once the current version is
-  completed.
+  an assigned department, and at publication + N for whoever completed it before a major policy
+  version changed a section it teaches (app.policy.retraining); its earliest date counts, and it
+  is done once the current version is completed (and, in the last case, its quiz passed again
+  since that publication).
 
 The optional refresher opens months after each completion of the programme and chains from
 one re-completion to the next, a rule that does not fit one statement. People whose refresher
@@ -39,9 +41,9 @@ from app.learn import module_versions, progress
 from app.learn.content import catalog
 from app.models.acknowledgement import Acknowledgement
 from app.models.assignment import Assignment, AssignmentTarget
-from app.models.learning import ModuleCompletion
+from app.models.learning import ModuleCompletion, QuizAttempt
 from app.models.user import User
-from app.policy import versions
+from app.policy import retraining, versions
 
 OVERDUE = "overdue"
 DUE_SOON = "due_soon"
@@ -123,8 +125,17 @@ def _assigned_by_name(slug: str, due_condition) -> ColumnElement[bool]:
     )
 
 
-def _module(slug: str, version: int, update_due: date, assigned: bool, today: date, days):
-    """(overdue, due soon) for one module."""
+def _module(
+    slug: str,
+    version: int,
+    update_due: date,
+    assigned: bool,
+    today: date,
+    days,
+    again: datetime | None = None,
+):
+    """(overdue, due soon) for one module; `again`: the publication of the major policy version
+    that makes it due again for whoever completed it before (app.policy.retraining)."""
     soon = today + timedelta(days=assignments.DUE_SOON_DAYS)
     done = _user_ids(
         ModuleCompletion.module_slug == slug, ModuleCompletion.material_version == version
@@ -132,12 +143,31 @@ def _module(slug: str, version: int, update_due: date, assigned: bool, today: da
     updated = _user_ids(
         ModuleCompletion.module_slug == slug, ModuleCompletion.material_version < version
     )
+    stale: ColumnElement[bool] = false()
+    if again is not None:
+        passed = User.id.in_(
+            select(QuizAttempt.user_id).where(
+                QuizAttempt.module_slug == slug,
+                QuizAttempt.passed.is_(True),
+                QuizAttempt.material_version == version,
+                QuizAttempt.submitted_at >= again,
+            )
+        )
+        stale = and_(
+            _user_ids(ModuleCompletion.module_slug == slug, ModuleCompletion.completed_at < again),
+            not_(passed),
+        )
+        done = and_(done, not_(stale))
 
     def sources(last_day: date, inclusive: bool) -> ColumnElement[bool]:
         """Some due day of this module falls before (or on) `last_day`."""
         found = []
         if update_due < last_day or (inclusive and update_due == last_day):
             found.append(updated)
+        if again is not None:
+            again_due = again.date() + days
+            if again_due < last_day or (inclusive and again_due == last_day):
+                found.append(stale)
         if assigned:
             due = Assignment.due_on <= last_day if inclusive else Assignment.due_on < last_day
             bound = last_day + timedelta(days=1) if inclusive else last_day
@@ -179,10 +209,17 @@ def conditions(today: date, scope: Select | None = None) -> Conditions:
 
     seen = module_versions.first_seen(today)
     assigned = set(db.session.scalars(select(Assignment.module_slug).distinct()))
+    again = retraining.modules_due_again()
     for module in catalog.catalog().modules:
         update_due = seen[(module.slug, module.material_version)] + days
         late, near = _module(
-            module.slug, module.material_version, update_due, module.slug in assigned, today, days
+            module.slug,
+            module.material_version,
+            update_due,
+            module.slug in assigned,
+            today,
+            days,
+            again.get(module.slug),
         )
         overdue.append(late)
         due_soon.append(near)

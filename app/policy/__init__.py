@@ -8,8 +8,9 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Policy pages for employees, HR and admins; `flask policy`; receipts are verifiable."""
     from app.core import hooks, settings
-    from app.policy import checks, evidence, receipts, signing
+    from app.policy import checks, drafts, evidence, receipts, signing
     from app.policy.admin_routes import bp as admin_bp
+    from app.policy.builder_routes import bp as builder_bp
     from app.policy.cli import policy_cli
     from app.policy.hr_routes import bp as hr_bp
     from app.policy.paper_routes import bp as paper_bp
@@ -19,8 +20,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(hr_bp, url_prefix="/hr/policy")
     app.register_blueprint(paper_bp, url_prefix="/hr/people")
     app.register_blueprint(admin_bp, url_prefix="/admin/policy")
+    app.register_blueprint(builder_bp, url_prefix="/admin/policy/drafts")
     app.cli.add_command(policy_cli)
-    settings.declare(app, signing.ALLOW_SIGNING_BEFORE_COMPLETION)
+    settings.declare(app, signing.ALLOW_SIGNING_BEFORE_COMPLETION, drafts.REVIEW_REQUIRED)
     hooks.code_lookups.subscribe(app, receipts.lookup)
     hooks.evidence_checks.subscribe(app, evidence.TEXTS)
     hooks.evidence_checks.subscribe(app, evidence.ACKNOWLEDGEMENTS)

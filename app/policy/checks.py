@@ -15,9 +15,10 @@ from app.models.policy import PolicyText
 
 
 def verify_signed_texts(report: audit.VerificationReport) -> None:
-    """Every acknowledgement names the SHA-256 of a published text of its version."""
+    """Every acknowledgement names the SHA-256 of a published text (any revision) of its version."""
+    # A version may have several texts per language (minor revisions): any of them was signable.
     digests = {
-        (version_id, locale): sha256
+        (version_id, locale, sha256)
         for version_id, locale, sha256 in db.session.execute(
             select(PolicyText.policy_version_id, PolicyText.locale, PolicyText.sha256)
         )
@@ -31,7 +32,7 @@ def verify_signed_texts(report: audit.VerificationReport) -> None:
         ).order_by(Acknowledgement.id)
     )
     for ack_id, version_id, locale, sha256 in rows:
-        if digests.get((version_id, locale)) != sha256:
+        if (version_id, locale, sha256) not in digests:
             report.problems.append(
                 f"acknowledgement id={ack_id}: text hash does not match the published text"
             )

@@ -104,7 +104,7 @@ ACKNOWLEDGEMENTS = seals.SealSpec(
 
 
 def _text_fields(text: PolicyText) -> dict:
-    return {
+    fields = {
         "policy_version_id": text.policy_version_id,
         "locale": text.locale,
         "title": text.title,
@@ -113,6 +113,12 @@ def _text_fields(text: PolicyText) -> dict:
         "html": text.html,
         "sha256": text.sha256,
     }
+    # Sealed only when set, so that the seals of texts written before they existed still verify.
+    if text.minor:
+        fields["minor"] = text.minor
+    if text.section_ids:
+        fields["section_ids"] = text.section_ids
+    return fields
 
 
 def text_digest(html: str) -> str:

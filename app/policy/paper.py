@@ -44,7 +44,7 @@ def record_signature(
         raise SigningError(_("A new version of the policy was published. Reload the page."))
     if signing.find(person, current) is not None:
         raise SigningError(_("%(name)s has already signed this version.", name=person.full_name))
-    text = next((t for t in current.texts if t.locale == locale), None)
+    text = versions.latest_texts(current).get(locale)
     if text is None:
         raise SigningError(_("Choose the language of the text the person signed."), "locale")
     if signing.normalise_name(typed_name) != signing.normalise_name(person.full_name):

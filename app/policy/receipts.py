@@ -33,7 +33,15 @@ ATTACHMENT_NAME = "signature-receipt.json"
 
 
 def _text(ack: Acknowledgement):
-    return next(t for t in ack.policy_version.texts if t.locale == ack.locale)
+    """The text the signature names: the revision with its digest, else the version's first one
+    in that language (then a tampered text shows as a digest mismatch rather than vanishing)."""
+    texts = [t for t in ack.policy_version.texts if t.locale == ack.locale]
+    return next((t for t in texts if t.sha256 == ack.text_sha256), texts[0] if texts else None)
+
+
+def signed_text_row(ack: Acknowledgement):
+    """The stored policy text a signature names (see `_text`)."""
+    return _text(ack)
 
 
 @dataclass(frozen=True)
@@ -63,7 +71,7 @@ class SignedText:
 
 def signed_text(ack: Acknowledgement) -> SignedText | None:
     """The text as signed, from the stored policy text (None if the text row is missing)."""
-    text = next((t for t in ack.policy_version.texts if t.locale == ack.locale), None)
+    text = _text(ack)
     if text is None:
         return None
     # Recompute from the stored HTML rather than trusting the stored digest column: an edit of

@@ -23,7 +23,7 @@ from app.extensions import limiter
 from app.models.acknowledgement import Acknowledgement
 from app.people import step_up
 from app.permissions import owned_or_404
-from app.policy import receipts, signing, versions
+from app.policy import receipts, redline, signing, versions
 from app.policy import status as policy_status
 from app.policy.forms import CodeForm, SignForm, StepUpSignForm
 from app.security import CONTENT_SECURITY_POLICY
@@ -59,9 +59,15 @@ def index():
             return response
     elif form.is_submitted():
         flash(_("Nothing was signed: correct the fields marked below."), "error")
+    changed = None
     if text is not None:
         form.version.data = str(status.current.version)
         form.locale.data = text.locale
+        latest = status.latest
+        if status.state == "outdated" and latest is not None:
+            signed = receipts.signed_text_row(latest)
+            old = versions.latest_texts(latest.policy_version).values()
+            changed = redline.what_changed(signed, list(old), text)
     response = make_response(
         render_template(
             "sign/index.html",
@@ -70,6 +76,8 @@ def index():
             form=form,
             reasons=signing.blocking_reasons(current_user),
             with_step_up=with_step_up,
+            changed=changed,
+            label=versions.label(status.current) if status.current else None,
         )
     )
     if with_step_up:
@@ -237,8 +245,8 @@ def _signed(result: signing.SignResult):
 def confirmation(ack_id: int):
     """One of my signatures: its verification code and its receipt."""
     ack = signing.get_for_receipt(ack_id)
-    owned_or_404(ack, ack.user_id if ack else None)
-    text = next(t for t in ack.policy_version.texts if t.locale == ack.locale)
+    ack = owned_or_404(ack, ack.user_id if ack else None)
+    text = receipts.signed_text_row(ack)
     return render_template(
         "sign/confirmation.html",
         ack=ack,

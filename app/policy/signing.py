@@ -123,7 +123,7 @@ def prepare(
     existing = find(user, current)
     if existing is not None:
         return existing
-    text = next((t for t in current.texts if t.locale == locale), None)
+    text = versions.latest_texts(current).get(locale)
     if text is None:
         raise SigningError(_("Reload the page and sign again."))
     if not typed_name.strip() or normalise_name(typed_name) != normalise_name(user.full_name):

@@ -58,7 +58,7 @@ def status_for(user: User) -> PolicyStatus:
     if status.state == "outdated":
         signed = status.latest.policy_version.version
         status.changes_since = [
-            (v.version, policy.text_for(v, user.locale).changes)
+            (v.version, policy.summary_for(v, user.locale))
             for v in reversed(versions)
             if v.version > signed
         ]

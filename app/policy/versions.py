@@ -48,6 +48,7 @@ class SourceText:
     changes: str
     markdown: str
     html: str
+    section_ids: tuple[str, ...] = ()
 
     @property
     def sha256(self) -> str:
@@ -90,6 +91,11 @@ def _fill(text: str, variables: dict[str, str], where: str) -> str:
     return _VARIABLE.sub(replace, text)
 
 
+def variable_names(text: str) -> list[str]:
+    """The names of the {{ variables }} a text uses."""
+    return _VARIABLE.findall(text)
+
+
 def read_source(version: int, locale: str) -> SourceText:
     """Read and render one file of content/policy, or raise PolicyError."""
     name = f"v{version}.{locale}.md"
@@ -109,6 +115,7 @@ def read_source(version: int, locale: str) -> SourceText:
     variables = settings.organisation_variables()
     body = _fill(parts[2].strip() + "\n", variables, name)
     effective = meta.get("effective_date")
+    ids = meta.get("sections")
     return SourceText(
         version=version,
         locale=locale,
@@ -119,6 +126,26 @@ def read_source(version: int, locale: str) -> SourceText:
         ),
         markdown=body,
         html=render_markdown(body, locale),
+        section_ids=tuple(str(i) for i in ids) if isinstance(ids, list) else (),
+    )
+
+
+def source_text(
+    version: int, locale: str, *, title: str, changes: str, body: str, section_ids: tuple[str, ...]
+) -> SourceText:
+    """A text written in the browser (a draft), filled and rendered exactly like a file's."""
+    variables = settings.organisation_variables()
+    where = f"{locale.upper()}"
+    filled = _fill(body.strip() + "\n", variables, where)
+    return SourceText(
+        version=version,
+        locale=locale,
+        title=typography.for_locale(_fill(title, variables, where), locale),
+        effective_date=None,
+        changes=typography.for_locale(_fill(changes, variables, where), locale),
+        markdown=filled,
+        html=render_markdown(filled, locale),
+        section_ids=section_ids,
     )
 
 
@@ -148,9 +175,39 @@ def published_versions() -> list[PolicyVersion]:
     )
 
 
+def latest_texts(version: PolicyVersion) -> dict[str, PolicyText]:
+    """The version's current text in each language (its latest minor revision)."""
+    texts: dict[str, PolicyText] = {}
+    for text in version.texts:
+        if text.locale not in texts or text.minor > texts[text.locale].minor:
+            texts[text.locale] = text
+    return texts
+
+
+def signed_text(version: PolicyVersion, locale: str, sha256: str) -> PolicyText | None:
+    """The exact text a signature names (any minor revision of its version), or None."""
+    return next((t for t in version.texts if t.locale == locale and t.sha256 == sha256), None)
+
+
+def label(version: PolicyVersion) -> str:
+    """The version's number as shown: "3", or "3.1" once a minor revision was published."""
+    minor = max((t.minor for t in version.texts), default=0)
+    return f"{version.version}.{minor}" if minor else str(version.version)
+
+
+def summary_for(version: PolicyVersion, locale: str) -> str:
+    """The author's summary of what a major version changed (as published with it, not a later
+    minor revision's), in this language when it has one."""
+    first = {t.locale: t for t in version.texts if t.minor == 0}
+    for candidate in (locale, current_app.config["CHARTE_DEFAULT_LOCALE"], *sorted(first)):
+        if candidate in first:
+            return first[candidate].changes
+    return ""
+
+
 def text_for(version: PolicyVersion, locale: str) -> PolicyText:
     """The version's text in this language, else in the default language, else any."""
-    texts = {text.locale: text for text in version.texts}
+    texts = latest_texts(version)
     for candidate in (locale, current_app.config["CHARTE_DEFAULT_LOCALE"], *sorted(texts)):
         if candidate in texts:
             return texts[candidate]
@@ -166,13 +223,26 @@ def effective_on(written: date | None, published_at: datetime) -> date | None:
     return max(written, published)
 
 
-def publish(version: int, *, actor: User | None, client: ClientInfo) -> PolicyVersion:
-    """Copy a version's texts from content/ into the database and make it the current one.
+def publish(
+    version: int,
+    *,
+    actor: User | None,
+    client: ClientInfo,
+    sources: list[SourceText] | None = None,
+    minor: bool = False,
+) -> PolicyVersion:
+    """Make a version the current one: its texts are copied into the database and sealed.
 
-    Every earlier signature becomes outdated: status is derived from the latest version.
+    The texts are read from content/ unless `sources` gives them (a draft written in the
+    browser). A major version makes every earlier signature outdated (status is derived from
+    the latest version); a minor one (`minor=True`, `version` = the current one) adds a revision
+    of the current version's texts, so signatures of that version stay valid.
     """
     current = current_version_number()
-    if current is not None and version <= current:
+    if minor:
+        if current is None or version != current:
+            raise PolicyError(_("A minor revision needs a published version to revise."))
+    elif current is not None and version <= current:
         raise PolicyError(
             _(
                 "Version %(version)d cannot be published: version %(current)d is already published.",
@@ -181,21 +251,30 @@ def publish(version: int, *, actor: User | None, client: ClientInfo) -> PolicyVe
             )
         )
     locales = current_app.config["CHARTE_LOCALES"]
-    sources = [read_source(version, locale) for locale in locales]
+    if sources is None:
+        sources = [read_source(version, locale) for locale in locales]
     published_at = utcnow()
-    row = PolicyVersion(
-        version=version,
-        effective_date=effective_on(sources[0].effective_date, published_at),
-        published_at=published_at,
-        published_by_id=actor.id if actor else None,
-    )
-    db.session.add(row)
-    db.session.flush()
+    if minor:
+        row = current_version()
+        assert row is not None  # checked above
+        minor_number = max((t.minor for t in row.texts), default=0) + 1
+    else:
+        minor_number = 0
+        row = PolicyVersion(
+            version=version,
+            effective_date=effective_on(sources[0].effective_date, published_at),
+            published_at=published_at,
+            published_by_id=actor.id if actor else None,
+        )
+        db.session.add(row)
+        db.session.flush()
     texts = []
     for source in sources:
         text = PolicyText(
             policy_version_id=row.id,
             locale=source.locale,
+            minor=minor_number,
+            section_ids=" ".join(source.section_ids) or None,
             title=source.title,
             changes=source.changes,
             markdown=source.markdown,
@@ -217,11 +296,13 @@ def publish(version: int, *, actor: User | None, client: ClientInfo) -> PolicyVe
         target_id=version,
         details={
             "version": version,
+            **({"minor": minor_number} if minor else {}),
             "sha256": {s.locale: s.sha256 for s in sources},
             **seals.sealed_details((evidence.TEXTS, texts)),
         },
         client=client,
     )
     db.session.commit()
-    hooks.policy_published.emit(row)
+    if not minor:  # a minor revision asks nobody to sign again
+        hooks.policy_published.emit(row)
     return row

@@ -17,6 +17,7 @@ BOOLEAN_SETTINGS = [
     "managers.see_quiz_scores",
     "scim.groups_may_grant_admin",
     "policy.allow_signing_before_completion",
+    "policy.review_required",
     "privacy.store_network_details",
     "sso.create_users",
     "sso.password_login_for_admins_only",

@@ -1,0 +1,103 @@
+"""Training on what changed: a major version makes due again only the modules teaching a
+changed section, for whoever completed them before; passing the quiz again settles it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.assignments import due, due_sql
+from app.core.client import ClientInfo
+from app.extensions import db
+from app.models.user import User
+from app.policy import drafts, retraining, versions
+from tests.conftest import post_form
+from tests.learning_helpers import complete_module
+
+pytestmark = pytest.mark.usefixtures("no_signing_prerequisites")
+
+
+def _publish_draft(hr, reviewer, change=None, *, major=True):
+    """Draft from the outline (first time) or the current version, changed, approved, published."""
+    system = ClientInfo.system()
+    if versions.current_version() is None:
+        draft = drafts.create_from_outline(hr, system)
+    else:
+        draft = drafts.create_from_current(hr, system)
+    if change:
+        section = drafts.find_section(draft, change)
+        values = {
+            "heading_fr": section.heading_fr,
+            "heading_en": section.heading_en,
+            "body_fr": section.body_fr + "\n4. Nouvelle règle.",
+            "body_en": section.body_en + "\n4. A new rule.",
+        }
+        drafts.update_section(
+            draft, section, values, actor=hr, client=system, revision=draft.revision
+        )
+    drafts.approve(draft, actor=reviewer, client=system, revision=draft.revision)
+    return drafts.publish(draft, major=major, actor=hr, client=system, revision=draft.revision)
+
+
+@pytest.fixture
+def reviewer(app):
+    from app.models.user import Role
+    from tests.conftest import make_user
+
+    return make_user("reviewer@example.com", "Rita Reviewer", Role.HR)
+
+
+def _module_items(user: User, today):
+    summary = due.summaries([user], today)[user.id]
+    return {item.key: item for item in summary.items if item.key.startswith("module:")}
+
+
+def _sql_agrees(user: User, today) -> None:
+    conds = due_sql.conditions(today)
+    summary = due.summaries([user], today)[user.id]
+    for which in ("overdue", "due_soon"):
+        found = db.session.scalar(
+            select(User.id).where(User.id == user.id, due_sql.matching(conds, which, []))
+        )
+        assert (found is not None) == due_sql.matches(summary, which), which
+
+
+def test_only_modules_teaching_a_changed_section_are_due_again(
+    app, client, auth, hr, reviewer, employee
+):
+    _publish_draft(hr, reviewer)
+    auth.login(employee.email)
+    complete_module(client, "confidential-information")  # teaches confidentiality
+    complete_module(client, "account-security")  # teaches official accounts, not confidentiality
+    today = datetime.now(UTC).date()
+    assert "module:confidential-information" not in _module_items(employee, today)
+    # A minor version changes nothing for training.
+    _publish_draft(hr, reviewer, "confidentiality", major=False)
+    assert retraining.modules_due_again() == {}
+    # A major version changing the confidentiality section.
+    _publish_draft(hr, reviewer, "confidentiality")
+    again = retraining.modules_due_again()
+    assert "confidential-information" in again and "account-security" not in again
+    items = _module_items(employee, today)
+    assert not items["module:confidential-information"].done
+    assert "module:account-security" not in items
+    _sql_agrees(employee, today)
+    _sql_agrees(employee, today + timedelta(days=30))
+    # Passing the quiz again settles it.
+    post_form(client, "/learn/confidential-information/again", page="/learn")
+    complete_module(client, "confidential-information")
+    items = _module_items(employee, today)
+    assert (
+        "module:confidential-information" not in items
+        or items["module:confidential-information"].done
+    )
+    _sql_agrees(employee, today + timedelta(days=30))
+
+
+def test_changed_sections_compares_by_section_id(app, hr, reviewer):
+    _publish_draft(hr, reviewer)
+    _publish_draft(hr, reviewer, "respect")
+    latest = versions.published_versions()
+    assert retraining.changed_sections(latest[1], latest[0]) == {"respect"}
