@@ -17,14 +17,16 @@ from app.consent import texts
 from app.core import content_store, settings
 from app.core.client import ClientInfo
 from app.extensions import db
-from app.learn.content.types import ContentError
 from app.models.consent import ConsentPurpose, ConsentText
 from app.models.user import User
 
+# (file path, where in the file, message): the shape of the content check's errors.
+Problem = tuple[str, str, str]
 
-def check(files: dict[str, str], changed: set[str]) -> list[ContentError]:
+
+def check(files: dict[str, str], changed: set[str]) -> list[Problem]:
     """Problems of the consent files in `files` (all of them: the effective set with a draft)."""
-    errors: list[ContentError] = []
+    errors: list[Problem] = []
     locales = current_app.config["CHARTE_LOCALES"]
     stored = {
         (slug, t.version, t.locale): t.sha256
@@ -48,23 +50,19 @@ def check(files: dict[str, str], changed: set[str]) -> list[ContentError]:
             try:
                 meta, body = texts.parse_file(file)
             except (texts.ConsentTextError, ValueError, TypeError) as exc:
-                errors.append(ContentError(path, "front matter", str(exc)))
+                errors.append((path, "front matter", str(exc)))
                 continue
             except Exception as exc:  # noqa: BLE001 - malformed YAML: name the file, not a 500
-                errors.append(
-                    ContentError(path, "front matter", f"not valid: {type(exc).__name__}")
-                )
+                errors.append((path, "front matter", f"not valid: {type(exc).__name__}"))
                 continue
             if meta["slug"] != slug:
-                errors.append(
-                    ContentError(path, "slug", f"'slug' must be '{slug}' (the file name)")
-                )
+                errors.append((path, "slug", f"'slug' must be '{slug}' (the file name)"))
             if not body.strip():
-                errors.append(ContentError(path, "text", "the text is empty"))
-            known = stored.get((slug, int(meta["version"]), locale))
+                errors.append((path, "text", "the text is empty"))
+            known = stored.get((slug, int(meta["version"]), str(locale)))
             if known is not None and known != _stored_digest(body):
                 errors.append(
-                    ContentError(
+                    (
                         path,
                         "version",
                         f"version {meta['version']} is already stored with another wording: "
@@ -75,7 +73,7 @@ def check(files: dict[str, str], changed: set[str]) -> list[ContentError]:
         for locale in locales:
             if locale not in found:
                 errors.append(
-                    ContentError(
+                    (
                         f"content/consent/{slug}.{sorted(found)[0]}.md",
                         "locales",
                         f"consent text '{slug}' has no {locale} file ({slug}.{locale}.md)",

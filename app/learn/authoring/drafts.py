@@ -11,10 +11,14 @@ commit drops the cached overlay, so the next page uses the new content.
 from __future__ import annotations
 
 import hashlib
+import re
 import tempfile
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import select
 
 from app.consent import authoring as consent_authoring
@@ -57,6 +61,35 @@ def _normalised_file(name: str) -> str:
     if name.startswith(("modules/", "policy/", "consent/")):
         return "content/" + name
     return name
+
+
+_TRANSLATION = re.compile(r"the (fr|en) text is missing|has no (fr|en) file")
+
+
+def is_translation(error: ContentError) -> bool:
+    """A text or file present in one language only: it blocks publishing, not saving."""
+    return error.where == "locales" or bool(_TRANSLATION.search(error.message))
+
+
+def _key(error: ContentError) -> tuple[str, str, str]:
+    where = re.sub(r"^line \d+(: )?", "", error.where)
+    return error.file, where, error.message
+
+
+def new_errors(before: list[ContentError], after: list[ContentError]) -> list[ContentError]:
+    """Errors of `after` that `before` did not have (line numbers aside), translation ones aside."""
+    known = {_key(e) for e in before}
+    return [e for e in after if _key(e) not in known and not is_translation(e)]
+
+
+def check_edit(
+    draft: ContentDraft, changes: dict[str, str]
+) -> tuple[list[ContentError], list[ContentError]]:
+    """(errors the unsaved changes would add, every error of the changed files with them)."""
+    mine = files(draft)
+    before = [e for e in validate_files(mine).errors if e.file in changes]
+    after = [e for e in validate_files({**mine, **changes}).errors if e.file in changes]
+    return new_errors(before, after), after
 
 
 def create(title: str, *, actor: User | None, client: ClientInfo) -> ContentDraft:
@@ -133,17 +166,45 @@ def save_files(
 def validate_files(overlay: dict[str, str]) -> Validation:
     """The checks of `flask content check` (loader, then guards) on the effective files + overlay."""
     merged = {**content_store.effective_files(), **overlay}
+    found = list(_file_errors(merged))
+    found += [ContentError(*p) for p in consent_authoring.check(merged, set(overlay))]
+    errors = tuple(
+        ContentError(_normalised_file(e.file), e.where, e.message) for e in dict.fromkeys(found)
+    )
+    return Validation(errors)
+
+
+_recent: OrderedDict[str, tuple[ContentError, ...]] = OrderedDict()
+_recent_lock = threading.Lock()
+RECENT_MAX = 16
+
+
+def _file_errors(merged: dict[str, str]) -> tuple[ContentError, ...]:
+    """Loader and guard errors of these files; the last few results are kept, since a page
+    validates the same draft before and after an edit (the guards take a second or two)."""
+    key = hashlib.sha256(repr(sorted(merged.items())).encode()).hexdigest()
+    policy = Path(current_app.config["CONTENT_DIR"]) / "policy"
+    # The shipped images and policy are linked, not copied: their names and dates count too.
+    stamps = (
+        sorted((p.name, p.stat().st_mtime_ns) for p in policy.iterdir()) if policy.is_dir() else []
+    )
+    key += str(policy) + repr(stamps)
+    with _recent_lock:
+        if key in _recent:
+            _recent.move_to_end(key)
+            return _recent[key]
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         content_store.build_folder(merged, root)
         loaded = load_catalog(root / "content", root / "quizzes")
         found = list(loaded.errors)
         found += guards.run(loaded.modules, loaded.policy, root / "content" / "policy").errors
-    found += consent_authoring.check(merged, set(overlay))
-    errors = tuple(
-        ContentError(_normalised_file(e.file), e.where, e.message) for e in dict.fromkeys(found)
-    )
-    return Validation(errors)
+    result = tuple(found)
+    with _recent_lock:
+        _recent[key] = result
+        while len(_recent) > RECENT_MAX:
+            _recent.popitem(last=False)
+    return result
 
 
 def validate(draft: ContentDraft) -> Validation:

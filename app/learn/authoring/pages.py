@@ -7,7 +7,6 @@ employee will get.
 
 from __future__ import annotations
 
-import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,27 +17,9 @@ from markupsafe import Markup
 from app.consent import texts as consent_texts
 from app.core import content_store, settings, typography
 from app.learn.content import catalog
-from app.learn.content.types import LOCALES, ContentError
+from app.learn.content.types import LOCALES
 from app.learn.content.validation import Catalog, load_catalog
 from app.learn.step_pages import StepPart, step_parts
-
-_TRANSLATION = re.compile(r"the (fr|en) text is missing|has no (fr|en) file")
-
-
-def is_translation(error: ContentError) -> bool:
-    """A text or file present in one language only: it blocks publishing, not saving."""
-    return error.where == "locales" or bool(_TRANSLATION.search(error.message))
-
-
-def _key(error: ContentError) -> tuple[str, str, str]:
-    where = re.sub(r"^line \d+(: )?", "", error.where)
-    return error.file, where, error.message
-
-
-def new_errors(before: list[ContentError], after: list[ContentError]) -> list[ContentError]:
-    """Errors of `after` that `before` did not have (line numbers aside), translation ones aside."""
-    known = {_key(e) for e in before}
-    return [e for e in after if _key(e) not in known and not is_translation(e)]
 
 
 @dataclass
@@ -146,3 +127,13 @@ def consent_html(text: str, locale: str) -> Markup:
     body = body.split("\n", 1)[1] if "\n" in body else body
     filled = consent_texts.fill_variables(body, settings.organisation_variables())
     return consent_texts.render_html(consent_texts.normalise(filled), locale)
+
+
+def file_html(path: str, text: str) -> Markup | None:
+    """A whole module or consent text file's body rendered as employees see it (None: a quiz)."""
+    locale = content_store.slug_locale(path)[1] or LOCALES[0]
+    if content_store.kind_of(path) == "consent":
+        return consent_html(text, locale)
+    if content_store.kind_of(path) == "module":
+        return step_html(text.partition("\n---\n")[2], locale)
+    return None

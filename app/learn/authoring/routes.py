@@ -79,7 +79,7 @@ def draft(draft_id: int):
         files=sorted(mine),
         validation=validation,
         rows=pages.rows(content_store.effective_files(), set(), set(mine)),
-        one_language=bool(validation) and any(map(pages.is_translation, validation.errors)),
+        one_language=validation is not None and any(map(drafts.is_translation, validation.errors)),
         form=FlaskForm(),
     )
 
@@ -150,12 +150,9 @@ def question(draft_id: int, slug: str, number: int):
     edited = questions.from_form(form.data)
     new_text = questions.replace(text, index if index < len(existing) else None, edited)
     preview = {loc: pages.question_preview(edited, loc) for loc in LOCALES}
-    mine = drafts.files(found)
-    before = drafts.validate_files(mine).for_path(path)
-    after = drafts.validate_files({**mine, path: new_text}).for_path(path)
-    added = pages.new_errors(before, after)
+    added, after = drafts.check_edit(found, {path: new_text})
     general = []
-    for error in [e for e in after if e in added or pages.is_translation(e)]:
+    for error in [e for e in after if e in added or drafts.is_translation(e)]:
         name = questions.field_of(error, index)
         if name:
             getattr(form, name).errors = [*getattr(form, name).errors, error.message]
@@ -166,6 +163,19 @@ def question(draft_id: int, slug: str, number: int):
         flash(_("Question saved in the draft."), "success")
         return redirect(url_for("authoring.module", draft_id=draft_id, slug=slug))
     return _question_page(found, slug, number, form, general, preview, 422 if added else 200)
+
+
+def _step_page(found, slug, number, form, preview, status=200):
+    page = render_template(
+        "learn/authoring/step.html",
+        draft=found,
+        slug=slug,
+        number=number,
+        form=form,
+        preview=preview,
+        locales=LOCALES,
+    )
+    return page, status
 
 
 @bp.route("/drafts/<int:draft_id>/modules/<slug>/steps/<int:number>", methods=["GET", "POST"])
@@ -184,25 +194,16 @@ def step(draft_id: int, slug: str, number: int):
             title, body = pair or ("", "")
             getattr(form, f"title_{loc}").data = title
             getattr(form, f"body_{loc}").data = body
-        return render_template(
-            "learn/authoring/step.html",
-            draft=found,
-            slug=slug,
-            number=number,
-            form=form,
-            preview=None,
-            locales=LOCALES,
-        )
+        return _step_page(found, slug, number, form, None)
     if not form.validate_on_submit():
         abort(400)
     changes = {}
     for loc in LOCALES:
-        if texts[loc] is not None and read[loc] is not None:
+        current = texts[loc]
+        if current is not None and read[loc] is not None:
             title, body = form.data[f"title_{loc}"], form.data[f"body_{loc}"]
-            changes[paths[loc]] = steps.write(texts[loc], number, title, body)
-    mine = drafts.files(found)
-    before = drafts.validate_files(mine).errors
-    added = pages.new_errors(list(before), list(drafts.validate_files({**mine, **changes}).errors))
+            changes[paths[loc]] = steps.write(current, number, title, body)
+    added, _after = drafts.check_edit(found, changes)
     for error in added:
         loc = content_store.slug_locale(error.file)[1] or LOCALES[0]
         target = getattr(form, f"body_{loc}", form.body_fr)
@@ -212,16 +213,7 @@ def step(draft_id: int, slug: str, number: int):
         flash(_("Step saved in the draft."), "success")
         return redirect(url_for("authoring.module", draft_id=draft_id, slug=slug))
     preview = {loc: pages.step_html(form.data[f"body_{loc}"], loc) for loc in LOCALES}
-    page = render_template(
-        "learn/authoring/step.html",
-        draft=found,
-        slug=slug,
-        number=number,
-        form=form,
-        preview=preview,
-        locales=LOCALES,
-    )
-    return page, 422 if added else 200
+    return _step_page(found, slug, number, form, preview, 422 if added else 200)
 
 
 @bp.route("/drafts/<int:draft_id>/file", methods=["GET", "POST"])
@@ -239,28 +231,22 @@ def edit_file(draft_id: int):
     if not form.validate_on_submit():
         abort(400)
     text = (form.text.data or "").replace("\r\n", "\n")
-    mine = drafts.files(found)
-    before = drafts.validate_files(mine).errors
-    after = drafts.validate_files({**mine, path: text}).errors
-    added = [e for e in pages.new_errors(list(before), list(after)) if e.file == path]
+    added, after = drafts.check_edit(found, {path: text})
     form.text.errors = [
         f"{e.where}: {e.message}"
         for e in after
-        if e.file == path and (e in added or pages.is_translation(e))
+        if e.file == path and (e in added or drafts.is_translation(e))
     ]
     if form.save.data and not added:
         drafts.save_files(found, {path: text}, actor=current_user, client=client_info())
         flash(_("File saved in the draft."), "success")
         return redirect(url_for("authoring.draft", draft_id=draft_id))
-    preview = None
-    if content_store.kind_of(path) == "consent":
-        preview = pages.consent_html(text, content_store.slug_locale(path)[1] or "fr")
-    elif content_store.kind_of(path) == "module":
-        preview = pages.step_html(
-            text.partition("\n---\n")[2], content_store.slug_locale(path)[1] or "fr"
-        )
     page = render_template(
-        "learn/authoring/file.html", draft=found, path=path, form=form, preview=preview
+        "learn/authoring/file.html",
+        draft=found,
+        path=path,
+        form=form,
+        preview=pages.file_html(path, text),
     )
     return page, 422 if added else 200
 
