@@ -241,3 +241,69 @@ def test_a_path_outside_the_content_files_is_refused(app):
     for path in ("../etc/passwd", "content/policy/v9.fr.md", "quizzes/a/b.yaml", "app.py"):
         with pytest.raises(drafts.DraftError):
             drafts.save_files(draft, {path: "x"}, actor=author, client=ClientInfo.system())
+
+
+CONSENT_EN = "content/consent/social-media.en.md"
+CONSENT_FR = "content/consent/social-media.fr.md"
+
+
+def _consent_edit(path: str, version: int, sentence: str) -> str:
+    text = content_store.effective_files()[path]
+    return text.replace("version: 2", f"version: {version}", 1).rstrip("\n") + f"\n\n{sentence}\n"
+
+
+def test_a_consent_text_needs_a_new_version_then_is_published_as_a_sealed_text(
+    client, auth, hr, purposes
+):
+    from app.models.consent import ConsentPurpose, ConsentText
+
+    auth.login(hr.email)
+    draft_id = _new_draft(client)
+    url = f"/admin/content/drafts/{draft_id}/file?path={CONSENT_EN}"
+    assert "official social-media accounts" in client.get(url).get_data(as_text=True)
+    # The wording people consented to cannot change under the same version number.
+    same = _consent_edit(CONSENT_EN, 2, "A new **sentence**.")
+    response = post_form(client, url, {"text": same, "save": "Save"}, page=url)
+    assert response.status_code == 422
+    assert "raise &#39;version&#39;" in response.get_data(as_text=True)
+    assert _saved_files() == 0
+    shown = post_form(client, url, {"text": same, "preview": "Preview"}, page=url)
+    assert "A new <strong>sentence</strong>." in shown.get_data(as_text=True)
+
+    changes = {
+        CONSENT_EN: _consent_edit(CONSENT_EN, 3, "A new sentence."),
+        CONSENT_FR: _consent_edit(CONSENT_FR, 3, "Une nouvelle phrase."),
+    }
+    for path, text_ in changes.items():
+        page = f"/admin/content/drafts/{draft_id}/file?path={path}"
+        assert (
+            post_form(client, page, {"text": text_, "save": "Save"}, page=page).status_code == 302
+        )
+    draft_page = f"/admin/content/drafts/{draft_id}"
+    assert post_form(client, f"{draft_page}/publish", page=draft_page).status_code == 302
+    purpose = db.session.scalar(select(ConsentPurpose).where(ConsentPurpose.slug == "social-media"))
+    stored = db.session.scalars(
+        select(ConsentText).where(ConsentText.purpose_id == purpose.id, ConsentText.version == 3)
+    ).all()
+    assert {t.locale for t in stored} == {"fr", "en"}
+    assert "A new sentence." in next(t.markdown for t in stored if t.locale == "en")
+    report = audit.verify_all()
+    assert report.ok, report.problems
+
+
+def test_a_consent_text_in_one_language_only_is_not_published(app, purposes):
+    author = make_user("author@example.com", "Ann Author", role=Role.HR)
+    draft = drafts.create("New purpose", actor=author, client=ClientInfo.system())
+    text_ = content_store.effective_files()[CONSENT_EN].replace(
+        "slug: social-media", "slug: intranet-video", 1
+    )
+    drafts.save_files(
+        draft,
+        {"content/consent/intranet-video.en.md": text_},
+        actor=author,
+        client=ClientInfo.system(),
+    )
+    result = drafts.publish(draft, actor=author, client=ClientInfo.system())
+    assert not result.ok
+    assert any("has no fr file" in e.message for e in result.errors)
+    assert db.session.scalar(select(func.count()).select_from(PublishedContentFile)) == 0
