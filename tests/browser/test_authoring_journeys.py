@@ -45,6 +45,11 @@ def test_hr_edits_a_quiz_question_and_the_next_attempt_uses_it(
     expect(page.locator("#correct-error")).to_contain_text("'zz' is not one of the choice ids")
     check_both_widths(page, check_page)
 
+    # With JavaScript the preview follows the typing (without it, the Preview button does).
+    page.get_by_label("Question (English)").fill("Live preview check")
+    expect(page.locator(".authoring-preview").get_by_text("Live preview check")).to_be_visible()
+    page.get_by_label("Question (English)").fill(NEW_PROMPT)
+
     # Fixed, previewed as an employee, then saved.
     page.get_by_label("Right answers (choice ids, separated by commas)").fill("b")
     page.get_by_role("button", name="Preview").click()
