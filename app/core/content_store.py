@@ -156,16 +156,41 @@ def build_folder(files: dict[str, str], work: Path) -> None:
             os.symlink(source.resolve(), target, target_is_directory=True)
 
 
+def _shipped_stamp() -> tuple:
+    """Names, sizes and modification times of the shipped files: changes when one changes."""
+    content_dir, quizzes_dir = _dirs()
+    stamp: list[tuple] = []
+    for folder in (content_dir / "modules", quizzes_dir, content_dir / "consent"):
+        if folder.is_dir():
+            for file in sorted(folder.iterdir()):
+                if file.is_file():
+                    info = file.stat()
+                    stamp.append((str(file), info.st_size, info.st_mtime_ns))
+    return tuple(stamp)
+
+
+_roots: dict[tuple, Path] = {}
+_ROOTS_MAX = 64
+
+
 def effective_dirs() -> tuple[Path, Path]:
     """(content folder, quizzes folder) to load: the shipped ones unless something was published."""
     try:
-        published = published_files()
+        published = process_cache.cached("published_content", [PUBLISHED_TABLE], _published)
     except SQLAlchemyError:  # no database yet (first start, `flask content check` in CI)
         db.session.rollback()
-        published = {}
+        published = ()
     if not published:
         return _dirs()
-    root = materialise({**shipped_files(), **published})
+    # Reading every shipped file on each page would be wasteful: the folder for this published
+    # set and these shipped files (by name, size and date) is remembered.
+    key = (published, _shipped_stamp())
+    root = _roots.get(key)
+    if root is None or not root.is_dir():
+        root = materialise({**shipped_files(), **dict(published)})
+        if len(_roots) >= _ROOTS_MAX:
+            _roots.clear()
+        _roots[key] = root
     return root / "content", root / "quizzes"
 
 

@@ -12,6 +12,7 @@ from app.core.client import ClientInfo
 from app.extensions import db
 from app.learn.authoring import drafts, questions, steps
 from app.learn.content import catalog
+from app.models.audit import AuditEvent
 from app.models.learning import (
     ContentDraft,
     ContentDraftFile,
@@ -90,6 +91,13 @@ def test_a_quiz_question_is_edited_checked_published_and_used_by_the_next_attemp
     response = post_form(client, f"{draft_page}/publish", page=draft_page)
     assert response.status_code == 302
     assert db.session.get(ContentDraft, draft_id).state == "published"
+    # A double submission publishes nothing more: the draft is closed.
+    assert post_form(client, f"{draft_page}/publish", page=draft_page).status_code == 409
+    assert db.session.scalar(select(func.count()).select_from(PublishedContentFile)) == 1
+    actions = db.session.scalars(
+        select(AuditEvent.action).where(AuditEvent.target_type == "content_draft")
+    ).all()
+    assert actions == ["content.draft_created", "content.draft_saved", "content.published"]
     auth.logout()
 
     # The employee's next attempt is drawn from the new quiz.
