@@ -59,6 +59,15 @@ def test_hr_edits_a_quiz_question_and_the_next_attempt_uses_it(
     page.get_by_role("button", name="Save in the draft").click()
     expect(page.get_by_text("Question saved in the draft.")).to_be_visible()
 
+    # The step and whole-file editors pass the same checks.
+    page.get_by_role("link", name="A guide for you, not a gag").click()
+    expect(page.get_by_label("Step heading (English)")).to_have_value("A guide for you, not a gag")
+    check_both_widths(page, check_page)
+    page.go_back()
+    page.get_by_role("link", name=f"quizzes/{SLUG}.yaml").click()
+    expect(page.get_by_label("File text")).to_contain_text(NEW_PROMPT)
+    check_both_widths(page, check_page)
+    page.go_back()
     page.get_by_role("link", name="Preview in French").click()
     expect(
         page.get_by_role("heading", name="Pourquoi une charte des réseaux sociaux ?")

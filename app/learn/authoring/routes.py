@@ -9,6 +9,7 @@ languages are there.
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -90,9 +91,11 @@ def module(draft_id: int, slug: str):
     """A module in the draft: its steps and its quiz questions, each with an edit link."""
     found = _draft(draft_id)
     quiz_path = f"quizzes/{slug}.yaml"
-    fr_path = f"content/modules/{slug}.fr.md"
+    paths = [_path_or_404(f"content/modules/{slug}.{loc}.md") for loc in LOCALES]
     quiz_text = drafts.current_text(found, _path_or_404(quiz_path))
-    fr_text = drafts.current_text(found, _path_or_404(fr_path)) or ""
+    # Step headings in the interface language when that file exists (else the first language).
+    shown = paths[LOCALES.index(str(get_locale()))] if str(get_locale()) in LOCALES else paths[0]
+    module_text = drafts.current_text(found, shown) or drafts.current_text(found, paths[0]) or ""
     try:
         quiz = questions.parse(quiz_text or "")["questions"]
     except questions.QuizFileError:
@@ -101,10 +104,10 @@ def module(draft_id: int, slug: str):
         "learn/authoring/module.html",
         draft=found,
         slug=slug,
-        steps=[steps.read(fr_text, n) for n in range(1, steps.count(fr_text) + 1)],
+        steps=[steps.read(module_text, n) for n in range(1, steps.count(module_text) + 1)],
         questions=[q for q in quiz if isinstance(q, dict)],
         locales=LOCALES,
-        paths=[fr_path, f"content/modules/{slug}.en.md", quiz_path],
+        paths=[*paths, quiz_path],
     )
 
 
