@@ -315,3 +315,22 @@ def test_a_consent_text_in_one_language_only_is_not_published(app, purposes):
     assert not result.ok
     assert any("has no fr file" in e.message for e in result.errors)
     assert db.session.scalar(select(func.count()).select_from(PublishedContentFile)) == 0
+
+
+def test_a_new_module_in_french_only_is_saved_but_not_published(app):
+    author = make_user("author@example.com", "Ann Author", role=Role.HR)
+    draft = drafts.create("New module", actor=author, client=ClientInfo.system())
+    files = content_store.effective_files()
+    french = files[f"content/modules/{SLUG}.fr.md"]
+    french = french.replace(f"slug: {SLUG}", "slug: new-module", 1).replace(
+        "order: 1", "order: 99", 1
+    )
+    quiz = files[QUIZ].replace(f"module: {SLUG}", "module: new-module", 1)
+    changes = {"content/modules/new-module.fr.md": french, "quizzes/new-module.yaml": quiz}
+    assert drafts.save_files(draft, changes, actor=author, client=ClientInfo.system())
+    result = drafts.publish(draft, actor=author, client=ClientInfo.system())
+    assert not result.ok
+    assert [e.message for e in result.errors] == [
+        "module 'new-module' has no en file (new-module.en.md)"
+    ]
+    assert catalog.module_or_none("new-module") is None
