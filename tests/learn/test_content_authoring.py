@@ -334,3 +334,14 @@ def test_a_new_module_in_french_only_is_saved_but_not_published(app):
         "module 'new-module' has no en file (new-module.en.md)"
     ]
     assert catalog.module_or_none("new-module") is None
+
+
+def test_an_error_the_edit_causes_elsewhere_in_the_quiz_is_shown_above_the_form(client, auth, hr):
+    auth.login(hr.email)
+    draft_id = _new_draft(client)
+    url = f"/admin/content/drafts/{draft_id}/quizzes/{SLUG}/1"
+    # The id of the second question: the loader reports the duplicate on that question.
+    response = post_form(client, url, _question_form(qid="what-is-covered", save="Save"), page=url)
+    assert response.status_code == 422
+    assert "question id &#39;what-is-covered&#39; is used twice" in response.get_data(as_text=True)
+    assert _saved_files() == 0

@@ -159,7 +159,7 @@ def question(draft_id: int, slug: str, number: int):
         name = questions.field_of(error, index)
         if name:
             getattr(form, name).errors = [*getattr(form, name).errors, error.message]
-        elif name is None and error in added:
+        elif error in added:  # another question, or the whole quiz (draw, cues)
             general.append(error)
     if form.save.data and not added:
         drafts.save_files(found, {path: new_text}, actor=current_user, client=client_info())
