@@ -24,7 +24,7 @@ import tempfile
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.core import process_cache
@@ -169,15 +169,34 @@ def _shipped_stamp() -> tuple:
     return tuple(stamp)
 
 
+_READY = "charte.published_content_ready"
+
+
+def _table_ready() -> bool:
+    """True once the published files' table exists (checked on its own connection, so a
+    missing table never breaks the caller's transaction; remembered once found)."""
+    if current_app.extensions.get(_READY):
+        return True
+    try:
+        ready = inspect(db.engine).has_table(PUBLISHED_TABLE)
+    except SQLAlchemyError:
+        return False
+    if ready:
+        current_app.extensions[_READY] = True
+    return ready
+
+
 _roots: dict[tuple, Path] = {}
 _ROOTS_MAX = 64
 
 
 def effective_dirs() -> tuple[Path, Path]:
     """(content folder, quizzes folder) to load: the shipped ones unless something was published."""
+    if not _table_ready():  # a database not migrated yet: `flask content check` in CI, upgrades
+        return _dirs()
     try:
         published = process_cache.cached("published_content", [PUBLISHED_TABLE], _published)
-    except SQLAlchemyError:  # no database yet (first start, `flask content check` in CI)
+    except SQLAlchemyError:  # the database is down: learners get the shipped files meanwhile
         db.session.rollback()
         published = ()
     if not published:
