@@ -87,7 +87,9 @@ def test_a_quiz_question_is_edited_checked_published_and_used_by_the_next_attemp
 
     auth.login(hr.email)
     draft_page = f"/admin/content/drafts/{draft_id}"
-    assert "The content check passes" in client.get(draft_page).get_data(as_text=True)
+    shown = client.get(draft_page).get_data(as_text=True)
+    assert "The content check passes" in shown
+    assert "Saved versions" in shown and "Hugo Humain" in shown  # who saved what, when
     response = post_form(client, f"{draft_page}/publish", page=draft_page)
     assert response.status_code == 302
     assert db.session.get(ContentDraft, draft_id).state == "published"

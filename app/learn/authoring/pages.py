@@ -9,17 +9,22 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
+from sqlalchemy import select
 
 from app.consent import texts as consent_texts
 from app.core import content_store, settings, typography
+from app.extensions import db
 from app.learn.content import catalog
 from app.learn.content.types import LOCALES
 from app.learn.content.validation import Catalog, load_catalog
 from app.learn.step_pages import StepPart, step_parts
+from app.models.learning import ContentDraftFile, PublishedContentFile
+from app.models.user import User
 
 
 @dataclass
@@ -137,3 +142,34 @@ def file_html(path: str, text: str) -> Markup | None:
     if content_store.kind_of(path) == "module":
         return step_html(text.partition("\n---\n")[2], locale)
     return None
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One saved or published version of a file: which, when, by whom."""
+
+    path: str
+    at: datetime
+    by: str | None
+
+
+def draft_history(draft_id: int) -> list[Revision]:
+    """Every revision saved in a draft, newest first (rows are only ever added)."""
+    rows = db.session.execute(
+        select(ContentDraftFile.path, ContentDraftFile.saved_at, User.full_name)
+        .outerjoin(User, User.id == ContentDraftFile.saved_by_id)
+        .where(ContentDraftFile.draft_id == draft_id)
+        .order_by(ContentDraftFile.id.desc())
+    )
+    return [Revision(path, at, by) for path, at, by in rows]
+
+
+def published_history(limit: int = 30) -> list[Revision]:
+    """The latest files published from the browser, newest first."""
+    rows = db.session.execute(
+        select(PublishedContentFile.path, PublishedContentFile.published_at, User.full_name)
+        .outerjoin(User, User.id == PublishedContentFile.published_by_id)
+        .order_by(PublishedContentFile.id.desc())
+        .limit(limit)
+    )
+    return [Revision(path, at, by) for path, at, by in rows]

@@ -52,6 +52,7 @@ def index():
         "learn/authoring/index.html",
         rows=pages.rows(effective, set(content_store.published_files()), set()),
         drafts=drafts.open_drafts(),
+        history=pages.published_history(),
         form=DraftForm(),
     )
 
@@ -78,6 +79,7 @@ def draft(draft_id: int):
         "learn/authoring/draft.html",
         draft=found,
         files=sorted(mine),
+        history=pages.draft_history(found.id),
         validation=validation,
         rows=pages.rows(content_store.effective_files(), set(), set(mine)),
         one_language=validation is not None and any(map(drafts.is_translation, validation.errors)),
