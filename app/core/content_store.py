@@ -173,12 +173,12 @@ _READY = "charte.published_content_ready"
 
 
 def _table_ready() -> bool:
-    """True once the published files' table exists (checked on its own connection, so a
-    missing table never breaks the caller's transaction; remembered once found)."""
+    """True once the published files' table exists (asked of the catalogue, which never fails
+    the caller's transaction as a query of a missing table would; remembered once found)."""
     if current_app.extensions.get(_READY):
         return True
     try:
-        ready = inspect(db.engine).has_table(PUBLISHED_TABLE)
+        ready = inspect(db.session.connection()).has_table(PUBLISHED_TABLE)
     except SQLAlchemyError:
         return False
     if ready:
