@@ -55,6 +55,9 @@ def check(files: dict[str, str], changed: set[str]) -> list[Problem]:
             except Exception as exc:  # noqa: BLE001 - malformed YAML: name the file, not a 500
                 errors.append((path, "front matter", f"not valid: {type(exc).__name__}"))
                 continue
+            if not isinstance(meta["version"], int) or isinstance(meta["version"], bool):
+                errors.append((path, "version", "'version' must be a whole number"))
+                continue
             if meta["slug"] != slug:
                 errors.append((path, "slug", f"'slug' must be '{slug}' (the file name)"))
             if not body.strip():
