@@ -25,7 +25,8 @@ REVOKE UPDATE, DELETE, TRUNCATE ON
     audit_event, module_completion, quiz_snapshot, quiz_attempt, policy_version, policy_text,
     acknowledgement, consent_text, consent_event, publication_check, publication_check_person,
     publication_review, reminder_sent, certificate, certificate_revocation, evidence_attachment,
-    retention_purge, asset_tag, asset_publication, asset_takedown, escalation_notice
+    retention_purge, asset_tag, asset_publication, asset_takedown, escalation_notice,
+    published_content_file
 FROM charte_app;
 -- What the app legitimately changes: a quiz attempt receives its answers once, and a retention
 -- purge blanks personal columns (the trigger allows it only in the purge's own transaction).

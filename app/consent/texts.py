@@ -16,7 +16,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from app.consent import evidence
-from app.core import audit, settings, typography, yaml_text
+from app.core import audit, content_store, settings, typography, yaml_text
 from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.evidence import seals
@@ -48,9 +48,11 @@ class SyncReport:
 
 
 def content_dir() -> Path:
-    """The folder holding the consent texts (CONTENT_DIR/consent)."""
-    base = current_app.config.get("CONTENT_DIR") or Path(current_app.root_path).parent / "content"
-    return Path(base) / "consent"
+    """The folder holding the consent texts: CONTENT_DIR/consent, overlaid by the texts
+    published in the browser (app.core.content_store)."""
+    if not current_app.config.get("CONTENT_DIR"):
+        return Path(current_app.root_path).parent / "content" / "consent"
+    return content_store.effective_dirs()[0] / "consent"
 
 
 def fill_variables(text: str, variables: dict[str, str]) -> str:

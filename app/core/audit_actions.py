@@ -40,6 +40,12 @@ class AuditAction(StrEnum):
     # Learning, policy and certificates
     MODULE_COMPLETED = "module.completed"
     MODULE_SETTINGS_CHANGED = "module.settings_changed"
+    # Modules, quizzes and consent texts written in the browser (app/learn/authoring)
+    CONTENT_DRAFT_CREATED = "content.draft_created"
+    CONTENT_DRAFT_SAVED = "content.draft_saved"
+    CONTENT_DRAFT_DISCARDED = "content.draft_discarded"
+    CONTENT_PUBLISHED = "content.published"
+    CONTENT_IMPORTED = "content.imported"
     QUIZ_SUBMITTED = "quiz.submitted"
     POLICY_PUBLISHED = "policy.published"
     POLICY_SIGNED = "policy.signed"

@@ -1,4 +1,4 @@
-"""`flask content check` and `flask content list --json`: validate and describe the modules."""
+"""`flask content check|list|export|import`: validate, describe and move the content files."""
 
 from __future__ import annotations
 
@@ -9,13 +9,15 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from app.core import content_store
 from app.learn.content import catalog, guards
 
-content_cli = AppGroup("content", help="Check and list the modules and quizzes.")
+content_cli = AppGroup("content", help="Check, list, export and import the content files.")
 
 
 def _load() -> catalog.Catalog:
-    return catalog.load(current_app.config["CONTENT_DIR"], current_app.config["QUIZZES_DIR"])
+    # The files as learners get them: shipped, overlaid by what was published in the browser.
+    return catalog.load(*content_store.effective_dirs())
 
 
 def _print_measures(result: guards.GuardResult) -> None:
@@ -91,3 +93,32 @@ def list_modules(as_json: bool) -> None:
     if loaded.errors:
         click.echo(f"{len(loaded.errors)} error(s): run `flask content check`.", err=True)
         raise SystemExit(1)
+
+
+@content_cli.command("export")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def export_content(folder: Path) -> None:
+    """Write every module, quiz and consent text, as learners get them, under FOLDER."""
+    from app.learn.authoring import transfer
+
+    paths = transfer.export_to(folder)
+    click.echo(f"{len(paths)} file(s) written under {folder}.")
+
+
+@content_cli.command("import")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def import_content(folder: Path) -> None:
+    """Load FOLDER's files as a draft (those that differ); nothing is published by this."""
+    from app.core.client import ClientInfo
+    from app.learn.authoring import transfer
+
+    report = transfer.import_from(folder, actor=None, client=ClientInfo.system())
+    for problem in report.problems:
+        click.echo(f"SKIPPED {problem}", err=True)
+    if report.draft is None:
+        click.echo(f"Nothing to import: {report.unchanged} file(s) are already the content.")
+        return
+    click.echo(
+        f"Draft {report.draft.id}: {len(report.changed)} file(s) changed, {report.unchanged} "
+        "unchanged. Review and publish it under /admin/content."
+    )

@@ -1,4 +1,5 @@
-"""Seals on the learning record behind every certificate: quiz attempts and module completions.
+"""Seals on the learning record behind every certificate (quiz attempts, module completions) and
+on the module, quiz and consent files published from the browser.
 
 An attempt is sealed once, when it is submitted (score and pass included); a completion when it
 is recorded. Both are named in their audit entries, which also repeat the score, so a failed
@@ -7,11 +8,12 @@ attempt raised to 100 and marked passed is reported by `flask audit verify`.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC
 
 from app.core.audit_actions import AuditAction
 from app.evidence import seals
-from app.models.learning import ModuleCompletion, QuizAttempt
+from app.models.learning import ModuleCompletion, PublishedContentFile, QuizAttempt
 
 
 def _attempt_fields(attempt) -> dict:
@@ -66,4 +68,31 @@ COMPLETIONS = seals.SealSpec(
     actions=(AuditAction.MODULE_COMPLETED.value,),
     target_type="module_completion",
     echo=("score", "attempt_id"),
+)
+
+
+def _published_fields(row) -> dict:
+    return {
+        "path": row.path,
+        "text": row.text,
+        "sha256": row.sha256,
+        "draft_id": row.draft_id,
+        "published_by_id": row.published_by_id,
+        "published_at": row.published_at.astimezone(UTC).isoformat(),
+    }
+
+
+def _published_digest_problem(row) -> str | None:
+    if hashlib.sha256(row.text.encode()).hexdigest() != row.sha256:
+        return "text altered (SHA-256 mismatch)"
+    return None
+
+
+PUBLISHED_FILES = seals.SealSpec(
+    model=PublishedContentFile,
+    label="published content file",
+    plural="published content files",
+    purpose="published-content-file",
+    fields=_published_fields,
+    row_check=_published_digest_problem,
 )

@@ -1,11 +1,11 @@
-"""Learning records: module placement, progress, quiz snapshots and attempts, completions."""
+"""Learning records: placement, progress, quiz snapshots, attempts, completions, authored content."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -101,4 +101,50 @@ class ModuleCompletion(db.Model):
     completed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     mac: Mapped[str | None] = mapped_column(String(64))  # app.evidence.seals; NULL: not sealed yet
     # The evidence key that sealed the row (app.core.keys; NULL: the legacy SECRET_KEY one).
+    key_id: Mapped[str | None] = mapped_column(String(32))
+
+
+class ContentDraft(db.Model):
+    """A set of content files being written in the browser; nobody learns from it until published."""
+
+    __tablename__ = "content_draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(16), default="open")  # open, published, discarded
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ContentDraftFile(db.Model):
+    """One saved revision of a file of a draft: rows are only added, the newest per path counts."""
+
+    __tablename__ = "content_draft_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("content_draft.id"), index=True)
+    path: Mapped[str] = mapped_column(String(300))  # e.g. quizzes/why-a-policy.yaml
+    text: Mapped[str] = mapped_column(Text)
+    saved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PublishedContentFile(db.Model):
+    """Evidence: a content file as published from the browser (append-only, sealed).
+
+    The newest row per path replaces the shipped file of that path for everyone.
+    """
+
+    __tablename__ = "published_content_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path: Mapped[str] = mapped_column(String(300), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    draft_id: Mapped[int] = mapped_column(ForeignKey("content_draft.id"))
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    mac: Mapped[str | None] = mapped_column(String(64))  # app.evidence.seals
     key_id: Mapped[str | None] = mapped_column(String(32))

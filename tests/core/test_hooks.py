@@ -46,6 +46,7 @@ EXPECTED = {
         "seal:evidence_attachment",
         "seal:quiz_attempt",
         "seal:module_completion",
+        "seal:published_content_file",
         "seal:policy_text",
         "seal:acknowledgement",
         "app.policy.checks.verify_signed_texts",

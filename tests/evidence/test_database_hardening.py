@@ -50,6 +50,7 @@ EVIDENCE_TABLES = (
     "asset_tag",
     "asset_publication",
     "asset_takedown",
+    "published_content_file",
 )
 
 

@@ -12,7 +12,7 @@ from flask import current_app, url_for
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from app.core import typography
+from app.core import content_store, typography
 from app.learn.content.types import PLACEHOLDER_RE, ContentError, Module, Quiz
 from app.learn.content.validation import Catalog, load_catalog
 
@@ -82,11 +82,10 @@ def load(content_dir: str | Path, quizzes_dir: str | Path, recheck_after: float 
 
 
 def catalog(strict: bool = True) -> Catalog:
-    """The app's catalog (CONTENT_DIR, QUIZZES_DIR); raises ContentInvalid on errors if strict."""
-    config = current_app.config
-    loaded = load(
-        config["CONTENT_DIR"], config["QUIZZES_DIR"], config.get("CONTENT_RELOAD_SECONDS", 0.0)
-    )
+    """The app's catalog (CONTENT_DIR, QUIZZES_DIR overlaid by the content published in the
+    browser, app.core.content_store); raises ContentInvalid on errors if strict."""
+    content_dir, quizzes_dir = content_store.effective_dirs()
+    loaded = load(content_dir, quizzes_dir, current_app.config.get("CONTENT_RELOAD_SECONDS", 0.0))
     if strict and loaded.errors:
         raise ContentInvalid(loaded.errors)
     return loaded

@@ -1,0 +1,1 @@
+"""Authoring modules, quizzes and consent texts in the browser: drafts, validation, publication."""
