@@ -8,9 +8,10 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Policy pages for employees, HR and admins; `flask policy`; receipts are verifiable."""
     from app.core import hooks, settings
-    from app.policy import checks, drafts, evidence, receipts, signing
+    from app.policy import checks, evidence, receipts, signing
     from app.policy.admin_routes import bp as admin_bp
-    from app.policy.builder_routes import bp as builder_bp
+    from app.policy.builder import drafts
+    from app.policy.builder.routes import bp as builder_bp
     from app.policy.cli import policy_cli
     from app.policy.hr_routes import bp as hr_bp
     from app.policy.paper_routes import bp as paper_bp

@@ -69,7 +69,8 @@ def _hr_routes(app) -> list[tuple[str, str]]:
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith(HR_PREFIXES):
             continue
-        url = re.sub(r"<(?:int:)?[a-z_]+>", "1", rule.rule)
+        url = re.sub(r"<any\(([a-z_]+)[^>]*>", r"\1", rule.rule)  # the first choice
+        url = re.sub(r"<(?:int:)?[a-z_]+>", "1", url)
         for method in sorted(rule.methods - {"GET", "HEAD", "OPTIONS"}):
             found.append((method, url))
     return found

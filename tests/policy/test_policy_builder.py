@@ -16,7 +16,7 @@ from app.models.acknowledgement import Acknowledgement
 from app.models.audit import AuditEvent
 from app.models.policy import PolicyDraft, PolicyText, PolicyVersion
 from app.models.user import Role
-from app.policy import draft_content, drafts
+from app.policy.builder import draft_content, drafts
 from tests.conftest import make_user, post_form
 from tests.policy_helpers import sign_form
 

@@ -12,7 +12,8 @@ from app.assignments import due, due_sql
 from app.core.client import ClientInfo
 from app.extensions import db
 from app.models.user import User
-from app.policy import drafts, retraining, versions
+from app.policy import retraining, versions
+from app.policy.builder import drafts
 from tests.conftest import post_form
 from tests.learning_helpers import complete_module
 

@@ -27,7 +27,7 @@ from app.models.policy import PolicyDraft, PolicyDraftSection, PolicyVersion
 from app.models.types import utcnow
 from app.models.user import User
 from app.policy import redline, versions
-from app.policy.draft_content import (
+from app.policy.builder.draft_content import (
     LOCALES,
     digest,
     outline,

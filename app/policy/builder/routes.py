@@ -12,8 +12,9 @@ from flask_wtf import FlaskForm
 from app.extensions import db
 from app.models.user import Role
 from app.permissions import role_required
-from app.policy import draft_content, drafts, redline, versions
-from app.policy.builder_forms import (
+from app.policy import redline, versions
+from app.policy.builder import draft_content, drafts
+from app.policy.builder.forms import (
     AddSectionForm,
     DetailsForm,
     PublishForm,
