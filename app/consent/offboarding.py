@@ -110,6 +110,5 @@ def deactivate_many(
     if choice == KEEP:
         from app.consent import leavers
 
-        for user in users:  # kept consents stay withdrawable without an account
-            leavers.mail_on_leaving(user)
+        leavers.mail_on_leaving(users)  # kept consents stay withdrawable without an account
     return revoked

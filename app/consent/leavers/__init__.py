@@ -197,8 +197,20 @@ def mail_link_later(app: Flask, user_id: int) -> None:
         log.exception("Could not prepare a withdrawal link for person %s", user_id)
 
 
-def mail_on_leaving(user: User) -> bool:
-    """The offboarding email: a withdrawal link for a leaver whose grants are kept."""
-    if user.active or not withdrawable(user, utcnow().date()):
-        return False
-    return _mail(user, FROM_OFFBOARDING)
+def mail_on_leaving(users: list[User]) -> int:
+    """The offboarding email: a withdrawal link for each leaver whose grants are kept; how many
+    were sent. Nothing is looked up without a mail server, and the grants of a whole batch
+    (SCIM deactivates thousands at once) are read in one query."""
+    if not mail_configured() or not current_app.config.get("CHARTE_BASE_URL"):
+        return 0
+    leavers = [user for user in users if not user.active]
+    if not leavers:
+        return 0
+    purposes = {p.id for p in consent_texts.purposes()}
+    states = decisions.states_for([user.id for user in leavers], utcnow().date())
+    holding = {
+        user_id
+        for (user_id, _purpose, _medium), state in states.items()
+        if state.status == decisions.GRANTED and state.event.purpose_id in purposes
+    }
+    return sum(_mail(user, FROM_OFFBOARDING) for user in leavers if user.id in holding)
