@@ -9,6 +9,7 @@ its own action).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -196,13 +197,20 @@ def publish(
     return row
 
 
-def publications_of(asset_ids: list[int]) -> list[AssetPublication]:
-    """The publications of these assets with their check's answers (three queries)."""
-    if not asset_ids:
+def publications_of(
+    asset_ids: list[int], publication_ids: Iterable[int] | None = None
+) -> list[AssetPublication]:
+    """The publications of these assets (or, given `publication_ids`, just those publications)
+    with their check's answers (three queries)."""
+    if publication_ids is not None:
+        wanted = AssetPublication.id.in_(list(publication_ids))
+    elif asset_ids:
+        wanted = AssetPublication.asset_id.in_(asset_ids)
+    else:
         return []
     rows = db.session.scalars(
         select(AssetPublication)
-        .where(AssetPublication.asset_id.in_(asset_ids))
+        .where(wanted)
         .options(
             joinedload(AssetPublication.recorded_by),
             joinedload(AssetPublication.check)

@@ -120,11 +120,7 @@ def items(
     candidates = _candidates(today, user_id, asset_id)
     if not candidates:
         return []
-    pub_ids = {pub_id for pub_id, _person in candidates}
-    asset_ids = db.session.scalars(
-        select(AssetPublication.asset_id).where(AssetPublication.id.in_(pub_ids)).distinct()
-    )
-    pubs = [p for p in publications_of(list(asset_ids)) if p.id in pub_ids]
+    pubs = publications_of([], publication_ids={pub_id for pub_id, _person in candidates})
     live, done = _live(pubs)
     answered = {(d.publication_id, d.user_id, d.trigger_event_id) for d in done}
     pairs = [
