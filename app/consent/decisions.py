@@ -347,7 +347,7 @@ def record_decision(
     seals.seal(evidence.EVENTS, event)
     db.session.add(event)
     db.session.flush()
-    audit.record(
+    entry = audit.Entry(
         DECISION_ACTIONS[d.decision],
         actor=actor,
         subject=d.user,
@@ -369,6 +369,8 @@ def record_decision(
         client=client,
     )
     hooks.consent_decided.emit(previous, event)  # e.g. the webhook outbox, committed with it
+    # The chain lock last, right before the commit: concurrent evidence writers wait the least.
+    audit.record_many([entry])
     db.session.commit()
     hooks.after_consent_decided.emit(previous, event)  # e.g. publication reviews on withdrawal
     return event

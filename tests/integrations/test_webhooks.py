@@ -93,7 +93,7 @@ def test_a_failed_decision_leaves_no_event(admin, employee, purposes, monkeypatc
     def broken(*args, **kwargs):
         raise RuntimeError("audit down")
 
-    monkeypatch.setattr(audit, "record", broken)
+    monkeypatch.setattr(audit, "record_many", broken)
     with pytest.raises(RuntimeError):
         decide(employee, "social-media", "photo", "granted")
     db.session.rollback()
