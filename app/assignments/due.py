@@ -28,7 +28,7 @@ from app.learn import module_versions, progress
 from app.learn.content import catalog as content
 from app.models.acknowledgement import Acknowledgement
 from app.models.assignment import Assignment, AssignmentTarget
-from app.models.learning import ModuleCompletion, QuizAttempt
+from app.models.learning import ModuleCompletion
 from app.models.policy import PolicyVersion
 from app.models.user import User
 from app.policy import retraining
@@ -243,23 +243,10 @@ def _passed_again(ids: list[int], again: dict[str, datetime]) -> dict[int, set[s
     found: dict[int, set[str]] = {}
     if not again:
         return found
-    versions = {m.slug: m.material_version for m in content.catalog().modules}
-    for start in range(0, len(ids), 500):
-        rows = db.session.execute(
-            select(
-                QuizAttempt.user_id,
-                QuizAttempt.module_slug,
-                QuizAttempt.material_version,
-                QuizAttempt.submitted_at,
-            ).where(
-                QuizAttempt.passed.is_(True),
-                QuizAttempt.module_slug.in_(sorted(again)),
-                QuizAttempt.user_id.in_(ids[start : start + 500]),
-            )
-        )
-        for user_id, slug, version, submitted in rows:
-            if version == versions.get(slug) and submitted and submitted >= again[slug]:
-                found.setdefault(user_id, set()).add(slug)
+    modules = [m for m in content.catalog().modules if m.slug in again]
+    for (user_id, slug), times in refresher.passes(ids, modules).items():
+        if any(submitted and submitted >= again[slug] for submitted in times):
+            found.setdefault(user_id, set()).add(slug)
     return found
 
 

@@ -45,11 +45,11 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def _passes(users: list[User], required: list[Module]) -> dict[tuple[int, str], list[datetime]]:
-    """Passed attempts at the current material version, per (user id, slug), oldest first."""
-    versions = {m.slug: m.material_version for m in required}
+def passes(ids: list[int], modules: list[Module]) -> dict[tuple[int, str], list[datetime]]:
+    """Passed attempts of these modules at their current material version, per (user id,
+    slug), oldest first (a query per 500 people). Also read by the policy retraining rule."""
+    versions = {m.slug: m.material_version for m in modules}
     found: dict[tuple[int, str], list[datetime]] = defaultdict(list)
-    ids = [u.id for u in users]
     for start in range(0, len(ids), 500):
         rows = db.session.execute(
             select(
@@ -83,7 +83,7 @@ def refreshers(
     completed = [u for u in users if statuses[u.id].completed_at is not None]
     if not months or not required or not completed:
         return {}
-    passes = _passes(completed, required)
+    passes_of = passes([u.id for u in completed], required)
     result = {}
     for user in completed:
         base = statuses[user.id].completed_at
@@ -93,7 +93,7 @@ def refreshers(
                 break
             opening = datetime.combine(opens, time.min, UTC)
             firsts = [
-                next((t for t in passes.get((user.id, m.slug), []) if t >= opening), None)
+                next((t for t in passes_of.get((user.id, m.slug), []) if t >= opening), None)
                 for m in required
             ]
             done = all(firsts)
