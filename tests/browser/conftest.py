@@ -156,3 +156,27 @@ def check_both_widths(page, check_page) -> None:
         page.set_viewport_size({"width": width, "height": height})
         check_page(page)
     page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def answer_quiz(page, slug: str, right: bool = True) -> None:
+    """Answer the quiz on screen from its definition (all right, or one wrong choice each) and
+    submit. Only the questions drawn for this attempt are on the page."""
+    from playwright.sync_api import expect
+
+    from app.learn.content import catalog
+
+    definition = catalog.module_or_none(slug).quiz.definition
+    # The quiz page must be there before asking which questions it drew: count() does not wait,
+    # so on a page still loading a drawn question would look absent and stay unanswered.
+    submit = page.get_by_role("button", name="Submit my answers")
+    expect(submit).to_be_visible()
+    for question in definition["questions"]:
+        ids = [choice["id"] for choice in question["choices"]]
+        wanted = (
+            question["correct"] if right else [c for c in ids if c not in question["correct"]][:1]
+        )
+        for choice in wanted:
+            box = page.locator(f'input[name="q-{question["id"]}"][value="{choice}"]')
+            if box.count():
+                box.check()
+    submit.click()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import menu_link, sign_in
-from tests.browser.test_learning_journeys import _answer, _read_module
+from tests.browser.conftest import answer_quiz, menu_link, sign_in
+from tests.browser.test_learning_journeys import _read_module
 from tests.conftest import PASSWORD
 
 
@@ -20,7 +20,7 @@ def test_employee_completes_a_module_downloads_and_verifies_the_certificate(
     page.get_by_role("link", name="Home").click()
     page.get_by_role("link", name="Why a social-media policy?", exact=True).click()
     _read_module(page, "why-a-policy")
-    _answer(page, "why-a-policy", right=True)
+    answer_quiz(page, "why-a-policy", right=True)
     expect(page.get_by_role("heading", name="Passed")).to_be_visible()
 
     page.get_by_role("link", name="My certificates").click()

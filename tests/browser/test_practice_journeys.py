@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from app.learn.content import catalog
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import answer_quiz, sign_in
 from tests.conftest import PASSWORD
 
 FIXTURE = Path(__file__).resolve().parents[1] / "learn" / "fixtures" / "guarded"
@@ -23,17 +22,6 @@ def app_config(tmp_path):
         "CONTENT_DIR": str(tmp_path / "src" / "content"),
         "QUIZZES_DIR": str(tmp_path / "src" / "quizzes"),
     }
-
-
-def _answer_shown(page, right: bool) -> None:
-    for q in catalog.module_or_none("basics").quiz.definition["questions"]:
-        ids = [c["id"] for c in q["choices"]]
-        wanted = q["correct"] if right else [c for c in ids if c not in q["correct"]][:1]
-        for choice in wanted:
-            box = page.locator(f'input[name="q-{q["id"]}"][value="{choice}"]')
-            if box.count():
-                box.check()
-    page.get_by_role("button", name="Submit my answers").click()
 
 
 def test_practice_feedback_then_a_failed_quiz_points_to_the_steps(
@@ -51,7 +39,7 @@ def test_practice_feedback_then_a_failed_quiz_points_to_the_steps(
     page.get_by_role("button", name="Next").click()
     page.get_by_role("button", name="Finish and take the quiz").click()
     expect(page.locator("fieldset.question")).to_have_count(4)
-    _answer_shown(page, right=False)
+    answer_quiz(page, "basics", False)
     expect(page.get_by_role("heading", name="Not passed yet")).to_be_visible()
     expect(page.get_by_text("Correct answer")).to_have_count(0)
     check_page(page)
@@ -59,6 +47,6 @@ def test_practice_feedback_then_a_failed_quiz_points_to_the_steps(
     expect(page.get_by_role("heading", name="Handing over an account")).to_be_visible()
     page.go_back()
     page.get_by_role("button", name="Retake the quiz").click()
-    _answer_shown(page, right=True)
+    answer_quiz(page, "basics", True)
     expect(page.get_by_role("heading", name="Passed")).to_be_visible()
     expect(page.get_by_text("Correct answer").first).to_be_visible()

@@ -16,7 +16,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.learn.progress import placed_modules
 from app.models.acknowledgement import Acknowledgement
-from tests.browser.test_learning_journeys import _answer, _read_module
+from tests.browser.conftest import answer_quiz
+from tests.browser.test_learning_journeys import _read_module
 from tests.conftest import make_user
 from tests.oidc_provider import charte_config
 from tests.policy_helpers import publish
@@ -57,7 +58,7 @@ def test_sso_only_employee_completes_the_modules_and_signs(page, server_url, pro
     for module in required:
         page.goto(f"{server_url}/learn/{module.slug}")
         _read_module(page, module.slug)
-        _answer(page, module.slug, right=True)
+        answer_quiz(page, module.slug, right=True)
         expect(page.get_by_role("heading", name="Passed")).to_be_visible()
     page.goto(f"{server_url}/")
     expect(page.get_by_text(f"{len(required)} of {len(required)} required modules")).to_be_visible()
