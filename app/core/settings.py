@@ -97,13 +97,22 @@ def get(spec: SettingSpec) -> Any:
 
 def organisation_variables() -> dict[str, str]:
     """The values that module and policy texts may use as {{ variables }}."""
-    return {
+    stored = _stored()
+    # A page fills thirty-odd titles: work the values out once per set of stored settings (the
+    # request's copy, replaced when a setting is saved), not once per title.
+    found = g.get("_charte_organisation_variables") if has_app_context() else None
+    if found is not None and found[0] is stored:
+        return dict(found[1])
+    variables = {
         "organisation_name": get(ORGANISATION_NAME),
         "communications_contact": get(COMMUNICATIONS_CONTACT),
         "escalation_email": get(ESCALATION_EMAIL),
         "official_accounts": ", ".join(get(OFFICIAL_ACCOUNTS)),
         "approved_platforms": ", ".join(get(APPROVED_PLATFORMS)),
     }
+    if has_app_context():
+        g._charte_organisation_variables = (stored, variables)
+    return dict(variables)
 
 
 def parse(spec: SettingSpec, raw: str | None) -> Any:

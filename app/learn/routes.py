@@ -10,6 +10,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -51,8 +52,19 @@ def _locale() -> str:
 @bp.app_template_filter("org")
 def fill_organisation(text: str) -> str:
     """Template filter: fill a content text's {{ variables }}, with the locale's typography."""
-    variables = settings.organisation_variables()
-    return _filled(text or "", _locale(), tuple(sorted(variables.items())))
+    return _filled(text or "", *_fill_key())
+
+
+def _fill_key() -> tuple[str, tuple[tuple[str, str], ...]]:
+    # A page fills thirty-odd texts: the language and the organisation's values are looked up
+    # once per request (and again if a setting is saved meanwhile: the key names the settings).
+    variables, locale = settings.organisation_variables(), _locale()
+    kept = g.get("_charte_fill_key")
+    if kept is not None and kept[0] == variables and kept[1][0] == locale:
+        return kept[1]  # type: ignore[no-any-return]
+    key = (locale, tuple(sorted(variables.items())))
+    g._charte_fill_key = (variables, key)
+    return key
 
 
 @lru_cache(maxsize=4096)

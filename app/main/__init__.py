@@ -7,6 +7,8 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """/, /language, /healthz."""
+    from app.main.menu import main_menu
     from app.main.routes import bp
 
     app.register_blueprint(bp)
+    app.add_template_global(main_menu)

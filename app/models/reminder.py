@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -75,3 +75,18 @@ class Notification(db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy'
     endpoint_args: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# The bell's count of unread notices, read in the same statement as the sign-in check of every
+# request (app.people.sessions) instead of one more query per page, and kept for the request in
+# its WSGI environ under this key (app.notifications.service reads it; None: count again).
+UNREAD_NOTICES_KEY = "charte.unread_notifications"
+
+
+def unread_notices_of(user_id: Any) -> Any:
+    """A scalar subquery: how many notices of this person (a column or a value) are unread."""
+    return (
+        select(func.count(Notification.id))
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .scalar_subquery()
+    )

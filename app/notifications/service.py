@@ -11,13 +11,13 @@ from flask_login import current_user
 from sqlalchemy import JSON, Select, delete, func, literal, select, true, update
 
 from app.extensions import db
-from app.models.reminder import Notification
+from app.models.reminder import UNREAD_NOTICES_KEY, Notification
 from app.models.types import UTCDateTime, utcnow
 from app.models.user import Role, User
 
 BATCH = 1000
 PAGE_SIZE = 50
-CACHE_KEY = "charte.unread_notifications"
+CACHE_KEY = UNREAD_NOTICES_KEY  # counted by the sign-in check (app.models.reminder)
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,7 @@ def add(notices: Iterable[Notice]) -> None:
     ]
     for start in range(0, len(rows), BATCH):
         db.session.execute(_insert(), rows[start : start + BATCH])
+    _count_again()
 
 
 def add_for_everyone(
@@ -79,6 +80,7 @@ def add_for_everyone(
     ).where(true())  # SQLite reads "SELECT ... ON CONFLICT" as a join without a WHERE
     names = ["user_id", "kind", "key", "params", "endpoint", "endpoint_args", "created_at"]
     db.session.execute(_insert_from(names, columns))
+    _count_again()
 
 
 def _insert_from(names: list[str], columns: Select):
@@ -103,6 +105,7 @@ def add_once(notice: Notice) -> bool:
         "endpoint_args": notice.endpoint_args,
         "created_at": utcnow(),
     }
+    _count_again()
     return db.session.execute(statement, [row]).first() is not None
 
 
@@ -132,10 +135,18 @@ def unread_for_current_user() -> int:
     """The header's count for the signed-in person, counted at most once per request."""
     if not has_request_context() or not current_user.is_authenticated:
         return 0
-    # Cached on the request (not on g: tests keep one app context across requests).
-    if CACHE_KEY not in request.environ:
+    # Cached on the request (not on g: tests keep one app context across requests). The sign-in
+    # check usually counted already; a change of the person's notices asks to count again.
+    if request.environ.get(CACHE_KEY) is None:
         request.environ[CACHE_KEY] = unread_count(current_user.id)
     return int(request.environ[CACHE_KEY])
+
+
+def _count_again() -> None:
+    """Notices changed in this request (perhaps the signed-in person's): the header's bell
+    counts again if it is drawn after."""
+    if has_request_context():
+        request.environ[CACHE_KEY] = None
 
 
 def latest(user_id: int, limit: int = PAGE_SIZE) -> list[Notification]:
@@ -157,6 +168,7 @@ def mark_read(user_id: int, notification_id: int) -> Notification | None:
         return None
     if found.read_at is None:
         found.read_at = utcnow()
+        _count_again()
     return found
 
 
@@ -167,6 +179,7 @@ def mark_all_read(user_id: int) -> int:
         .where(Notification.user_id == user_id, Notification.read_at.is_(None))
         .values(read_at=utcnow())
     )
+    _count_again()
     return int(getattr(result, "rowcount", 0) or 0)
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
+from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.engine import CursorResult
@@ -25,6 +26,7 @@ from app.core import audit, settings
 from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.extensions import db
+from app.models.reminder import UNREAD_NOTICES_KEY, unread_notices_of
 from app.models.types import utcnow
 from app.models.user import Role, User, UserSession, new_session_token
 
@@ -174,8 +176,9 @@ class Check:
 
 
 def check(user_id: str, key: str | None) -> Check:
-    """The user a cookie signs in, if its session is still valid (one query; commits when it
-    records use, at most once a minute, or ends an idle or too-old session).
+    """The user a cookie signs in, if its session is still valid (one query, which also counts
+    the person's unread notices; commits when it records use, at most once a minute, or ends an
+    idle or too-old session).
 
     `user_id` is what Flask-Login stored ("<id>:<session generation>"), `key` the cookie's key.
     """
@@ -183,14 +186,16 @@ def check(user_id: str, key: str | None) -> Check:
     if not key or not raw_id.isdigit():
         return Check(None)
     found = db.session.execute(
-        select(UserSession, User)
+        select(UserSession, User, unread_notices_of(User.id))
         .join(User, User.id == UserSession.user_id)
         .where(UserSession.key_hash == _hash(key))
         .options(undefer(User.has_reports))  # type: ignore[attr-defined]
     ).first()
     if found is None:
         return Check(None)
-    row, user = found
+    row, user, unread = found
+    if has_request_context():  # the header's bell shows it (app.models.reminder)
+        request.environ[UNREAD_NOTICES_KEY] = unread
     if (
         user.id != int(raw_id)
         or not user.active

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import nh3
-from flask import current_app, url_for
+from flask import current_app, has_request_context, request, url_for
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -115,12 +116,30 @@ def render_markdown(
 
     In French, text nodes get French typography (no-break spaces, ’).
     """
-    tokens = _md.parse(fill(text, variables))
+    # The same step is shown to everyone: rendered once per process for each text, organisation
+    # values, image versions and language (all in the key, so an admin's change shows at once).
+    # Image links are relative to the app's mount point, which is in the key too.
+    root = request.script_root if has_request_context() else ""
+    return _rendered(
+        text, tuple(sorted(variables.items())), tuple(sorted(images.items())), locale, root
+    )
+
+
+@lru_cache(maxsize=1024)
+def _rendered(
+    text: str,
+    variables: tuple[tuple[str, str], ...],
+    images: tuple[tuple[str, str], ...],
+    locale: str | None,
+    _root: str,
+) -> Markup:
+    tokens = _md.parse(fill(text, dict(variables)))
     typography.apply_to_tokens(tokens, locale)
+    image_versions = dict(images)
     for token in tokens:
         for child in token.children or ():
             if child.type == "image":
-                child.attrSet("src", _image_src(str(child.attrGet("src") or ""), images))
+                child.attrSet("src", _image_src(str(child.attrGet("src") or ""), image_versions))
     html = _md.renderer.render(tokens, _md.options, {})
     clean = nh3.clean(
         html,
