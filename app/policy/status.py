@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager
 
 from app.core import paging
 from app.extensions import db
@@ -44,13 +44,15 @@ class PolicyStatus:
 
 def status_for(user: User) -> PolicyStatus:
     """The user's signatures and the current version, with what changed since their last one."""
-    versions = policy.published_versions()
+    # Every version a signature names is among these, with its texts: the signatures' versions
+    # come with them in one joined statement and are the same objects (the identity map).
+    versions = policy.published_versions(with_publishers=False)
     history = list(
         db.session.scalars(
             select(Acknowledgement)
             .join(PolicyVersion)
             .where(Acknowledgement.user_id == user.id)
-            .options(selectinload(Acknowledgement.policy_version).selectinload(PolicyVersion.texts))
+            .options(contains_eager(Acknowledgement.policy_version))
             .order_by(PolicyVersion.version.desc())
         )
     )

@@ -164,13 +164,14 @@ def current_version_number() -> int | None:
     return db.session.scalar(select(func.max(PolicyVersion.version)))
 
 
-def published_versions() -> list[PolicyVersion]:
-    """Every published version with its texts, newest first."""
+def published_versions(with_publishers: bool = True) -> list[PolicyVersion]:
+    """Every published version with its texts (and who published it), newest first."""
+    options = [selectinload(PolicyVersion.texts)]
+    if with_publishers:  # the admin's list; an employee's pages never name them
+        options.append(selectinload(PolicyVersion.published_by))
     return list(
         db.session.scalars(
-            select(PolicyVersion)
-            .options(selectinload(PolicyVersion.texts), selectinload(PolicyVersion.published_by))
-            .order_by(PolicyVersion.version.desc())
+            select(PolicyVersion).options(*options).order_by(PolicyVersion.version.desc())
         )
     )
 

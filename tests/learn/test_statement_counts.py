@@ -29,7 +29,7 @@ BOUNDS = {
     "home": 6,  # was 16
     "step": 3,  # was 3
     "quiz page": 2,  # was 4
-    "policy": 5,  # was 7
+    "policy": 4,  # was 7
     "my image": 7,  # was 7 (without the asset register)
 }
 SUBMIT_PASSING = 16  # was 24: one transaction and one chain lock for submission, completion
