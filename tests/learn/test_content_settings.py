@@ -14,7 +14,11 @@ from app.models.learning import ContentDraft, ContentDraftFile
 from tests.conftest import post_form
 
 SLUG = "why-a-policy"
-FR, EN, QUIZ = (f"content/modules/{SLUG}.fr.md", f"content/modules/{SLUG}.en.md", f"quizzes/{SLUG}.yaml")
+FR, EN, QUIZ = (
+    f"content/modules/{SLUG}.fr.md",
+    f"content/modules/{SLUG}.en.md",
+    f"quizzes/{SLUG}.yaml",
+)
 
 
 class _FormReader(HTMLParser):
@@ -112,7 +116,10 @@ def test_a_new_english_title_changes_one_line_of_one_file(client, auth, hr):
     after = drafts.files(draft)[EN].split("\n")
     changed = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
     assert changed == [
-        ('title: "Why a social-media policy?"', 'title: "Why we have a social-media policy: “ours”"')
+        (
+            'title: "Why a social-media policy?"',
+            'title: "Why we have a social-media policy: “ours”"',
+        )
     ]
     assert file_settings.module_values(drafts.files(draft)[EN])["title"].endswith("“ours”")
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.consent import authoring as consent_authoring
@@ -182,9 +183,10 @@ def _may_retire(actor: User | None, slugs: set[str]) -> None:
     run by whoever operates the server)."""
     if slugs and actor is not None and not actor.is_admin:
         raise DraftError(
-            "only an administrator can retire or restore a module ("
-            + ", ".join(sorted(slugs))
-            + ")"
+            _(
+                "only an administrator can retire or restore a module (%(modules)s)",
+                modules=", ".join(sorted(slugs)),
+            )
         )
 
 

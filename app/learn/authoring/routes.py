@@ -222,10 +222,16 @@ def edit_file(draft_id: int):
         for e in after
         if e.file == path and (e in added or drafts.is_translation(e))
     ]
+    status = 422 if added else 200
     if form.save.data and not added:
-        drafts.save_files(found, {path: text}, actor=current_user, client=client_info())
-        flash(_("File saved in the draft."), "success")
-        return redirect(url_for("authoring.draft", draft_id=draft_id))
+        try:
+            drafts.save_files(found, {path: text}, actor=current_user, client=client_info())
+        except drafts.DraftError as refused:  # e.g. `retired:` changed by someone not admin
+            form.text.errors = [*form.text.errors, str(refused)]
+            status = 422
+        else:
+            flash(_("File saved in the draft."), "success")
+            return redirect(url_for("authoring.draft", draft_id=draft_id))
     page = render_template(
         "learn/authoring/file.html",
         draft=found,
@@ -233,7 +239,7 @@ def edit_file(draft_id: int):
         form=form,
         preview=pages.file_html(path, text),
     )
-    return page, 422 if added else 200
+    return page, status
 
 
 @bp.route("/drafts/<int:draft_id>/preview/<slug>/<locale>")
@@ -274,7 +280,11 @@ def publish(draft_id: int):
     found = _draft(draft_id, editing=True)
     if not FlaskForm().validate_on_submit():
         abort(400)
-    result = drafts.publish(found, actor=current_user, client=client_info())
+    try:
+        result = drafts.publish(found, actor=current_user, client=client_info())
+    except drafts.DraftError as refused:  # a retirement, and the publisher is not an admin
+        flash(_("Not published: %(reason)s.", reason=str(refused)), "error")
+        return redirect(url_for("authoring.draft", draft_id=draft_id))
     if result.ok:
         flash(_("Published: employees get the new content from now on."), "success")
         return redirect(url_for("authoring.index"))
