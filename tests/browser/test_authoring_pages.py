@@ -15,9 +15,7 @@ RETIRED = "managers"
 CONSENT_EN = "content/consent/social-media.en.md"
 
 
-def test_every_authoring_page_passes_axe_and_the_html_checker(
-    page, server_url, admin, check_page
-):
+def test_every_authoring_page_passes_axe_and_the_html_checker(page, server_url, admin, check_page):
     sign_in(page, server_url, admin.email, PASSWORD)
     menu_link(page, "Learning", "Write the content").click()
     page.get_by_label("Name of the draft").fill("Autumn update")

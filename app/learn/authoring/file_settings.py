@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from app.core import yaml_text
-from app.learn.content.types import SECTION_ID_RE, ContentError
+from app.learn.content.types import ContentError
 
 # Worded per locale (one file each) / shared by both locale files (the loader compares them).
 MODULE_TEXT_KEYS = ("title", "summary")
@@ -187,11 +187,6 @@ def parse_teaches(text: str) -> dict[str, list[int]] | None:
             raise ValueError(line.strip())
         found[match.group(1)] = [int(n) for n in numbers]
     return found or None
-
-
-def section_ids_ok(value: dict[str, list[int]] | None) -> bool:
-    """True when every key is a section id (the content check says the same, less precisely)."""
-    return all(SECTION_ID_RE.match(section) for section in value or {})
 
 
 _QUIZ_FIELD = re.compile(r"^line \d+: ([a-z_]+)")
