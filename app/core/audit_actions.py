@@ -46,6 +46,8 @@ class AuditAction(StrEnum):
     CONTENT_DRAFT_DISCARDED = "content.draft_discarded"
     CONTENT_PUBLISHED = "content.published"
     CONTENT_IMPORTED = "content.imported"
+    CONTENT_MODULE_RETIRED = "content.module_retired"  # published: out of learners' lists
+    CONTENT_MODULE_RESTORED = "content.module_restored"
     QUIZ_SUBMITTED = "quiz.submitted"
     POLICY_PUBLISHED = "policy.published"
     POLICY_SIGNED = "policy.signed"

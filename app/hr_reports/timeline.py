@@ -59,7 +59,9 @@ TimelineSource = Callable[[User, str], Iterable[TimelineEntry]]
 
 
 def _module_titles(locale: str) -> dict[str, str]:
-    return {m.slug: m.text(locale).title for m in catalog.catalog().modules}
+    # Retired modules too: a person's history still names what they completed.
+    loaded = catalog.catalog()
+    return {m.slug: m.text(locale).title for m in (*loaded.modules, *loaded.retired)}
 
 
 def module_entries(user: User, locale: str) -> Iterable[TimelineEntry]:

@@ -10,6 +10,7 @@ def init_app(app: Flask) -> None:
     from app.core import hooks
     from app.learn import evidence, progress
     from app.learn.admin_routes import bp as admin_bp
+    from app.learn.authoring.module_routes import bp as authoring_modules_bp
     from app.learn.authoring.routes import bp as authoring_bp
     from app.learn.cli import content_cli
     from app.learn.routes import bp
@@ -17,6 +18,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp, url_prefix="/learn")
     app.register_blueprint(admin_bp, url_prefix="/admin/modules")
     app.register_blueprint(authoring_bp, url_prefix="/admin/content")
+    app.register_blueprint(authoring_modules_bp, url_prefix="/admin/content")
     app.cli.add_command(content_cli)
     hooks.signing_prerequisites.subscribe(app, progress.required_modules_prerequisite)
     hooks.evidence_checks.subscribe(app, evidence.ATTEMPTS)

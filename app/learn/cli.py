@@ -60,7 +60,11 @@ def check() -> None:
         click.echo(f"{len(result.errors)} error(s) found.", err=True)
         raise SystemExit(1)
     questions = sum(m.quiz.question_count for m in loaded.modules)
-    click.echo(f"OK: {len(loaded.modules)} modules and {questions} quiz questions are valid.")
+    retired = f" ({len(loaded.retired)} retired module(s) kept for their evidence)"
+    click.echo(
+        f"OK: {len(loaded.modules)} modules and {questions} quiz questions are valid."
+        + (retired if loaded.retired else "")
+    )
 
 
 @content_cli.command("list")

@@ -199,7 +199,8 @@ def _attempt_page(attempt: QuizAttempt, selected: dict[str, list[str]] | None = 
     missed = missed_concepts(
         attempt, snapshot.definition, found, loaded.policy, _locale(), variables, loaded.modules
     )
-    title = found.text(_locale()).title if found else attempt.module_slug
+    named = found or loaded.named(attempt.module_slug)  # a retired module keeps its title
+    title = named.text(_locale()).title if named else attempt.module_slug
     template = "learn/result.html" if attempt.submitted else "learn/quiz.html"
     return render_template(
         template,

@@ -39,6 +39,12 @@ WIDTHS = ((1280, 900), (390, 844))
 
 def _shape(path: str) -> str:
     """The path with ids, codes and tokens replaced: one page per shape is enough."""
+    # One module of a content draft stands for all of them (and one language of its preview).
+    path = re.sub(
+        r"^(/admin/content/drafts/\d+/(?:modules|quizzes|preview))/[a-z0-9-]+(/(?:fr|en)$)?",
+        r"\1/#slug",
+        path,
+    )
     shape = re.sub(r"/\d+(?=/|$)", "/#", path)
     shape = re.sub(r"/[0-9A-Z]{4}(-[0-9A-Z]{4})+(?=/|$)", "/#code", shape)
     return re.sub(r"/[A-Za-z0-9_\-]{24,}(?=/|$)", "/#token", shape)
@@ -95,6 +101,22 @@ def _crawl(page, server_url: str, check_page, checked: set[str]) -> tuple[list[s
     return problems, visited
 
 
+def _open_draft_with_problems() -> None:
+    """An open content draft whose quiz lost an English text: its page lists the problem."""
+    from app.core import content_store
+    from app.core.client import ClientInfo
+    from app.learn.authoring import drafts
+
+    hr = db.session.scalar(db.select(User).where(User.email == "rh@example.com"))
+    draft = drafts.create("Autumn update", actor=hr, client=ClientInfo.system())
+    quiz = "quizzes/why-a-policy.yaml"
+    text = content_store.effective_files()[quiz]
+    broken = text.replace("    en: ", "    en-gone: ", 1)
+    assert broken != text
+    drafts.save_files(draft, {quiz: broken}, actor=hr, client=ClientInfo.system())
+    assert not drafts.validate(draft).ok
+
+
 def test_every_page_passes_axe_and_the_html_checker_at_both_widths(
     app, page, server_url, check_page
 ):
@@ -106,6 +128,7 @@ def test_every_page_passes_axe_and_the_html_checker_at_both_widths(
     chloe = db.session.scalar(db.select(User).where(User.email == "chloe.dubois@example.com"))
     chloe.manager_id = karim.id
     db.session.commit()
+    _open_draft_with_problems()
 
     accounts = [
         ("lea.martin@example.com", seed.DEMO_PASSWORD),
@@ -125,6 +148,16 @@ def test_every_page_passes_axe_and_the_html_checker_at_both_widths(
         assert visited > 3, f"{email} reached only {visited} page(s)"
         problems.extend(f"{email} {problem}" for problem in found)
     # Nothing a journey would miss: the learner pages and the HR, consent and admin areas.
-    for area in ("/", "/me", "/hr/employees", "/admin/settings"):
+    for area in (
+        "/",
+        "/me",
+        "/hr/employees",
+        "/admin/settings",
+        # Content authoring: a draft with problems, a module with its settings, a file. The
+        # states only a form leads to (and retiring) are in test_authoring_pages.py.
+        "/admin/content/drafts/1",
+        "/admin/content/drafts/1/modules/why-a-policy",
+        "/admin/content/drafts/1/file",
+    ):
         assert _shape(area) in checked, f"{area} was never reached"
     assert not problems, f"{len(problems)} problem(s):\n\n" + "\n\n".join(problems)

@@ -47,6 +47,8 @@ STORED_VALUES = {
     "content.draft_discarded",
     "content.published",
     "content.imported",
+    "content.module_retired",
+    "content.module_restored",
     "quiz.submitted",
     "policy.published",
     "policy.signed",

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.consent import authoring as consent_authoring
@@ -28,6 +29,7 @@ from app.core.client import ClientInfo
 from app.evidence import seals
 from app.extensions import db
 from app.learn import evidence
+from app.learn.authoring import file_settings
 from app.learn.content import guards
 from app.learn.content.types import LOCALES, ContentError
 from app.learn.content.validation import load_catalog
@@ -83,12 +85,19 @@ def new_errors(before: list[ContentError], after: list[ContentError]) -> list[Co
 
 
 def check_edit(
-    draft: ContentDraft, changes: dict[str, str]
+    draft: ContentDraft, changes: dict[str, str], everywhere: bool = False
 ) -> tuple[list[ContentError], list[ContentError]]:
-    """(errors the unsaved changes would add, every error of the changed files with them)."""
+    """(errors the unsaved changes would add, every error of the changed files with them).
+
+    With `everywhere`, errors the changes cause in other files count too (a section no longer
+    taught anywhere, reported on the policy file): settings and retirement change those."""
     mine = files(draft)
-    before = [e for e in validate_files(mine).errors if e.file in changes]
-    after = [e for e in validate_files({**mine, **changes}).errors if e.file in changes]
+
+    def concerned(error: ContentError) -> bool:
+        return everywhere or error.file in changes
+
+    before = [e for e in validate_files(mine).errors if concerned(e)]
+    after = [e for e in validate_files({**mine, **changes}).errors if concerned(e)]
     return new_errors(before, after), after
 
 
@@ -139,6 +148,8 @@ def save_files(
             raise DraftError(f"{path}: not a module, quiz or consent text path")
     mine = files(draft)
     effective = content_store.effective_files()
+    retired, restored = file_settings.retirement_changes({**effective, **mine}, changes)
+    _may_retire(actor, retired | restored)
     saved = []
     for path, text in sorted(changes.items()):
         text = text.replace("\r\n", "\n")
@@ -156,11 +167,27 @@ def save_files(
             actor=actor,
             target_type="content_draft",
             target_id=draft.id,
-            details={"files": {p: hashlib.sha256(changes[p].encode()).hexdigest() for p in saved}},
+            details={
+                "files": {p: hashlib.sha256(changes[p].encode()).hexdigest() for p in saved},
+                **({"retired": sorted(retired)} if retired else {}),
+                **({"restored": sorted(restored)} if restored else {}),
+            },
             client=client,
         )
         db.session.commit()
     return saved
+
+
+def _may_retire(actor: User | None, slugs: set[str]) -> None:
+    """Retiring or restoring a module is an administrator's decision (None: the command line,
+    run by whoever operates the server)."""
+    if slugs and actor is not None and not actor.is_admin:
+        raise DraftError(
+            _(
+                "only an administrator can retire or restore a module (%(modules)s)",
+                modules=", ".join(sorted(slugs)),
+            )
+        )
 
 
 def validate_files(overlay: dict[str, str]) -> Validation:
@@ -232,10 +259,12 @@ def publish(draft: ContentDraft, *, actor: User, client: ClientInfo) -> Validati
     if draft.state != "open":
         raise DraftError("the draft is closed")
     mine = files(draft)
+    effective = content_store.effective_files()
+    retired, restored = file_settings.retirement_changes(effective, mine)
+    _may_retire(actor, retired | restored)
     result = validate_files(mine)
     if not result.ok:
         return result
-    effective = content_store.effective_files()
     now = utcnow()
     rows = []
     for path, text in sorted(mine.items()):
@@ -267,6 +296,19 @@ def publish(draft: ContentDraft, *, actor: User, client: ClientInfo) -> Validati
         },
         client=client,
     )
+    for action, slugs in (
+        (AuditAction.CONTENT_MODULE_RETIRED, retired),
+        (AuditAction.CONTENT_MODULE_RESTORED, restored),
+    ):
+        for slug in sorted(slugs):
+            audit.record(
+                action,
+                actor=actor,
+                target_type="module",
+                target_id=slug,
+                details={"draft": draft.id},
+                client=client,
+            )
     if any(content_store.kind_of(row.path) == "consent" for row in rows):
         consent_authoring.publish(actor, client)  # new consent text versions (commits)
     db.session.commit()

@@ -1,10 +1,17 @@
-"""Forms of the content authoring pages: a draft, one quiz question, one module step, one file."""
+"""Forms of the content authoring pages: a draft, a question, a step, settings, one file."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 MAX_TEXT = 200_000
@@ -74,3 +81,36 @@ class FileForm(FlaskForm):
     text = TextAreaField(_l("File text"), validators=[Length(max=MAX_TEXT)])
     preview = SubmitField(_l("Preview"))
     save = SubmitField(_l("Save in the draft"))
+
+
+class ModuleSettingsForm(FlaskForm):
+    """A module's front matter: titles and summaries per language, then what both files share.
+
+    The values are judged by the content check, as if typed in the file (errors by field)."""
+
+    title_fr = StringField(_l("Title (French)"), validators=[Length(max=300)])
+    title_en = StringField(_l("Title (English)"), validators=[Length(max=300)])
+    summary_fr = TextAreaField(_l("Summary (French)"), validators=[Length(max=2000)])
+    summary_en = TextAreaField(_l("Summary (English)"), validators=[Length(max=2000)])
+    minutes = IntegerField(_l("Duration in minutes"))
+    order = IntegerField(_l("Place in the list of modules"))
+    required = BooleanField(_l("Required: everyone must complete it"))
+    version = IntegerField(_l("Material version"))
+    teaches = TextAreaField(
+        _l("Policy sections it teaches, one per line: section id: step numbers"),
+        validators=[Length(max=5000)],
+    )
+    save_settings = SubmitField(_l("Save the module settings"))
+
+
+class QuizSettingsForm(FlaskForm):
+    """A quiz's top-level settings (its questions have their own page)."""
+
+    quiz_version = IntegerField(_l("Quiz version"))  # not `version`: the module form has one
+    pass_mark = IntegerField(_l("Pass mark (percent)"))
+    draw = IntegerField(_l("Questions drawn per attempt"), validators=[Optional()])
+    save_quiz = SubmitField(_l("Save the quiz settings"))
+
+
+class ConfirmForm(FlaskForm):
+    """A confirmation with nothing to fill in (retire or restore a module): CSRF only."""

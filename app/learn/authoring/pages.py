@@ -19,6 +19,7 @@ from sqlalchemy import select
 from app.consent import texts as consent_texts
 from app.core import content_store, settings, typography
 from app.extensions import db
+from app.learn.authoring import file_settings
 from app.learn.content import catalog
 from app.learn.content.types import LOCALES
 from app.learn.content.validation import Catalog, load_catalog
@@ -36,10 +37,12 @@ class Row:
     locales: dict[str, bool] = field(default_factory=dict)
     published: bool = False  # changed in the browser since the shipped files
     drafted: bool = False  # changed in the draft shown
+    retired: bool = False  # a module taken out of use (front matter `retired: true`)
 
 
 def rows(effective: dict[str, str], published: set[str], drafted: set[str]) -> list[Row]:
-    """The listing of every module (with its quiz) and consent text."""
+    """The listing of every module (with its quiz) and consent text (`effective`: the files as
+    the page shows them, a draft's included)."""
     found: dict[tuple[str, str], Row] = {}
     for path in sorted(effective.keys() | drafted):
         kind = content_store.kind_of(path)
@@ -51,6 +54,8 @@ def rows(effective: dict[str, str], published: set[str], drafted: set[str]) -> l
         if locale is not None:
             row.locales[locale] = True
         row.published |= path in published
+        if kind == "module":
+            row.retired |= file_settings.is_retired(effective.get(path))
         row.drafted |= path in drafted
     return sorted(found.values(), key=lambda r: (r.kind != "module", r.slug))
 

@@ -9,14 +9,13 @@ languages are there.
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from app.core import content_store
 from app.extensions import db
-from app.learn.authoring import drafts, pages, questions, steps
+from app.learn.authoring import drafts, module_page, pages, questions, steps
 from app.learn.authoring.forms import DraftForm, FileForm, QuestionForm, StepForm
 from app.learn.content.types import LOCALES
 from app.models.learning import ContentDraft
@@ -81,7 +80,7 @@ def draft(draft_id: int):
         files=sorted(mine),
         history=pages.draft_history(found.id),
         validation=validation,
-        rows=pages.rows(content_store.effective_files(), set(), set(mine)),
+        rows=pages.rows({**content_store.effective_files(), **mine}, set(), set(mine)),
         one_language=validation is not None and any(map(drafts.is_translation, validation.errors)),
         form=FlaskForm(),
     )
@@ -90,27 +89,8 @@ def draft(draft_id: int):
 @bp.route("/drafts/<int:draft_id>/modules/<slug>")
 @role_required(*AUTHORS)
 def module(draft_id: int, slug: str):
-    """A module in the draft: its steps and its quiz questions, each with an edit link."""
-    found = _draft(draft_id)
-    quiz_path = f"quizzes/{slug}.yaml"
-    paths = [_path_or_404(f"content/modules/{slug}.{loc}.md") for loc in LOCALES]
-    quiz_text = drafts.current_text(found, _path_or_404(quiz_path))
-    # Step headings in the interface language when that file exists (else the first language).
-    shown = paths[LOCALES.index(str(get_locale()))] if str(get_locale()) in LOCALES else paths[0]
-    module_text = drafts.current_text(found, shown) or drafts.current_text(found, paths[0]) or ""
-    try:
-        quiz = questions.parse(quiz_text or "")["questions"]
-    except questions.QuizFileError:
-        quiz = []
-    return render_template(
-        "learn/authoring/module.html",
-        draft=found,
-        slug=slug,
-        steps=[steps.read(module_text, n) for n in range(1, steps.count(module_text) + 1)],
-        questions=[q for q in quiz if isinstance(q, dict)],
-        locales=LOCALES,
-        paths=[*paths, quiz_path],
-    )
+    """A module in the draft: steps and questions to edit, its settings, retire or restore it."""
+    return module_page.render(_draft(draft_id), slug)
 
 
 def _question_page(found, slug, number, form, errors, preview, status=200):
@@ -242,10 +222,16 @@ def edit_file(draft_id: int):
         for e in after
         if e.file == path and (e in added or drafts.is_translation(e))
     ]
+    status = 422 if added else 200
     if form.save.data and not added:
-        drafts.save_files(found, {path: text}, actor=current_user, client=client_info())
-        flash(_("File saved in the draft."), "success")
-        return redirect(url_for("authoring.draft", draft_id=draft_id))
+        try:
+            drafts.save_files(found, {path: text}, actor=current_user, client=client_info())
+        except drafts.DraftError as refused:  # e.g. `retired:` changed by someone not admin
+            form.text.errors = [*form.text.errors, str(refused)]
+            status = 422
+        else:
+            flash(_("File saved in the draft."), "success")
+            return redirect(url_for("authoring.draft", draft_id=draft_id))
     page = render_template(
         "learn/authoring/file.html",
         draft=found,
@@ -253,7 +239,7 @@ def edit_file(draft_id: int):
         form=form,
         preview=pages.file_html(path, text),
     )
-    return page, 422 if added else 200
+    return page, status
 
 
 @bp.route("/drafts/<int:draft_id>/preview/<slug>/<locale>")
@@ -294,7 +280,11 @@ def publish(draft_id: int):
     found = _draft(draft_id, editing=True)
     if not FlaskForm().validate_on_submit():
         abort(400)
-    result = drafts.publish(found, actor=current_user, client=client_info())
+    try:
+        result = drafts.publish(found, actor=current_user, client=client_info())
+    except drafts.DraftError as refused:  # a retirement, and the publisher is not an admin
+        flash(_("Not published: %(reason)s.", reason=str(refused)), "error")
+        return redirect(url_for("authoring.draft", draft_id=draft_id))
     if result.ok:
         flash(_("Published: employees get the new content from now on."), "success")
         return redirect(url_for("authoring.index"))

@@ -130,6 +130,9 @@ class Module:
     quiz: Quiz
     # Policy section id → the (1-based) step numbers that teach it; empty in older files.
     teaches: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    # Taken out of use by an administrator (front matter `retired: true`): hidden from learners,
+    # its completions, certificates and quiz evidence kept.
+    retired: bool = False
 
     def text(self, locale: str) -> ModuleText:
         """The wording in that locale (French when the locale is unknown)."""

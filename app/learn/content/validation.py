@@ -37,33 +37,42 @@ FRONT_MATTER_KEYS = {
     "required": bool,
     "version": int,
 }
-# Optional keys (older files do without them): which policy sections the steps teach.
-OPTIONAL_KEYS = {"teaches": dict}
+# Optional keys (older files do without them): which policy sections the steps teach, and
+# `retired: true` for a module taken out of use (never deleted: evidence names its slug).
+OPTIONAL_KEYS = {"teaches": dict, "retired": bool}
 # These describe the module, not its wording, so both locales must agree on them.
-SHARED_KEYS = ("slug", "minutes", "order", "required", "version", "teaches")
+SHARED_KEYS = ("slug", "minutes", "order", "required", "version", "teaches", "retired")
 IMAGE_RE = re.compile(r"!\[(?P<alt>[^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 
 
 @dataclass
 class Catalog:
-    """Every valid module with its quiz, in front-matter order, plus every error found."""
+    """Every valid module in use with its quiz, in front-matter order, plus every error found.
+
+    Retired modules are valid but out of use: learners' lists, paths and due dates read
+    `modules` and never see them; pages showing past evidence name them through `named`."""
 
     modules: tuple[Module, ...] = ()
     errors: tuple[ContentError, ...] = ()
     images: dict[str, str] = field(default_factory=dict)
     # The newest policy version in CONTENT_DIR/policy (its section ids and titles), if any.
     policy: PolicyOutline | None = None
+    retired: tuple[Module, ...] = ()
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
     def get(self, slug: str) -> Module | None:
-        """The module with that slug, or None."""
+        """The module in use with that slug, or None (a retired one too)."""
         for module in self.modules:
             if module.slug == slug:
                 return module
         return None
+
+    def named(self, slug: str) -> Module | None:
+        """The module with that slug, in use or retired: for titles of past evidence."""
+        return self.get(slug) or next((m for m in self.retired if m.slug == slug), None)
 
 
 def sha256_of(paths: list[Path]) -> str:
@@ -309,7 +318,13 @@ def load_catalog(content_dir: Path, quizzes_dir: Path) -> Catalog:
             errors.adder(path)("module", f"no module has the slug '{slug}'")
     modules.sort(key=lambda m: (m.order, m.slug))
     policy = load_outline(content_dir / "policy", errors)
-    return Catalog(tuple(modules), tuple(errors.items), images, policy)
+    return Catalog(
+        tuple(m for m in modules if not m.retired),
+        tuple(errors.items),
+        images,
+        policy,
+        tuple(m for m in modules if m.retired),
+    )
 
 
 def _assemble(slug, versions, quiz_entry, errors: _Errors, orders, modules_dir) -> Module | None:
@@ -372,6 +387,7 @@ def _assemble(slug, versions, quiz_entry, errors: _Errors, orders, modules_dir) 
         texts=texts,
         quiz=quiz,
         teaches={section: tuple(numbers) for section, numbers in teaches.items()},
+        retired=bool(reference.get("retired")),
     )
 
 
