@@ -52,10 +52,10 @@ def _locale() -> str:
 @bp.app_template_filter("org")
 def fill_organisation(text: str) -> str:
     """Template filter: fill a content text's {{ variables }}, with the locale's typography."""
-    return _filled(text or "", *_fill_key())
+    return _filled(text or "", *organisation_fill_key())
 
 
-def _fill_key() -> tuple[str, tuple[tuple[str, str], ...]]:
+def organisation_fill_key() -> tuple[str, tuple[tuple[str, str], ...]]:
     # A page fills thirty-odd texts: the language and the organisation's values are looked up
     # once per request (and again if a setting is saved meanwhile: the key names the settings).
     variables, locale = settings.organisation_variables(), _locale()
