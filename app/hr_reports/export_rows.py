@@ -230,7 +230,9 @@ def rows(flt: employee_list.ListFilter, today: date) -> Iterator[ExportRow]:
             days_of = by_department.setdefault(department, {})
             index = index_of[slug]
             days_of[index] = min(due_on, days_of.get(index, due_on))
-    named_modules = sorted({index_of[slug] for slug, _d, _u in assignments_rows if slug in index_of})
+    named_modules = sorted(
+        {index_of[slug] for slug, _d, _u in assignments_rows if slug in index_of}
+    )
     named = None
     if named_modules:
         named_columns = [AssignmentTarget.user_id.label("user_id")]
@@ -443,9 +445,7 @@ def _row(row: Any, rules: _Rules, refresher_item: tuple[date, date, bool] | None
     # Modules: updated since completed, assigned by department or by name, or completed before
     # the major policy version that makes them due again (and not passed again since).
     old = _join_masks(row, rules.old)
-    stale = (
-        _join_masks(row, rules.before) & ~_join_masks(row, rules.passed) if rules.before else 0
-    )
+    stale = _join_masks(row, rules.before) & ~_join_masks(row, rules.passed) if rules.before else 0
     department = rules.by_department.get(row.department or "")
     named = [(index, row[at]) for index, at in rules.named_at if row[at] is not None]
     if old or stale or department or named:
