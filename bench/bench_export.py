@@ -1,7 +1,9 @@
 """The employee CSV export of everyone on an existing database: time and peak Python memory.
 
 Streams the export (`hr_reports.exports.employee_lines`, one statement) to nowhere, `--runs`
-times, and reports the median time, the lines written and the peak traced memory; with
+times, and reports the median time, the CPU time of this process and, on PostgreSQL, of the
+server process that answered (from /proc: the server must run on this machine; a streamed
+cursor gets no parallel workers), the lines written and the peak traced memory; with
 `--previous`, also the per-batch version it replaced (`people_status.statuses`, as
 tests/hr_reports/test_export_rows.py keeps it) for comparison. Build the database first, e.g.
 `DATABASE_URL=... flask db upgrade && DATABASE_URL=... flask demo --employees 50000`.
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import sys
 import time
@@ -23,6 +26,22 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 
+def _process_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _server_cpu(pid: int | None) -> float:
+    """CPU seconds used so far by one PostgreSQL server process (0 when it cannot be read)."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("database_url")
@@ -32,7 +51,7 @@ def main() -> int:
     os.environ["DATABASE_URL"] = args.database_url
 
     import results_file
-    from sqlalchemy import func, select
+    from sqlalchemy import func, select, text
 
     from app import create_app
     from app.core.client import ClientInfo
@@ -47,6 +66,11 @@ def main() -> int:
         hr = db.session.scalar(select(User).where(User.role == "hr").limit(1))
         people = db.session.scalar(select(func.count()).select_from(User))
         today = utcnow().date()
+        server_pid = (
+            db.session.scalar(text("SELECT pg_backend_pid()"))
+            if db.engine.dialect.name == "postgresql"
+            else None
+        )
 
         def current() -> int:
             lines = exports.employee_lines(
@@ -61,11 +85,14 @@ def main() -> int:
         if args.previous:
             candidates["per-batch statuses (before)"] = previous
         for label, run in candidates.items():
-            times, lines = [], 0
+            times, process_cpu, server_cpu, lines = [], [], [], 0
             for _ in range(args.runs):
                 started = time.perf_counter()
+                cpu, server = _process_cpu(), _server_cpu(server_pid)
                 lines = run()
                 times.append(time.perf_counter() - started)
+                process_cpu.append(_process_cpu() - cpu)
+                server_cpu.append(_server_cpu(server_pid) - server)
                 db.session.rollback()
             tracemalloc.start()
             run()
@@ -75,16 +102,26 @@ def main() -> int:
             results[label] = {
                 "median_s": round(statistics.median(times), 2),
                 "runs_s": [round(t, 2) for t in times],
+                "process_cpu_s": round(statistics.median(process_cpu), 2),
+                "server_cpu_s": round(statistics.median(server_cpu), 2),
                 "lines": lines,
                 "peak_mib": round(peak / 2**20, 1),
             }
             print(
                 f"{label}: {results[label]['median_s']} s median of {args.runs} "
-                f"({results[label]['runs_s']}), {lines} lines, peak {results[label]['peak_mib']} MiB"
+                f"({results[label]['runs_s']}), CPU {results[label]['process_cpu_s']} s here + "
+                f"{results[label]['server_cpu_s']} s server, {lines} lines, "
+                f"peak {results[label]['peak_mib']} MiB"
             )
+    load = [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
     out = results_file.write(
         "export",
-        {"people": people, "backend": args.database_url.split(":")[0], "results": results},
+        {
+            "people": people,
+            "backend": args.database_url.split(":")[0],
+            "load_average": load,
+            "results": results,
+        },
     )
     print(f"{people} people; written to {out}")
     return 0
