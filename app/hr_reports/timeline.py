@@ -15,7 +15,7 @@ from datetime import datetime
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import selectinload
 
 from app.consent import decisions, texts
 from app.core import when
@@ -25,7 +25,9 @@ from app.learn.content import catalog
 from app.models.acknowledgement import Acknowledgement
 from app.models.audit import AuditEvent
 from app.models.learning import ModuleCompletion, QuizAttempt
+from app.models.policy import PolicyVersion
 from app.models.user import User
+from app.policy import versions
 
 
 @dataclass(frozen=True)
@@ -104,13 +106,16 @@ def signature_entries(user: User, locale: str) -> Iterable[TimelineEntry]:
     rows = db.session.scalars(
         select(Acknowledgement)
         .where(Acknowledgement.user_id == user.id)
-        .options(joinedload(Acknowledgement.policy_version))
+        .options(selectinload(Acknowledgement.policy_version).selectinload(PolicyVersion.texts))
     )
     for ack in rows:
         yield TimelineEntry(
             at=ack.signed_at,
             kind="signature",
-            title=_("Signed the policy, version %(version)d", version=ack.policy_version.version),
+            title=_(
+                "Signed the policy, version %(version)s",
+                version=versions.acknowledged_label(ack),
+            ),
             detail=_("typed name: %(name)s", name=ack.typed_name),
             code=ack.code,
         )
