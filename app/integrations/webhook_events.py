@@ -101,6 +101,7 @@ def on_consent_expired(event: ConsentEvent, publications: list[Any]) -> None:
 def on_policy_signed(ack: Acknowledgement) -> None:
     """policy.signed, in the signature's transaction (before its commit)."""
     version = db.session.get(PolicyVersion, ack.policy_version_id)
+    assert version is not None  # the signature's foreign key
     minor = db.session.scalar(
         select(PolicyText.minor).where(
             PolicyText.policy_version_id == ack.policy_version_id,
