@@ -36,7 +36,14 @@ PATH_RE = re.compile(
     r"|quizzes/[a-z0-9][a-z0-9-]*\.yaml"
     r"|content/consent/[a-z0-9][a-z0-9-]*\.[a-z]{2}\.md)$"
 )
+# The policy's files travel in the same folder but are the policy builder's to read and write
+# (app.policy.builder.transfer): the module/quiz/consent reader leaves them alone.
+POLICY_PATH_RE = re.compile(r"^content/policy/v\d+\.[a-z]{2}\.md$")
 PUBLISHED_TABLE = PublishedContentFile.__tablename__
+
+
+class ContentFolderError(ValueError):
+    """A folder given to `flask content import` holds a malformed file: nothing is imported."""
 
 
 def valid_path(path: str) -> bool:
@@ -229,6 +236,8 @@ def read_folder(folder: Path) -> tuple[dict[str, str], list[str]]:
         if not file.is_file():
             continue
         path = file.relative_to(folder).as_posix()
+        if POLICY_PATH_RE.match(path):
+            continue  # read by the policy builder (content_import_prepared)
         if not valid_path(path):
             problems.append(f"{path}: not a module, quiz or consent text file (ignored)")
             continue

@@ -122,6 +122,26 @@ programme_completed = Hook(
     (user, completion, completed_at) -> None.""",
 )
 
+content_exported = Hook(
+    "content_exported",
+    """Collecting. (folder: pathlib.Path) -> list of the paths written (relative, "/"), or None.
+
+    Emitted by `flask content export DIR` after the modules, quizzes and consent texts: other
+    areas write what they let people author in the browser under the folder, in the file
+    format `flask content check` reads (the policy: content/policy/v<N>.<locale>.md).""",
+)
+
+content_import_prepared = Hook(
+    "content_import_prepared",
+    """Collecting. (folder: pathlib.Path) -> a loader, or None when the folder has nothing for it.
+
+    Emitted by `flask content import DIR` BEFORE anything is imported. A receiver reads and
+    checks its files and raises core.content_store.ContentFolderError with a clear message
+    when one is malformed (then nothing at all is imported); otherwise it returns
+    loader(actor, client) -> str, called after the modules' draft is made, in the import's
+    transaction, which loads the files as a draft (never publishing) and says what it did.""",
+)
+
 # ---- consent -----------------------------------------------------------------------------------
 
 consent_decided = Hook(

@@ -160,7 +160,9 @@ def generate(count: int, *, seed: int = 2026, now: datetime | None = None) -> in
         password=hash_password(DEMO_PASSWORD),
     )
     ctx.statements = {
-        loc: signing.statement_for(ctx.version.version, loc) for loc in ("fr", "en") if ctx.version
+        loc: signing.statement_for(str(ctx.version.version), loc)
+        for loc in ("fr", "en")
+        if ctx.version
     }
     _snapshots(ctx.modules, now)
     db.session.commit()

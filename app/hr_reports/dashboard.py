@@ -72,6 +72,7 @@ class Dashboard:
     due_soon: int = 0
     expiring: int = 0
     policy_version: int | None = None
+    policy_version_label: str | None = None  # "3" or "3.1"
     signed_current: int = 0
     departments: list[DepartmentFigures] = field(default_factory=list)
     signatures: list[tuple[date, int, int]] = field(default_factory=list)  # week, new, total
@@ -131,6 +132,7 @@ def _signatures(result: Dashboard) -> None:
     if current is None:
         return
     result.policy_version = current.version
+    result.policy_version_label = versions.label(current)
     # Signatures per UTC day, grouped in SQL (a few hundred rows, not one per person).
     signed_at = Acknowledgement.signed_at
     if db.engine.dialect.name == "postgresql":

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 
 from flask_babel import get_locale, get_timezone, to_user_timezone
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import aliased
 
 from app.consent import decisions, texts
@@ -25,9 +25,10 @@ from app.extensions import db
 from app.hr_reports import employee_list, export_rows
 from app.models.acknowledgement import Acknowledgement
 from app.models.consent import ConsentEvent, ConsentPurpose
-from app.models.policy import PolicyVersion
+from app.models.policy import PolicyText, PolicyVersion
 from app.models.user import User
 from app.people.directory import csv_cell, csv_line, excel_delimiter
+from app.policy import versions
 
 BATCH = 1000
 BOM = "\ufeff"
@@ -190,9 +191,19 @@ def signature_lines(*, bom: bool, actor: User, client: ClientInfo) -> Iterator[s
             Acknowledgement.auth_method,
             Acknowledgement.text_sha256,
             Acknowledgement.mac,
+            PolicyText.minor,
         )
         .join(User, User.id == Acknowledgement.user_id)
         .join(PolicyVersion, PolicyVersion.id == Acknowledgement.policy_version_id)
+        # The revision whose text was signed: "3.1" when it was a minor revision's text.
+        .outerjoin(
+            PolicyText,
+            and_(
+                PolicyText.policy_version_id == Acknowledgement.policy_version_id,
+                PolicyText.locale == Acknowledgement.locale,
+                PolicyText.sha256 == Acknowledgement.text_sha256,
+            ),
+        )
         .order_by(Acknowledgement.id)
         .execution_options(yield_per=BATCH)
     )
@@ -214,6 +225,7 @@ def signature_lines(*, bom: bool, actor: User, client: ClientInfo) -> Iterator[s
         yield first + csv_line(header, sep)
         for row in db.session.execute(query):
             values = list(row)
+            values[4] = versions.revision_label(values[4], values.pop())
             values[7] = _utc_stamp(values[7])
             yield csv_line(values, sep)
 

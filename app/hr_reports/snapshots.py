@@ -40,6 +40,7 @@ def to_json(figures: Dashboard) -> str:
             "due_soon": figures.due_soon,
             "expiring": figures.expiring,
             "policy_version": figures.policy_version,
+            "policy_version_label": figures.policy_version_label,
             "signed_current": figures.signed_current,
             "departments": [[d.name, d.people, d.completed] for d in figures.departments],
             "signatures": [[w.isoformat(), new, total] for w, new, total in figures.signatures],
@@ -57,6 +58,7 @@ def from_json(text: str, computed_at: datetime) -> Dashboard:
         due_soon=data["due_soon"],
         expiring=data["expiring"],
         policy_version=data["policy_version"],
+        policy_version_label=data.get("policy_version_label"),  # absent from older snapshots
         signed_current=data["signed_current"],
         departments=[DepartmentFigures(*d) for d in data["departments"]],
         signatures=[(date.fromisoformat(w), new, total) for w, new, total in data["signatures"]],

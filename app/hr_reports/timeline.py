@@ -14,8 +14,7 @@ from datetime import datetime
 
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import and_, select
 
 from app.consent import decisions, texts
 from app.core import when
@@ -25,7 +24,9 @@ from app.learn.content import catalog
 from app.models.acknowledgement import Acknowledgement
 from app.models.audit import AuditEvent
 from app.models.learning import ModuleCompletion, QuizAttempt
+from app.models.policy import PolicyText, PolicyVersion
 from app.models.user import User
+from app.policy import versions
 
 
 @dataclass(frozen=True)
@@ -102,17 +103,29 @@ def quiz_entries(user: User, locale: str) -> Iterable[TimelineEntry]:
 
 
 def signature_entries(user: User, locale: str) -> Iterable[TimelineEntry]:
-    """Signed acknowledgements of the policy."""
-    rows = db.session.scalars(
-        select(Acknowledgement)
+    """Signed acknowledgements of the policy, each naming the revision whose text it signed
+    ("3.1"), found in the same query as the signature."""
+    rows = db.session.execute(
+        select(Acknowledgement, PolicyVersion.version, PolicyText.minor)
+        .join(PolicyVersion, PolicyVersion.id == Acknowledgement.policy_version_id)
+        .outerjoin(
+            PolicyText,
+            and_(
+                PolicyText.policy_version_id == Acknowledgement.policy_version_id,
+                PolicyText.locale == Acknowledgement.locale,
+                PolicyText.sha256 == Acknowledgement.text_sha256,
+            ),
+        )
         .where(Acknowledgement.user_id == user.id)
-        .options(joinedload(Acknowledgement.policy_version))
     )
-    for ack in rows:
+    for ack, number, minor in rows:
         yield TimelineEntry(
             at=ack.signed_at,
             kind="signature",
-            title=_("Signed the policy, version %(version)d", version=ack.policy_version.version),
+            title=_(
+                "Signed the policy, version %(version)s",
+                version=versions.revision_label(number, minor),
+            ),
             detail=_("typed name: %(name)s", name=ack.typed_name),
             code=ack.code,
         )

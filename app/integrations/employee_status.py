@@ -12,7 +12,7 @@ from app.consent import decisions, texts
 from app.extensions import db
 from app.learn import progress
 from app.models.user import Role, User
-from app.policy import status
+from app.policy import status, versions
 
 
 def iso(moment: datetime | date | None) -> str | None:
@@ -59,6 +59,10 @@ def status_of(user: User, today: date, with_consents: bool) -> dict[str, Any]:
             "state": signed.state,
             "current_version": signed.current.version if signed.current else None,
             "signed_version": latest.policy_version.version if latest else None,
+            # As shown to people: "3.1" once a minor revision exists; a signature names the
+            # revision whose text it signed (the integers above stay for older clients).
+            "current_version_label": versions.label(signed.current) if signed.current else None,
+            "signed_version_label": versions.acknowledged_label(latest) if latest else None,
             "signed_at": iso(latest.signed_at) if latest else None,
         },
         "due": [

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from app.extensions import db
 from app.integrations import webhooks
 from app.integrations.employee_status import iso
 from app.models.acknowledgement import Acknowledgement
 from app.models.consent import ConsentDecision, ConsentEvent, ConsentPurpose
-from app.models.policy import PolicyVersion
+from app.models.policy import PolicyText, PolicyVersion
 from app.models.user import User
+from app.policy import versions
 
 
 def employee_ref(user: User) -> dict[str, Any]:
@@ -98,11 +101,20 @@ def on_consent_expired(event: ConsentEvent, publications: list[Any]) -> None:
 def on_policy_signed(ack: Acknowledgement) -> None:
     """policy.signed, in the signature's transaction (before its commit)."""
     version = db.session.get(PolicyVersion, ack.policy_version_id)
+    assert version is not None  # the signature's foreign key
+    minor = db.session.scalar(
+        select(PolicyText.minor).where(
+            PolicyText.policy_version_id == ack.policy_version_id,
+            PolicyText.locale == ack.locale,
+            PolicyText.sha256 == ack.text_sha256,
+        )
+    )
     webhooks.emit(
         "policy.signed",
         {
             "employee": employee_ref(db.session.get(User, ack.user_id)),
             "version": version.version,
+            "version_label": versions.revision_label(version.version, minor),
             "locale": ack.locale,
             "signed_at": iso(ack.signed_at),
             "code": ack.code,

@@ -102,7 +102,8 @@ def list_modules(as_json: bool) -> None:
 @content_cli.command("export")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 def export_content(folder: Path) -> None:
-    """Write every module, quiz and consent text, as learners get them, under FOLDER."""
+    """Write every module, quiz and consent text, as learners get them, and the current
+    published policy (content/policy/v<N>.<locale>.md) under FOLDER."""
     from app.learn.authoring import transfer
 
     paths = transfer.export_to(folder)
@@ -112,13 +113,21 @@ def export_content(folder: Path) -> None:
 @content_cli.command("import")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def import_content(folder: Path) -> None:
-    """Load FOLDER's files as a draft (those that differ); nothing is published by this."""
+    """Load FOLDER's files as drafts (those that differ; the policy as a policy builder
+    draft); nothing is published by this, and a malformed file stops it all."""
     from app.core.client import ClientInfo
     from app.learn.authoring import transfer
 
-    report = transfer.import_from(folder, actor=None, client=ClientInfo.system())
+    try:
+        report = transfer.import_from(folder, actor=None, client=ClientInfo.system())
+    except content_store.ContentFolderError as exc:
+        click.echo(f"ERROR {exc}", err=True)
+        click.echo("Nothing was imported.", err=True)
+        raise SystemExit(1) from exc
     for problem in report.problems:
         click.echo(f"SKIPPED {problem}", err=True)
+    for line in report.others:
+        click.echo(line)
     if report.draft is None:
         click.echo(f"Nothing to import: {report.unchanged} file(s) are already the content.")
         return

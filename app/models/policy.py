@@ -84,7 +84,8 @@ class PolicyDraft(db.Model):
     # The published version it started from (None: from the guided outline).
     based_on_version: Mapped[int | None] = mapped_column(Integer)
     revision: Mapped[int] = mapped_column(Integer, default=1)
-    author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    # None: loaded from files by `flask content import` (its audit entry says which).
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
@@ -98,7 +99,7 @@ class PolicyDraft(db.Model):
     published: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     published_label: Mapped[str | None] = mapped_column(String(20))  # "4" or "3.1"
 
-    author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="raise")
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id], lazy="raise")
     approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id], lazy="raise")
     sections: Mapped[list[PolicyDraftSection]] = relationship(
         back_populates="draft",

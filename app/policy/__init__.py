@@ -10,7 +10,7 @@ def init_app(app: Flask) -> None:
     from app.core import hooks, settings
     from app.policy import checks, evidence, receipts, signing
     from app.policy.admin_routes import bp as admin_bp
-    from app.policy.builder import drafts
+    from app.policy.builder import drafts, transfer
     from app.policy.builder.routes import bp as builder_bp
     from app.policy.cli import policy_cli
     from app.policy.hr_routes import bp as hr_bp
@@ -25,6 +25,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(policy_cli)
     settings.declare(app, signing.ALLOW_SIGNING_BEFORE_COMPLETION, drafts.REVIEW_REQUIRED)
     hooks.code_lookups.subscribe(app, receipts.lookup)
+    hooks.content_exported.subscribe(app, transfer.export_policy)
+    hooks.content_import_prepared.subscribe(app, transfer.prepare_import)
     hooks.evidence_checks.subscribe(app, evidence.TEXTS)
     hooks.evidence_checks.subscribe(app, evidence.ACKNOWLEDGEMENTS)
     hooks.evidence_checks.subscribe(app, checks.verify_signed_texts)

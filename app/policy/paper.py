@@ -61,7 +61,9 @@ def record_signature(
         policy_version_id=current.id,
         locale=text.locale,
         text_sha256=text.sha256,
-        statement=signing.statement_for(current.version, text.locale),
+        statement=signing.statement_for(
+            versions.revision_label(current.version, text.minor), text.locale
+        ),
         typed_name=" ".join(typed_name.split())[:200],
         signed_at=moment,
         ip=client.ip,

@@ -71,5 +71,6 @@ def paper_signature(user_id: int):
         person=person,
         form=form,
         current=current,
+        current_label=versions.label(current) if current else None,
         max_mb=round(attachments.max_bytes() / 1048576, 1),
     )

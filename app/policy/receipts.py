@@ -58,6 +58,7 @@ class SignedText:
     html: str
     markdown: str
     matches: bool
+    label: str = ""  # the version as shown, down to the minor revision signed ("3", "3.1")
 
     @property
     def display_html(self) -> Markup:
@@ -87,6 +88,7 @@ def signed_text(ack: Acknowledgement) -> SignedText | None:
         html=text.html,
         markdown=text.markdown,
         matches=matches,
+        label=versions.revision_label(ack.policy_version.version, text.minor),
     )
 
 
@@ -149,9 +151,9 @@ def _annex(ack: Acknowledgement) -> ReceiptAnnex | None:
         heading=_("Annex: the text you signed"),
         notes=(
             _(
-                "%(title)s, version %(version)d, language %(language)s.",
+                "%(title)s, version %(version)s, language %(language)s.",
                 title=signed.title,
-                version=signed.version,
+                version=signed.label,
                 language=signed.locale.upper(),
             ),
             _("SHA-256 recorded at signature: %(digest)s", digest=ack.text_sha256),
@@ -183,6 +185,7 @@ def signed_json(ack: Acknowledgement, verify_url: str) -> dict[str, Any]:
         "document": {
             "title": text.title,
             "version": ack.policy_version.version,
+            "version_label": versions.revision_label(ack.policy_version.version, text.minor),
             "language": ack.locale,
             "sha256": ack.text_sha256,
         },
@@ -221,9 +224,9 @@ def render(ack: Acknowledgement, verify_url: str) -> bytes:
                 (
                     _("Document"),
                     _(
-                        "%(title)s, version %(version)d",
+                        "%(title)s, version %(version)s",
                         title=text.title,
-                        version=ack.policy_version.version,
+                        version=versions.revision_label(ack.policy_version.version, text.minor),
                     ),
                 ),
                 (_("Language of the text"), ack.locale.upper()),
@@ -279,7 +282,11 @@ def lookup(code: str) -> VerificationResult | None:
         holder_name=signer_name(ack),
         title=text.title,
         issued_at=ack.signed_at,
-        details={"version": version, "text_sha256": ack.text_sha256},
+        details={
+            "version": version,
+            "version_label": versions.revision_label(version, text.minor),
+            "text_sha256": ack.text_sha256,
+        },
         kind_label=_l("Receipt for a signed acknowledgement of the policy"),
         evidence=("acknowledgement", ack.id),
     )

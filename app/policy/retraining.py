@@ -1,10 +1,18 @@
 """Training on what changed: the modules a major policy version makes due again.
 
-A module declares the policy sections it teaches (`teaches:` in content/modules). When the latest
-major version changed one of those sections (compared with the version before it, by stable
-section id), whoever completed the module before that publication does it again: the module is
-due `assignments.programme_due_days` days after the publication, and done once they pass its
-quiz again after it. Only the latest major version counts: a newer one replaces the question.
+A module declares the policy sections it teaches (`teaches:` in content/modules). When a major
+version changed one of those sections (compared with the version before it, by stable section
+id), whoever completed the module before that publication does it again: the module is due
+`assignments.programme_due_days` days after the publication, and done once they pass its quiz
+again after it.
+
+Every major version counts, not only the latest: someone who learnt the module under version 1
+and skipped version 2 must retrain on what changed from 1 to 3, the union of what 2 and 3
+changed. Keeping, per module, the publication of the LATEST major version that changed one of
+its sections says exactly that: a completion (or a pass) before that moment predates at least
+one change to what the module teaches; one after it has seen every change. So the rule stays one
+moment per module, computed once per process, and the due-date queries stay per module, never
+per person.
 """
 
 from __future__ import annotations
@@ -44,22 +52,23 @@ def changed_sections(previous: PolicyVersion, current: PolicyVersion) -> set[str
 
 
 def _load() -> dict[str, datetime]:
-    latest = list(
+    published = list(
         db.session.scalars(
             select(PolicyVersion)
             .options(selectinload(PolicyVersion.texts))
-            .order_by(PolicyVersion.version.desc())
-            .limit(2)
+            .order_by(PolicyVersion.version)
         )
     )
-    if len(latest) < 2:
-        return {}
-    current, previous = latest
-    sections = changed_sections(previous, current)
-    modules = redline.modules_teaching(sections, "en") if sections else []
-    return {m.slug: current.published_at for m in modules}
+    latest_change: dict[str, datetime] = {}
+    for previous, current in zip(published, published[1:], strict=False):
+        sections = changed_sections(previous, current)
+        for module in redline.modules_teaching(sections, "en") if sections else []:
+            # Versions are in order: a later change replaces an earlier one's moment.
+            latest_change[module.slug] = current.published_at
+    return latest_change
 
 
 def modules_due_again() -> dict[str, datetime]:
-    """Module slug → publication of the major version that makes it due again (per process)."""
+    """Module slug → publication of the latest major version that changed a section it teaches
+    (per process): whoever completed the module before it does it again."""
     return process_cache.cached("policy_retraining", ["policy_version", "policy_text"], _load)

@@ -30,6 +30,7 @@ from app.security import CONTENT_SECURITY_POLICY
 from app.web import client_info, verification_url
 
 bp = Blueprint("sign", __name__)
+bp.add_app_template_filter(versions.acknowledged_label, "signed_version")
 
 STEP_UP_PURPOSE = "policy-signature"
 
@@ -52,7 +53,9 @@ def index():
     with_step_up = step_up.needs_step_up(current_user)
     form = StepUpSignForm() if with_step_up else SignForm()
     if text is not None:
-        form.agree.label.text = signing.statement_for(status.current.version, text.locale)
+        form.agree.label.text = signing.statement_for(
+            versions.revision_label(status.current.version, text.minor), text.locale
+        )
     if form.validate_on_submit():
         response = _start_step_up(form) if with_step_up else _sign(form)
         if response is not None:

@@ -58,12 +58,13 @@ def normalise_name(name: str) -> str:
     return " ".join(stripped.casefold().split())
 
 
-def statement_for(version: int, locale: str) -> str:
-    """The explicit statement the signer ticks, in the language of the text they read."""
+def statement_for(version: str, locale: str) -> str:
+    """The explicit statement the signer ticks, in the language of the text they read (`version`
+    as shown: "3", or "3.1" for a minor revision's text)."""
     with force_locale(locale):
         return _(
             "I have read and understood the social-media policy of %(organisation)s, "
-            "version %(version)d, and I undertake to follow it.",
+            "version %(version)s, and I undertake to follow it.",
             organisation=settings.get(settings.ORGANISATION_NAME),
             version=version,
         )
@@ -164,7 +165,7 @@ def sign(
         policy_version_id=current.id,
         locale=text.locale,
         text_sha256=text.sha256,
-        statement=statement_for(current.version, text.locale),
+        statement=statement_for(versions.revision_label(current.version, text.minor), text.locale),
         typed_name=" ".join(typed_name.split())[:200],
         signed_at=now or utcnow(),
         ip=client.ip,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import contains_eager
 from app.core import paging
 from app.extensions import db
 from app.models.acknowledgement import Acknowledgement
-from app.models.policy import PolicyVersion
+from app.models.policy import PolicyText, PolicyVersion
 from app.models.user import User
 from app.policy import versions as policy
 
@@ -88,6 +88,7 @@ class StatusRow:
     state: str
     acknowledgement_id: int | None = None
     on_behalf: bool = False  # given on paper, recorded by HR
+    signed_label: str | None = None  # "3" or "3.1": the revision whose text was signed
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ class StatusPage:
     per_page: int
     current_version: int | None
     window: paging.Window
+    current_label: str | None = None  # "3" or "3.1"
 
 
 def _overview_query(flt: StatusFilter, current: int | None) -> Select:
@@ -115,13 +117,30 @@ def _overview_query(flt: StatusFilter, current: int | None) -> Select:
     )
     signed_version = PolicyVersion.__table__.alias("signed_version")
     signed = Acknowledgement.__table__.alias("signed")
+    # The revision whose text was signed (its minor number), found by the text's digest.
+    signed_text = PolicyText.__table__.alias("signed_text")
     query = (
-        select(User, latest.c.version, signed.c.signed_at, signed.c.id, signed.c.on_behalf)
+        select(
+            User,
+            latest.c.version,
+            signed.c.signed_at,
+            signed.c.id,
+            signed.c.on_behalf,
+            signed_text.c.minor,
+        )
         .outerjoin(latest, latest.c.user_id == User.id)
         .outerjoin(signed_version, signed_version.c.version == latest.c.version)
         .outerjoin(
             signed,
             and_(signed.c.user_id == User.id, signed.c.policy_version_id == signed_version.c.id),
+        )
+        .outerjoin(
+            signed_text,
+            and_(
+                signed_text.c.policy_version_id == signed.c.policy_version_id,
+                signed_text.c.locale == signed.c.locale,
+                signed_text.c.sha256 == signed.c.text_sha256,
+            ),
         )
         .where(User.active.is_(True))
     )
@@ -150,8 +169,9 @@ def _state(version: int | None, current: int | None) -> str:
 
 
 def overview(flt: StatusFilter, per_page: int = PER_PAGE) -> StatusPage:
-    """Active people with their policy status, sorted by name (three queries)."""
-    current = policy.current_version_number()
+    """Active people with their policy status, sorted by name (four queries)."""
+    current_row = policy.current_version()
+    current = current_row.version if current_row else None
     query = _overview_query(flt, current)
     found = paging.window(
         query.order_by(User.full_name, User.id),
@@ -169,8 +189,9 @@ def overview(flt: StatusFilter, per_page: int = PER_PAGE) -> StatusPage:
             state=_state(version, current),
             acknowledgement_id=ack_id,
             on_behalf=bool(on_behalf),
+            signed_label=None if version is None else policy.revision_label(version, minor),
         )
-        for user, version, signed_at, ack_id, on_behalf in found.items
+        for user, version, signed_at, ack_id, on_behalf, minor in found.items
     ]
     return StatusPage(
         items=items,
@@ -178,4 +199,5 @@ def overview(flt: StatusFilter, per_page: int = PER_PAGE) -> StatusPage:
         per_page=per_page,
         current_version=current,
         window=found,
+        current_label=policy.label(current_row) if current_row else None,
     )

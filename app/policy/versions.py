@@ -22,6 +22,7 @@ from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.evidence import seals
 from app.extensions import db
+from app.models.acknowledgement import Acknowledgement
 from app.models.policy import PolicyText, PolicyVersion
 from app.models.types import utcnow
 from app.models.user import User
@@ -190,10 +191,31 @@ def signed_text(version: PolicyVersion, locale: str, sha256: str) -> PolicyText 
     return next((t for t in version.texts if t.locale == locale and t.sha256 == sha256), None)
 
 
+def revision_label(number: int, minor: int | None) -> str:
+    """One text's version as shown: "3" for the text published with version 3, "3.1" for its
+    first minor revision."""
+    return f"{number}.{minor}" if minor else str(number)
+
+
 def label(version: PolicyVersion) -> str:
     """The version's number as shown: "3", or "3.1" once a minor revision was published."""
-    minor = max((t.minor for t in version.texts), default=0)
-    return f"{version.version}.{minor}" if minor else str(version.version)
+    return revision_label(version.version, max((t.minor for t in version.texts), default=0))
+
+
+def signed_label(version: PolicyVersion, locale: str, sha256: str) -> str:
+    """The version a signature names, down to the minor revision whose text it signed.
+
+    A signature of the text first published as version 3 stays "3" after 3.1 is published: the
+    signer read and signed that text, and a receipt printed today says what one printed then
+    said. (`version.texts` must be loaded.)
+    """
+    text = signed_text(version, locale, sha256)
+    return revision_label(version.version, text.minor if text else 0)
+
+
+def acknowledged_label(ack: Acknowledgement) -> str:
+    """`signed_label` of an acknowledgement (its version and that version's texts loaded)."""
+    return signed_label(ack.policy_version, ack.locale, ack.text_sha256)
 
 
 def summary_for(version: PolicyVersion, locale: str) -> str:

@@ -33,7 +33,7 @@ from app.models.learning import ModuleCompletion, QuizAttempt
 from app.models.privacy import EvidenceAttachment
 from app.models.types import utcnow
 from app.models.user import User
-from app.policy import receipts
+from app.policy import receipts, versions
 from app.privacy import me_page
 from app.privacy.export_readme import README
 
@@ -169,6 +169,7 @@ def signatures_part(user: User, ctx: ExportContext) -> ExportPart:
             {
                 "id": ack.id,
                 "policy_version": ack.policy_version.version,
+                "policy_version_label": versions.acknowledged_label(ack),
                 "locale": ack.locale,
                 "text_sha256": ack.text_sha256,
                 "statement": ack.statement,

@@ -62,6 +62,8 @@ EXPECTED = {
         "seal:certificate_revocation",
         "app.evidence.personal.verify_purges",
     ],
+    "content_exported": ["app.policy.builder.transfer.export_policy"],
+    "content_import_prepared": ["app.policy.builder.transfer.prepare_import"],
     "me_sections": [
         "app.people.me_section.sessions_section",
         "app.consent.assets.passes.me_section",

@@ -102,3 +102,48 @@ def test_changed_sections_compares_by_section_id(app, hr, reviewer):
     _publish_draft(hr, reviewer, "respect")
     latest = versions.published_versions()
     assert retraining.changed_sections(latest[1], latest[0]) == {"respect"}
+
+
+def test_a_skipped_major_version_still_counts(
+    app, client, auth, hr, reviewer, employee, other_employee, count_queries
+):
+    """Someone who learnt a module under version 1 and skipped version 2 retrains on what changed
+    from 1 to 3 (2 changed confidentiality, 3 official accounts), not only on what 3 changed;
+    someone who retrained under version 2 only does what 3 changed."""
+    _publish_draft(hr, reviewer)
+    for person in (employee, other_employee):
+        auth.login(person.email)
+        complete_module(client, "confidential-information")  # teaches confidentiality
+        complete_module(client, "account-security")  # teaches official accounts
+        auth.logout()
+    _publish_draft(hr, reviewer, "confidentiality")
+    v2 = versions.current_version()
+    # other_employee retrains under version 2; employee does not.
+    auth.login(other_employee.email)
+    post_form(client, "/learn/confidential-information/again", page="/learn")
+    complete_module(client, "confidential-information")
+    auth.logout()
+    _publish_draft(hr, reviewer, "official-accounts")
+    v3 = versions.current_version()
+    again = retraining.modules_due_again()
+    assert again["confidential-information"] == v2.published_at  # the latest change to it
+    assert again["account-security"] == v3.published_at
+    today = datetime.now(UTC).date()
+    skipped = _module_items(employee, today)
+    assert not skipped["module:confidential-information"].done  # changed 1→2, never retrained
+    assert not skipped["module:account-security"].done  # changed 2→3
+    retrained = _module_items(other_employee, today)
+    assert (
+        "module:confidential-information" not in retrained
+        or retrained["module:confidential-information"].done
+    )
+    assert not retrained["module:account-security"].done
+    for person in (employee, other_employee):
+        _sql_agrees(person, today)
+        _sql_agrees(person, today + timedelta(days=30))
+    # The rule is computed once per process, not per person: many people, same statements.
+    with count_queries() as counted:
+        due.summaries([employee, other_employee], today)
+    with count_queries() as counted_one:
+        due.summaries([employee], today)
+    assert len(counted.statements) == len(counted_one.statements)

@@ -222,6 +222,7 @@ ACCESS: dict[str, tuple[set[str], dict]] = {
     "policy_builder.add_section": (HR_WRITE, {"draft_id": 999}),
     "policy_builder.move": (HR_WRITE, {"draft_id": 999, "section_id": "scope", "move": "up"}),
     "policy_builder.preview": (HR_WRITE, {"draft_id": 999}),
+    "policy_builder.section_preview": (HR_WRITE, {"draft_id": 999, "section_id": "scope"}),
     "policy_builder.approve": (HR_WRITE, {"draft_id": 999}),
     "policy_builder.publish": (HR_WRITE, {"draft_id": 999}),
     "consent_admin.purposes": (ADMIN_ONLY, {}),

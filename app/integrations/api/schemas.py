@@ -135,6 +135,16 @@ SCHEMAS.update(
                         },
                         "current_version": {"type": ["integer", "null"]},
                         "signed_version": {"type": ["integer", "null"]},
+                        "current_version_label": {
+                            "type": ["string", "null"],
+                            "description": 'The current version as shown: "3", or "3.1" once '
+                            "a minor revision (no new signature) was published.",
+                        },
+                        "signed_version_label": {
+                            "type": ["string", "null"],
+                            "description": "The version of the text the person signed, down to "
+                            'its minor revision ("3" for the text first published as 3).',
+                        },
                         "signed_at": _STAMP,
                     },
                 },

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 from flask import current_app
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from app.core import settings, typography
 from app.learn.content.types import SECTION_ID_RE
@@ -116,6 +118,31 @@ def sources(draft: PolicyDraft, version: int) -> list[versions.SourceText]:
         )
         for locale in current_app.config["CHARTE_LOCALES"]
     ]
+
+
+@dataclass(frozen=True)
+class SectionPreview:
+    """One section in one language as employees will read it, or why it cannot be shown."""
+
+    locale: str
+    html: Markup
+    error: str = ""
+
+
+def section_preview(heading: str, body: str, locale: str) -> SectionPreview:
+    """A section rendered like the published text (variables filled, Markdown through the
+    policy's one sanitising pipeline), from what the author typed, saved or not."""
+    source = f"## {heading}\n\n{body}" if heading.strip() else body
+    try:
+        text = versions.source_text(0, locale, title="", changes="", body=source, section_ids=())
+    except versions.PolicyError:
+        unknown = sorted(
+            set(versions.variable_names(source)) - set(settings.organisation_variables())
+        )
+        return SectionPreview(
+            locale, Markup(""), _("Unknown variable: %(names)s", names=", ".join(unknown))
+        )
+    return SectionPreview(locale, Markup(text.html))  # noqa: S704  # nosec B704 - nh3-cleaned
 
 
 def guidance(item: dict[str, Any] | None, locale: str) -> list[str]:

@@ -30,6 +30,15 @@ class SectionForm(RevisionForm):
     body_en = TextAreaField(_l("Text (English, Markdown)"))
 
 
+class SectionPreviewForm(FlaskForm):
+    """What the section editor holds right now, posted to render its preview (nothing saved)."""
+
+    heading_fr = StringField(validators=[Length(max=200)])
+    body_fr = TextAreaField()
+    heading_en = StringField(validators=[Length(max=200)])
+    body_en = TextAreaField()
+
+
 class AddSectionForm(RevisionForm):
     """A section added at the end: one of the outline's, or a new id."""
 

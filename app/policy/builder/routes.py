@@ -20,6 +20,7 @@ from app.policy.builder.forms import (
     PublishForm,
     RevisionForm,
     SectionForm,
+    SectionPreviewForm,
 )
 from app.web import client_info
 
@@ -152,7 +153,10 @@ def section(draft_id: int, section_id: str):
     if row is None:
         abort(404)
     form = SectionForm(obj=row) if request.method == "GET" else SectionForm()
-    if form.validate_on_submit():
+    previewing = "preview" in request.form  # the "Preview" button: show, save nothing
+    if request.method == "POST" and not form.validate_on_submit():
+        abort(400)
+    if request.method == "POST" and not previewing:
         try:
             drafts.update_section(
                 draft,
@@ -168,8 +172,6 @@ def section(draft_id: int, section_id: str):
             db.session.commit()
             flash(_("The section is saved."), "success")
             return redirect(_edit_url(draft) + f"#section-{row.section_id}")
-    elif request.method == "POST":
-        abort(400)
     form.revision.data = str(draft.revision)
     found = draft_content.problems(draft)
     for name in ("heading_fr", "heading_en", "body_fr", "body_en"):
@@ -181,7 +183,31 @@ def section(draft_id: int, section_id: str):
         row=row,
         form=form,
         guidance=draft_content.guidance(draft_content.outline_section(section_id), locale),
+        previews=_section_previews(form),
     )
+
+
+def _section_previews(form) -> list[draft_content.SectionPreview]:
+    return [
+        draft_content.section_preview(
+            form[f"heading_{locale}"].data or "", form[f"body_{locale}"].data or "", locale
+        )
+        for locale in current_app.config["CHARTE_LOCALES"]
+    ]
+
+
+@bp.route("/<int:draft_id>/sections/<section_id>/preview", methods=["POST"])
+@role_required(Role.HR)
+def section_preview(draft_id: int, section_id: str):
+    """The section editor's preview as an HTML fragment, from what is typed (nothing saved):
+    the page's script swaps it in as the author types."""
+    draft = _draft_or_404(draft_id)
+    if drafts.find_section(draft, section_id) is None:
+        abort(404)
+    form = SectionPreviewForm()
+    if not form.validate_on_submit():
+        abort(400)
+    return render_template("policy_builder/_section_preview.html", previews=_section_previews(form))
 
 
 @bp.route("/<int:draft_id>/sections", methods=["POST"])
