@@ -35,7 +35,7 @@ from app.policy import signing
 
 IP = "10.20.0.1"
 # Row kinds that need ids before `finish`, in the order they are written.
-ID_KINDS = {
+ID_KINDS: dict[str, Any] = {
     "attempts": QuizAttempt,
     "completions": ModuleCompletion,
     "acks": Acknowledgement,
