@@ -45,7 +45,9 @@ class ChainHead:
 
 # Built once: json.dumps with these arguments would build an encoder at every call, a good part
 # of the cost of the small payloads that sealing and chaining encode by the hundred thousand.
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+)
 
 
 def canonical_json(value: Any) -> str:

@@ -229,24 +229,24 @@ def finish(
     batch: Draft, ids: dict[str, list[int]], key_id: str, postgres: bool, ctx: SimpleNamespace
 ) -> Finished:
     """Give the batch's rows their ids, seal the completions, prepare and encode everything."""
-    entries = _Entries()
+    chain = _Entries()
     for p, uid in batch.people:
         details = {"role": "employee", "department": p.department}
-        entries.add(AuditAction.USER_CREATED, p.created_at, uid, "user", uid, details, actor=False)
+        chain.add(AuditAction.USER_CREATED, p.created_at, uid, "user", uid, details, actor=False)
         if p.has_password:
             set_at = p.created_at + timedelta(hours=2)
-            entries.add(AuditAction.AUTH_PASSWORD_SET, set_at, uid, "user", uid, {"via": "demo"})
-    _attempt_entries(batch.attempts, ids["attempts"], entries)
+            chain.add(AuditAction.AUTH_PASSWORD_SET, set_at, uid, "user", uid, {"via": "demo"})
+    _attempt_entries(batch.attempts, ids["attempts"], chain)
     completions, progress_rows = _completions(batch, ids["attempts"])
     for row, completion_id in zip(completions, ids["completions"], strict=True):
         row["id"] = completion_id
-        _completion_entry(row, entries)
+        _completion_entry(row, chain)
     for row, ack_id in zip(batch.acks, ids["acks"], strict=True):
         row["id"] = ack_id
-        _ack_entry(row, ctx.version.version, entries)
+        _ack_entry(row, ctx.version.version, chain)
     for row, event_id in zip(batch.events, ids["events"], strict=True):
         row["id"] = event_id
-        _event_entry(row, entries)
+        _event_entry(row, chain)
     tables = [
         _encode(User, batch.users, postgres),
         _encode(QuizAttempt, batch.attempts, postgres),
@@ -256,8 +256,8 @@ def finish(
         _encode(ConsentEvent, batch.events, postgres),
     ]
     audit_encoder = Encoder(AuditEvent.__table__, AUDIT_COLUMNS, postgres)
-    prepared = entries.prepare(key_id, audit_encoder)
-    last_at = max((row[0] for row in entries.rows), default=None)
+    prepared = chain.prepare(key_id, audit_encoder)
+    last_at = max((row[0] for row in chain.rows), default=None)
     return Finished([t for t in tables if t.data], prepared, key_id, last_at)
 
 
@@ -267,10 +267,10 @@ def _encode(model: Any, rows: list[dict[str, Any]], postgres: bool) -> Encoded:
     return Encoder(model.__table__, list(rows[0]), postgres).encode(rows)
 
 
-def _attempt_entries(attempts: list[dict], attempt_ids: list[int], entries: _Entries) -> None:
+def _attempt_entries(attempts: list[dict], attempt_ids: list[int], chain: _Entries) -> None:
     for row, attempt_id in zip(attempts, attempt_ids, strict=True):
         row["id"] = attempt_id
-        entries.add(
+        chain.add(
             AuditAction.QUIZ_SUBMITTED,
             row["submitted_at"],
             row["user_id"],
@@ -321,8 +321,8 @@ def _completions(batch: Draft, attempt_ids: list[int]) -> tuple[list[dict], list
     return completions, progress_rows
 
 
-def _completion_entry(row: dict[str, Any], entries: _Entries) -> None:
-    entries.add(
+def _completion_entry(row: dict[str, Any], chain: _Entries) -> None:
+    chain.add(
         AuditAction.MODULE_COMPLETED,
         row["completed_at"],
         row["user_id"],
@@ -339,8 +339,8 @@ def _completion_entry(row: dict[str, Any], entries: _Entries) -> None:
     )
 
 
-def _ack_entry(row: dict[str, Any], version: int, entries: _Entries) -> None:
-    entries.add(
+def _ack_entry(row: dict[str, Any], version: int, chain: _Entries) -> None:
+    chain.add(
         AuditAction.POLICY_SIGNED,
         row["signed_at"],
         row["user_id"],
@@ -357,8 +357,8 @@ def _ack_entry(row: dict[str, Any], version: int, entries: _Entries) -> None:
     )
 
 
-def _event_entry(row: dict[str, Any], entries: _Entries) -> None:
-    entries.add(
+def _event_entry(row: dict[str, Any], chain: _Entries) -> None:
+    chain.add(
         DECISION_ACTIONS[row["decision"]],
         row["recorded_at"],
         row["user_id"],
