@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import func, select, text
@@ -41,9 +43,16 @@ class ChainHead:
         return {"seq": self.seq, "hash": self.hash, "time": self.created_at.isoformat()}
 
 
+# Built once: json.dumps with these arguments would build an encoder at every call, a good part
+# of the cost of the small payloads that sealing and chaining encode by the hundred thousand.
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+)
+
+
 def canonical_json(value: Any) -> str:
     """Serialise deterministically (sorted keys, no spaces, UTF-8) for hashing."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return _CANONICAL.encode(value)
 
 
 def evidence_key(purpose: str, key_id: str | None = keys.LEGACY) -> bytes:
@@ -53,29 +62,66 @@ def evidence_key(purpose: str, key_id: str | None = keys.LEGACY) -> bytes:
 
 def pii_digest(salt: str, ip: str | None, user_agent: str | None) -> str:
     """Digest of the personal fields, salted so that a blanked value cannot be guessed back."""
-    payload = canonical_json({"ip": ip, "user_agent": user_agent})
-    return hashlib.sha256(f"{salt}:{payload}".encode()).hexdigest()
+    return hashlib.sha256(f"{salt}:{_pii_payload(ip, user_agent)}".encode()).hexdigest()
+
+
+@functools.lru_cache(maxsize=256)
+def _pii_payload(ip: str | None, user_agent: str | None) -> str:
+    # Bulk writers digest the same client thousands of times.
+    return canonical_json({"ip": ip, "user_agent": user_agent})
+
+
+def _hashed_fields(event: Any) -> dict[str, Any]:
+    return {
+        "seq": event.seq,
+        "created_at": event.created_at.isoformat(),
+        "actor_id": event.actor_id,
+        "subject_id": event.subject_id,
+        "action": event.action,
+        "target_type": event.target_type,
+        "target_id": event.target_id,
+        "details": event.details,
+        "pii_digest": event.pii_digest,
+        "prev_hash": event.prev_hash,
+        # Entries written before evidence keys existed have no key id (and a legacy hash).
+        **({"key_id": event.key_id} if event.key_id is not None else {}),
+    }
 
 
 def entry_hash(event: AuditEvent) -> str:
     """The keyed hash of one entry, covering its content and its predecessor's hash."""
+    return keys.mac("audit-chain", event.key_id, canonical_json(_hashed_fields(event)))
+
+
+# Bulk writers (the demo generator) build entries in worker processes, before their place in the
+# chain is known. Canonical JSON sorts the keys, so the two that place an entry, prev_hash and
+# seq, sit side by side in the hashed payload: the text around them can be prepared early.
+_UNPLACED = ',"prev_hash":"","seq":0,'  # never inside a value: quotes in strings are escaped
+
+
+def hash_parts(event: Any) -> tuple[str, str]:
+    """The hashed payload of an entry without its place: the text before prev_hash, after seq.
+
+    `event` needs every hashed attribute but seq and prev_hash (ignored here)."""
     payload = canonical_json(
-        {
-            "seq": event.seq,
-            "created_at": event.created_at.isoformat(),
-            "actor_id": event.actor_id,
-            "subject_id": event.subject_id,
-            "action": event.action,
-            "target_type": event.target_type,
-            "target_id": event.target_id,
-            "details": event.details,
-            "pii_digest": event.pii_digest,
-            "prev_hash": event.prev_hash,
-            # Entries written before evidence keys existed have no key id (and a legacy hash).
-            **({"key_id": event.key_id} if event.key_id is not None else {}),
-        }
+        _hashed_fields(SimpleNamespace(**{**vars(event), "seq": 0, "prev_hash": ""}))
     )
-    return keys.mac("audit-chain", event.key_id, payload)
+    before, found, after = payload.partition(_UNPLACED)
+    if not found:
+        raise ValueError(f"no place to cut in {payload!r}")
+    return before + ",", "," + after
+
+
+def chain_hasher(key_id: str | None) -> Callable[[tuple[str, str], int, str], str]:
+    """hash(parts, seq, prev_hash): entry_hash of an entry prepared by `hash_parts` (one key
+    lookup for a whole batch; a test holds both equal)."""
+    key = keys.key_for("audit-chain", key_id)
+
+    def hash_(parts: tuple[str, str], seq: int, prev_hash: str) -> str:
+        place = f'"prev_hash":{canonical_json(prev_hash)},"seq":{seq}'
+        return hmac.digest(key, (parts[0] + place + parts[1]).encode(), "sha256").hex()
+
+    return hash_
 
 
 def _lock_chain() -> None:

@@ -97,22 +97,32 @@ def difficulty(question_id: str) -> float:
 DRAW_VARIANTS = 48
 
 
-_DRAWS: dict[str, list[tuple[tuple[str, ...], list[dict]]]] = {}
+# A set of questions shown together: their ids as drawn, the questions, and their choices' order.
+Shown = tuple[tuple[str, ...], list[dict], dict[str, list[str]]]
+_DRAWS: dict[str, list[Shown]] = {}
 
 
-def _draws(quiz_hash: str, definition: dict) -> list[tuple[tuple[str, ...], list[dict]]]:
+def _shown(drawn: Any, questions: list[dict]) -> Shown:
+    return tuple(drawn), questions, {q["id"]: [c["id"] for c in q["choices"]] for q in questions}
+
+
+def _draws(quiz_hash: str, definition: dict) -> list[Shown]:
     """A fixed set of real draws per quiz (keyed by its hash), each with its drawn questions.
 
     Drawing is the generator's costliest step after sealing; the player's rules still choose
-    every set, and 48 sets per quiz is more variety than a year of history needs."""
+    every set, and 48 sets per quiz is more variety than a year of history needs. A quiz
+    without a draw shows all its questions (one set, in an order shuffled per attempt)."""
     if quiz_hash in _DRAWS:
         return _DRAWS[quiz_hash]
     rng = Random(quiz_hash)
     questions = definition["questions"]
-    variants = []
-    for _ in range(DRAW_VARIANTS):
-        drawn = draw_questions(questions, definition["draw"], rng)
-        variants.append((tuple(drawn), [q for q in questions if q["id"] in drawn]))
+    if not definition.get("draw"):
+        variants = [_shown((), questions)]
+    else:
+        variants = []
+        for _ in range(DRAW_VARIANTS):
+            drawn = draw_questions(questions, definition["draw"], rng)
+            variants.append(_shown(drawn, [q for q in questions if q["id"] in drawn]))
     _DRAWS[quiz_hash] = variants
     return variants
 
@@ -133,11 +143,13 @@ def attempt_row(
 ) -> dict[str, Any]:
     """One submitted quiz attempt, scored with the real scoring rules."""
     definition = module.quiz.definition
-    questions = definition["questions"]
+    variants = _draws(module.quiz.content_hash, definition)
     drawn: list[str] | None = None
     if definition.get("draw"):  # as the player does: this attempt shows part of the pool
-        drawn_ids, questions = rng.choice(_draws(module.quiz.content_hash, definition))
+        drawn_ids, questions, choice_order = rng.choice(variants)
         drawn = list(drawn_ids)
+    else:
+        _none, questions, choice_order = variants[0]
     answers = _answers(questions, rng, skill)
     result = score_quiz(questions, answers, definition["pass_mark"])
     order = drawn or [q["id"] for q in questions]
@@ -150,7 +162,7 @@ def attempt_row(
         "quiz_hash": module.quiz.content_hash,
         "material_version": module.material_version,
         "question_order": order,
-        "choice_order": {q["id"]: [c["id"] for c in q["choices"]] for q in questions},
+        "choice_order": choice_order,  # shared by the attempts shown the same set: never changed
         "answers": answers,
         "score": result.total,
         "max_score": result.max_score,
