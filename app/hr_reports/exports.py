@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 
 from flask_babel import get_locale, get_timezone, to_user_timezone
 from flask_babel import gettext as _
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from app.consent import decisions, texts
@@ -196,14 +196,7 @@ def signature_lines(*, bom: bool, actor: User, client: ClientInfo) -> Iterator[s
         .join(User, User.id == Acknowledgement.user_id)
         .join(PolicyVersion, PolicyVersion.id == Acknowledgement.policy_version_id)
         # The revision whose text was signed: "3.1" when it was a minor revision's text.
-        .outerjoin(
-            PolicyText,
-            and_(
-                PolicyText.policy_version_id == Acknowledgement.policy_version_id,
-                PolicyText.locale == Acknowledgement.locale,
-                PolicyText.sha256 == Acknowledgement.text_sha256,
-            ),
-        )
+        .outerjoin(PolicyText, versions.signed_text_condition())
         .order_by(Acknowledgement.id)
         .execution_options(yield_per=BATCH)
     )

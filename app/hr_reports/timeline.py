@@ -14,7 +14,7 @@ from datetime import datetime
 
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
-from sqlalchemy import and_, select
+from sqlalchemy import select
 
 from app.consent import decisions, texts
 from app.core import when
@@ -108,14 +108,7 @@ def signature_entries(user: User, locale: str) -> Iterable[TimelineEntry]:
     rows = db.session.execute(
         select(Acknowledgement, PolicyVersion.version, PolicyText.minor)
         .join(PolicyVersion, PolicyVersion.id == Acknowledgement.policy_version_id)
-        .outerjoin(
-            PolicyText,
-            and_(
-                PolicyText.policy_version_id == Acknowledgement.policy_version_id,
-                PolicyText.locale == Acknowledgement.locale,
-                PolicyText.sha256 == Acknowledgement.text_sha256,
-            ),
-        )
+        .outerjoin(PolicyText, versions.signed_text_condition())
         .where(Acknowledgement.user_id == user.id)
     )
     for ack, number, minor in rows:

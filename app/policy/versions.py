@@ -13,7 +13,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone
 from markdown_it import MarkdownIt
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -329,3 +329,13 @@ def publish(
     if not minor:  # a minor revision asks nobody to sign again
         hooks.policy_published.emit(row)
     return row
+
+
+def signed_text_condition() -> ColumnElement[bool]:
+    """Join condition from a signature (Acknowledgement) to the exact PolicyText it signed (any
+    minor revision of its version): same version, language and text fingerprint."""
+    return and_(
+        PolicyText.policy_version_id == Acknowledgement.policy_version_id,
+        PolicyText.locale == Acknowledgement.locale,
+        PolicyText.sha256 == Acknowledgement.text_sha256,
+    )

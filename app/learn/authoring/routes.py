@@ -14,26 +14,15 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from app.core import content_store
-from app.extensions import db
 from app.learn.authoring import drafts, module_page, pages, questions, steps
 from app.learn.authoring.forms import DraftForm, FileForm, QuestionForm, StepForm
 from app.learn.content.types import LOCALES
-from app.models.learning import ContentDraft
 from app.models.user import Role
 from app.permissions import role_required
 from app.web import client_info
 
 bp = Blueprint("authoring", __name__)
 AUTHORS = (Role.HR,)  # admins hold HR's rights
-
-
-def _draft(draft_id: int, editing: bool = False) -> ContentDraft:
-    draft = db.session.get(ContentDraft, draft_id)
-    if draft is None:
-        abort(404)
-    if editing and draft.state != "open":
-        abort(409)
-    return draft
 
 
 def _path_or_404(path: str) -> str:
@@ -71,7 +60,7 @@ def create():
 @role_required(*AUTHORS)
 def draft(draft_id: int):
     """A draft: what it changes, its validation and translation status, publish."""
-    found = _draft(draft_id)
+    found = module_page.draft_or_404(draft_id)
     mine = drafts.files(found)
     validation = drafts.validate_files(mine) if found.state == "open" else None
     return render_template(
@@ -90,7 +79,7 @@ def draft(draft_id: int):
 @role_required(*AUTHORS)
 def module(draft_id: int, slug: str):
     """A module in the draft: steps and questions to edit, its settings, retire or restore it."""
-    return module_page.render(_draft(draft_id), slug)
+    return module_page.render(module_page.draft_or_404(draft_id), slug)
 
 
 def _question_page(found, slug, number, form, errors, preview, status=200):
@@ -113,7 +102,7 @@ def _question_page(found, slug, number, form, errors, preview, status=200):
 @role_required(*AUTHORS)
 def question(draft_id: int, slug: str, number: int):
     """Edit question `number` of a quiz (one past the last adds a question)."""
-    found = _draft(draft_id, editing=request.method == "POST")
+    found = module_page.draft_or_404(draft_id, editing=request.method == "POST")
     path = _path_or_404(f"quizzes/{slug}.yaml")
     text = drafts.current_text(found, path)
     if text is None:
@@ -167,7 +156,7 @@ def _step_page(found, slug, number, form, preview, status=200):
 @role_required(*AUTHORS)
 def step(draft_id: int, slug: str, number: int):
     """Edit step `number` of a module in both languages."""
-    found = _draft(draft_id, editing=request.method == "POST")
+    found = module_page.draft_or_404(draft_id, editing=request.method == "POST")
     paths = {loc: _path_or_404(f"content/modules/{slug}.{loc}.md") for loc in LOCALES}
     texts = {loc: drafts.current_text(found, p) for loc, p in paths.items()}
     read = {loc: steps.read(t or "", number) for loc, t in texts.items()}
@@ -205,7 +194,7 @@ def step(draft_id: int, slug: str, number: int):
 @role_required(*AUTHORS)
 def edit_file(draft_id: int):
     """Edit (or create) one whole file: front matter, steps and practice, quiz pools and draw."""
-    found = _draft(draft_id, editing=request.method == "POST")
+    found = module_page.draft_or_404(draft_id, editing=request.method == "POST")
     path = _path_or_404(request.args.get("path", ""))
     form = FileForm()
     if request.method == "GET":
@@ -246,7 +235,7 @@ def edit_file(draft_id: int):
 @role_required(*AUTHORS)
 def preview(draft_id: int, slug: str, locale: str):
     """A module and its quiz with the draft applied, as an employee sees them in that language."""
-    found = _draft(draft_id)
+    found = module_page.draft_or_404(draft_id)
     if locale not in LOCALES:
         abort(404)
     loaded = pages.catalog_with(drafts.files(found))
@@ -277,7 +266,7 @@ def preview(draft_id: int, slug: str, locale: str):
 @role_required(*AUTHORS)
 def publish(draft_id: int):
     """Publish the draft when it validates in both languages."""
-    found = _draft(draft_id, editing=True)
+    found = module_page.draft_or_404(draft_id, editing=True)
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:
@@ -296,7 +285,7 @@ def publish(draft_id: int):
 @role_required(*AUTHORS)
 def discard(draft_id: int):
     """Close the draft without publishing it."""
-    found = _draft(draft_id, editing=True)
+    found = module_page.draft_or_404(draft_id, editing=True)
     if not FlaskForm().validate_on_submit():
         abort(400)
     drafts.discard(found, actor=current_user, client=client_info())
