@@ -134,27 +134,12 @@ def _policy_changes_what_a_module_teaches(hr) -> None:
     from app.models.learning import QuizAttempt
     from app.models.user import Role
     from app.policy import retraining
-    from app.policy.builder import drafts
     from tests.conftest import make_user
+    from tests.policy_helpers import publish_draft
 
     reviewer = make_user("reviewer@example.com", "Rita Reviewer", Role.HR)
-    system = ClientInfo.system()
-    for change in (None, "confidentiality"):
-        # First from the outline (sections with stable ids), then from that version.
-        draft = (drafts.create_from_current if change else drafts.create_from_outline)(hr, system)
-        if change:
-            section = drafts.find_section(draft, change)
-            values = {
-                "heading_fr": section.heading_fr,
-                "heading_en": section.heading_en,
-                "body_fr": section.body_fr + "\n4. Nouvelle règle.",
-                "body_en": section.body_en + "\n4. A new rule.",
-            }
-            drafts.update_section(
-                draft, section, values, actor=hr, client=system, revision=draft.revision
-            )
-        drafts.approve(draft, actor=reviewer, client=system, revision=draft.revision)
-        drafts.publish(draft, major=True, actor=hr, client=system, revision=draft.revision)
+    publish_draft(hr, reviewer, from_outline=True)  # sections with stable ids
+    publish_draft(hr, reviewer, "confidentiality")
     again = retraining.modules_due_again()
     assert again, "the second version makes a module due again"
     slug = next(iter(again))

@@ -9,37 +9,14 @@ import pytest
 from sqlalchemy import select
 
 from app.assignments import due, due_sql
-from app.core.client import ClientInfo
 from app.extensions import db
 from app.models.user import User
 from app.policy import retraining, versions
-from app.policy.builder import drafts
 from tests.conftest import post_form
 from tests.learning_helpers import complete_module
+from tests.policy_helpers import publish_draft
 
 pytestmark = pytest.mark.usefixtures("no_signing_prerequisites")
-
-
-def _publish_draft(hr, reviewer, change=None, *, major=True):
-    """Draft from the outline (first time) or the current version, changed, approved, published."""
-    system = ClientInfo.system()
-    if versions.current_version() is None:
-        draft = drafts.create_from_outline(hr, system)
-    else:
-        draft = drafts.create_from_current(hr, system)
-    if change:
-        section = drafts.find_section(draft, change)
-        values = {
-            "heading_fr": section.heading_fr,
-            "heading_en": section.heading_en,
-            "body_fr": section.body_fr + "\n4. Nouvelle règle.",
-            "body_en": section.body_en + "\n4. A new rule.",
-        }
-        drafts.update_section(
-            draft, section, values, actor=hr, client=system, revision=draft.revision
-        )
-    drafts.approve(draft, actor=reviewer, client=system, revision=draft.revision)
-    return drafts.publish(draft, major=major, actor=hr, client=system, revision=draft.revision)
 
 
 @pytest.fixture
@@ -68,17 +45,17 @@ def _sql_agrees(user: User, today) -> None:
 def test_only_modules_teaching_a_changed_section_are_due_again(
     app, client, auth, hr, reviewer, employee
 ):
-    _publish_draft(hr, reviewer)
+    publish_draft(hr, reviewer)
     auth.login(employee.email)
     complete_module(client, "confidential-information")  # teaches confidentiality
     complete_module(client, "account-security")  # teaches official accounts, not confidentiality
     today = datetime.now(UTC).date()
     assert "module:confidential-information" not in _module_items(employee, today)
     # A minor version changes nothing for training.
-    _publish_draft(hr, reviewer, "confidentiality", major=False)
+    publish_draft(hr, reviewer, "confidentiality", major=False)
     assert retraining.modules_due_again() == {}
     # A major version changing the confidentiality section.
-    _publish_draft(hr, reviewer, "confidentiality")
+    publish_draft(hr, reviewer, "confidentiality")
     again = retraining.modules_due_again()
     assert "confidential-information" in again and "account-security" not in again
     items = _module_items(employee, today)
@@ -98,8 +75,8 @@ def test_only_modules_teaching_a_changed_section_are_due_again(
 
 
 def test_changed_sections_compares_by_section_id(app, hr, reviewer):
-    _publish_draft(hr, reviewer)
-    _publish_draft(hr, reviewer, "respect")
+    publish_draft(hr, reviewer)
+    publish_draft(hr, reviewer, "respect")
     latest = versions.published_versions()
     assert retraining.changed_sections(latest[1], latest[0]) == {"respect"}
 
@@ -110,20 +87,20 @@ def test_a_skipped_major_version_still_counts(
     """Someone who learnt a module under version 1 and skipped version 2 retrains on what changed
     from 1 to 3 (2 changed confidentiality, 3 official accounts), not only on what 3 changed;
     someone who retrained under version 2 only does what 3 changed."""
-    _publish_draft(hr, reviewer)
+    publish_draft(hr, reviewer)
     for person in (employee, other_employee):
         auth.login(person.email)
         complete_module(client, "confidential-information")  # teaches confidentiality
         complete_module(client, "account-security")  # teaches official accounts
         auth.logout()
-    _publish_draft(hr, reviewer, "confidentiality")
+    publish_draft(hr, reviewer, "confidentiality")
     v2 = versions.current_version()
     # other_employee retrains under version 2; employee does not.
     auth.login(other_employee.email)
     post_form(client, "/learn/confidential-information/again", page="/learn")
     complete_module(client, "confidential-information")
     auth.logout()
-    _publish_draft(hr, reviewer, "official-accounts")
+    publish_draft(hr, reviewer, "official-accounts")
     v3 = versions.current_version()
     again = retraining.modules_due_again()
     assert again["confidential-information"] == v2.published_at  # the latest change to it

@@ -19,6 +19,7 @@ from app.policy import versions
 from app.policy.builder import drafts
 from tests.conftest import make_user
 from tests.learn.test_content_authoring import _empty_instance, _tree
+from tests.policy_helpers import add_to_section, approve_and_publish
 
 SYSTEM = ClientInfo.system()
 
@@ -45,31 +46,17 @@ def _build_and_publish(author, reviewer) -> None:
         client=SYSTEM,
         revision=draft.revision,
     )
-    section = drafts.find_section(draft, "respect")
-    values = {
-        "heading_fr": section.heading_fr,
-        "heading_en": section.heading_en,
-        "body_fr": section.body_fr + "\n\n### Exemples\n\n- « Soyez courtois » !",
-        "body_en": section.body_en + "\n\n### Examples\n\n- Be *courteous*.",
-    }
-    drafts.update_section(
-        draft, section, values, actor=author, client=SYSTEM, revision=draft.revision
+    add_to_section(
+        draft,
+        "respect",
+        "\n\n### Exemples\n\n- « Soyez courtois » !",
+        "\n\n### Examples\n\n- Be *courteous*.",
+        author,
     )
-    drafts.approve(draft, actor=reviewer, client=SYSTEM, revision=draft.revision)
-    drafts.publish(draft, major=True, actor=author, client=SYSTEM, revision=draft.revision)
+    approve_and_publish(draft, author, reviewer)
     minor = drafts.create_from_current(author, SYSTEM)
-    section = drafts.find_section(minor, "contacts")
-    values = {
-        "heading_fr": section.heading_fr,
-        "heading_en": section.heading_en,
-        "body_fr": section.body_fr + " Merci.",
-        "body_en": section.body_en + " Thank you.",
-    }
-    drafts.update_section(
-        minor, section, values, actor=author, client=SYSTEM, revision=minor.revision
-    )
-    drafts.approve(minor, actor=reviewer, client=SYSTEM, revision=minor.revision)
-    drafts.publish(minor, major=False, actor=author, client=SYSTEM, revision=minor.revision)
+    add_to_section(minor, "contacts", " Merci.", " Thank you.", author)
+    approve_and_publish(minor, author, reviewer, major=False)
 
 
 def test_policy_round_trip_through_an_empty_instance(app, tmp_path):

@@ -87,7 +87,7 @@ def module_settings(draft_id: int, slug: str):
             )
             changes[path] = file_settings.write_module(texts[path] or "", values)
     except file_settings.SettingsError:
-        return redirect(url_for("authoring.edit_file", draft_id=draft_id, path=paths[0]))
+        return _whole_file_instead(draft_id, paths[0])
     added, _after = drafts.check_edit(found, changes, everywhere=True)
     if added:
         general = _place_errors(
@@ -119,7 +119,7 @@ def quiz_settings(draft_id: int, slug: str):
     try:
         changes = {path: file_settings.write_quiz(text, values)}
     except file_settings.SettingsError:
-        return redirect(url_for("authoring.edit_file", draft_id=draft_id, path=path))
+        return _whole_file_instead(draft_id, path)
     added, _after = drafts.check_edit(found, changes, everywhere=True)
     if added:
         general = _place_errors(form, added, file_settings.quiz_field)
@@ -129,6 +129,12 @@ def quiz_settings(draft_id: int, slug: str):
     else:
         flash(_("Nothing changed."), "info")
     return redirect(url_for("authoring.module", draft_id=draft_id, slug=slug))
+
+
+def _whole_file_instead(draft_id: int, path: str):
+    # The file changed meanwhile into something the form cannot rewrite line by line.
+    flash(_("This file cannot be changed field by field: edit it as a whole."), "error")
+    return redirect(url_for("authoring.edit_file", draft_id=draft_id, path=path))
 
 
 def _retirement(draft_id: int, slug: str, retire: bool):

@@ -109,7 +109,9 @@ def all_drafts() -> list[PolicyDraft]:
     )
 
 
-def _record(draft: PolicyDraft, action: AuditAction, actor: User, client: ClientInfo, **details):
+def _record(
+    draft: PolicyDraft, action: AuditAction, actor: User | None, client: ClientInfo, **details
+):
     audit.record(
         action,
         actor=actor,
@@ -118,6 +120,13 @@ def _record(draft: PolicyDraft, action: AuditAction, actor: User, client: Client
         details={"revision": draft.revision, **details},
         client=client,
     )
+
+
+def open_draft(draft: PolicyDraft, actor: User | None, client: ClientInfo, **details) -> None:
+    """Store a new draft and audit its creation (`source`: the outline, a version, files)."""
+    db.session.add(draft)
+    db.session.flush()
+    _record(draft, AuditAction.POLICY_DRAFT_CREATED, actor, client, **details)
 
 
 def _section_from_outline(item: dict[str, Any], position: int) -> PolicyDraftSection:
@@ -139,9 +148,7 @@ def create_from_outline(actor: User, client: ClientInfo) -> PolicyDraft:
     )
     recommended = [s for s in data["sections"] if s.get("recommended")]
     draft.sections = [_section_from_outline(s, n) for n, s in enumerate(recommended)]
-    db.session.add(draft)
-    db.session.flush()
-    _record(draft, AuditAction.POLICY_DRAFT_CREATED, actor, client, source="outline")
+    open_draft(draft, actor, client, source="outline")
     return draft
 
 
@@ -173,9 +180,7 @@ def create_from_current(actor: User, client: ClientInfo) -> PolicyDraft:
                 setattr(row, f"body_{locale}", found[n].body)
         sections.append(row)
     draft.sections = sections
-    db.session.add(draft)
-    db.session.flush()
-    _record(draft, AuditAction.POLICY_DRAFT_CREATED, actor, client, source=f"v{current.version}")
+    open_draft(draft, actor, client, source=f"v{current.version}")
     return draft
 
 

@@ -22,15 +22,13 @@ from typing import Any
 
 import yaml
 
-from app.core import audit, settings, yaml_text
-from app.core.audit_actions import AuditAction
+from app.core import settings, yaml_text
 from app.core.client import ClientInfo
 from app.core.content_store import ContentFolderError
-from app.extensions import db
 from app.models.policy import PolicyDraft, PolicyDraftSection
 from app.models.user import User
 from app.policy import redline, versions
-from app.policy.builder import draft_content
+from app.policy.builder import draft_content, drafts
 
 FOLDER = "content/policy"
 _NAME = re.compile(r"^v(\d+)\.([a-z]{2})\.md$")
@@ -197,16 +195,7 @@ def _load(texts: dict[str, _ReadText], source: str, actor: User | None, client: 
     ]
     if _same_as_published(draft):
         return f"Policy: {source} is the published text already; no draft made."
-    db.session.add(draft)
-    db.session.flush()
-    audit.record(
-        AuditAction.POLICY_DRAFT_CREATED,
-        actor=actor,
-        target_type="policy_draft",
-        target_id=draft.id,
-        details={"revision": draft.revision, "source": "import", "files": source},
-        client=client,
-    )
+    drafts.open_draft(draft, actor, client, source="import", files=source)
     return (
         f"Policy: draft {draft.id} made from {source}. Review and publish it under "
         "/admin/policy/drafts."
