@@ -35,19 +35,19 @@ class BatchWorkers:
         if processes and "fork" in multiprocessing.get_all_start_methods():
             forking = multiprocessing.get_context("fork")
             for _ in range(processes):
-                requests, results = forking.SimpleQueue(), forking.Queue()
-                process = forking.Process(target=_serve, args=(ctx, postgres, requests, results))
+                orders, results = forking.SimpleQueue(), forking.Queue()
+                process = forking.Process(target=_serve, args=(ctx, postgres, orders, results))
                 process.daemon = True
                 process.start()
-                self._queues.append((requests, results, process))
+                self._queues.append((orders, results, process))
 
     def __enter__(self) -> BatchWorkers:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for requests, _results, process in self._queues:
+        for orders, _results, process in self._queues:
             if exc[0] is None:
-                requests.put(None)
+                orders.put(None)
                 process.join()
             else:
                 process.terminate()
@@ -64,7 +64,7 @@ class BatchWorkers:
         """The counts of a drafted batch (kind DRAFT) or the finished batch (FINISH)."""
         if not self._queues:
             return self._results.pop((kind, number))
-        _requests, results, _process = self._queues[number % len(self._queues)]
+        _orders, results, _process = self._queues[number % len(self._queues)]
         while (kind, number) not in self._results:
             answer = results.get()
             if answer[0] == "error":
@@ -89,9 +89,9 @@ def _handle(request: tuple, drafts: dict, ctx: SimpleNamespace, postgres: bool) 
     return kind, number, batch_rows.finish(drafts.pop(number), ids, key_id, postgres, ctx)
 
 
-def _serve(ctx: SimpleNamespace, postgres: bool, requests: Any, results: Any) -> None:
+def _serve(ctx: SimpleNamespace, postgres: bool, orders: Any, results: Any) -> None:
     drafts: dict[int, batch_rows.Draft] = {}
-    while (request := requests.get()) is not None:
+    while (request := orders.get()) is not None:
         try:
             results.put(_handle(request, drafts, ctx, postgres))
         except Exception:  # noqa: BLE001 - handed to the generator, which raises it
