@@ -35,7 +35,7 @@ from app.config import (
     development_secret_key,
     secret_key_problem,
 )
-from app.core import template_gettext
+from app.core import form_translations, template_gettext
 from app.core.when import select_timezone
 from app.deployment import check_rate_limit_store, install_proxy_handling
 from app.errors import register_error_handlers
@@ -77,6 +77,7 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     template_gettext.install(app)
+    form_translations.install(app)
     limiter.init_app(app)
     _configure_login()
 

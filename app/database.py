@@ -64,7 +64,7 @@ def _sqlite_on_begin(conn) -> None:
 # single-statement session touch: an audit-chain append refuses to run without a transaction
 # (app/core/audit.py), so a page added here by mistake fails loudly instead of forking the chain.
 READ_ONLY_ENDPOINTS = frozenset(
-    {"main.home", "learn.step", "learn.attempt", "policy.index", "consent.my_image"}
+    {"main.home", "learn.step", "learn.attempt", "sign.index", "consent.my_image"}
 )
 # A pooled connection used this recently is not pinged before a read-only page uses it (a ping
 # is a round trip; a database restart in between costs that page one 503, the pool then

@@ -58,7 +58,7 @@ def status_of(user: User, today: date, with_consents: bool) -> dict[str, Any]:
         "policy": {
             "state": signed.state,
             "current_version": signed.current.version if signed.current else None,
-            "signed_version": latest.policy_version.version if latest else None,
+            "signed_version": latest.version if latest else None,
             # As shown to people: "3.1" once a minor revision exists; a signature names the
             # revision whose text it signed (the integers above stay for older clients).
             "current_version_label": versions.label(signed.current) if signed.current else None,

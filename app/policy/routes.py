@@ -19,11 +19,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.core.codes import format_code
-from app.extensions import limiter
+from app.extensions import db, limiter
 from app.models.acknowledgement import Acknowledgement
+from app.models.policy import PolicyText
 from app.people import step_up
 from app.permissions import owned_or_404
-from app.policy import receipts, redline, signing, versions
+from app.policy import published, receipts, redline, signing, versions
 from app.policy import status as policy_status
 from app.policy.forms import CodeForm, SignForm, StepUpSignForm
 from app.security import CONTENT_SECURITY_POLICY
@@ -68,14 +69,17 @@ def index():
         form.locale.data = text.locale
         latest = status.latest
         if status.state == "outdated" and latest is not None:
-            signed = receipts.signed_text_row(latest)
-            old = versions.latest_texts(latest.policy_version).values()
-            changed = redline.what_changed(signed, list(old), text)
+            ack = policy_status.signature_with_texts(latest.id)
+            signed = receipts.signed_text_row(ack)
+            old = versions.latest_texts(ack.policy_version).values()
+            current_text = db.session.get(PolicyText, text.id)  # with its markdown, for the redline
+            changed = redline.what_changed(signed, list(old), current_text)
     response = make_response(
         render_template(
             "sign/index.html",
             status=status,
             text=text,
+            text_html=published.html_of(text) if text is not None else "",
             form=form,
             reasons=signing.blocking_reasons(current_user),
             with_step_up=with_step_up,

@@ -6,30 +6,45 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import selectinload
 
 from app.core import paging
 from app.extensions import db
 from app.models.acknowledgement import Acknowledgement
 from app.models.policy import PolicyText, PolicyVersion
 from app.models.user import User
+from app.policy import published
 from app.policy import versions as policy
+from app.policy.published import PublishedVersion
 
 PER_PAGE = 50
 STATES = ("current", "outdated", "never")
+
+
+@dataclass(frozen=True)
+class Signature:
+    """One of a person's signatures as their pages show it (the row is
+    `Acknowledgement` `id`; `version` is the signed version's number)."""
+
+    id: int
+    policy_version_id: int
+    version: int
+    signed_at: datetime
+    locale: str
+    text_sha256: str
 
 
 @dataclass
 class PolicyStatus:
     """Where one person stands with the policy, ready for a page."""
 
-    current: PolicyVersion | None
-    history: list[Acknowledgement] = field(default_factory=list)  # newest version first
+    current: PublishedVersion | None
+    history: list[Signature] = field(default_factory=list)  # newest version first
     # (version number, summary of changes) of the published versions newer than the one signed
     changes_since: list[tuple[int, str]] = field(default_factory=list)
 
     @property
-    def latest(self) -> Acknowledgement | None:
+    def latest(self) -> Signature | None:
         return self.history[0] if self.history else None
 
     @property
@@ -44,27 +59,43 @@ class PolicyStatus:
 
 def status_for(user: User) -> PolicyStatus:
     """The user's signatures and the current version, with what changed since their last one."""
-    # Every version a signature names is among these, with its texts: the signatures' versions
-    # come with them in one joined statement and are the same objects (the identity map).
-    versions = policy.published_versions(with_publishers=False)
-    history = list(
-        db.session.scalars(
-            select(Acknowledgement)
+    # Plain values in two cheap reads: the published versions from the process's copy
+    # (app/policy/published.py) and the person's signatures, newest version first.
+    versions = published.published()
+    history = [
+        Signature(*row)
+        for row in db.session.execute(
+            select(
+                Acknowledgement.id,
+                Acknowledgement.policy_version_id,
+                PolicyVersion.version,
+                Acknowledgement.signed_at,
+                Acknowledgement.locale,
+                Acknowledgement.text_sha256,
+            )
             .join(PolicyVersion)
             .where(Acknowledgement.user_id == user.id)
-            .options(contains_eager(Acknowledgement.policy_version))
             .order_by(PolicyVersion.version.desc())
         )
-    )
+    ]
     status = PolicyStatus(current=versions[0] if versions else None, history=history)
-    if status.state == "outdated":
-        signed = status.latest.policy_version.version
+    if status.state == "outdated" and status.latest is not None:
+        signed = status.latest.version
         status.changes_since = [
             (v.version, policy.summary_for(v, user.locale))
             for v in reversed(versions)
             if v.version > signed
         ]
     return status
+
+
+def signature_with_texts(ack_id: int) -> Acknowledgement:
+    """The signature's row with its version and that version's texts (for a redline)."""
+    return db.session.scalars(
+        select(Acknowledgement)
+        .where(Acknowledgement.id == ack_id)
+        .options(selectinload(Acknowledgement.policy_version).selectinload(PolicyVersion.texts))
+    ).one()
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import nh3
 import yaml
@@ -26,8 +27,13 @@ from app.models.acknowledgement import Acknowledgement
 from app.models.policy import PolicyText, PolicyVersion
 from app.models.types import utcnow
 from app.models.user import User
-from app.policy import evidence
+from app.policy import evidence, published
 from app.policy.evidence import text_digest
+from app.policy.published import PublishedVersion
+
+# The helpers below read a version's number and texts: from the ORM rows, or from the plain copy
+# an employee's pages use (app/policy/published.py).
+AnyVersion = PolicyVersion | PublishedVersion
 
 _FILE_NAME = re.compile(r"^v(\d+)\.([a-z]{2})\.md$")
 _VARIABLE = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
@@ -177,16 +183,16 @@ def published_versions(with_publishers: bool = True) -> list[PolicyVersion]:
     )
 
 
-def latest_texts(version: PolicyVersion) -> dict[str, PolicyText]:
+def latest_texts(version: AnyVersion) -> dict[str, Any]:
     """The version's current text in each language (its latest minor revision)."""
-    texts: dict[str, PolicyText] = {}
+    texts: dict[str, Any] = {}
     for text in version.texts:
         if text.locale not in texts or text.minor > texts[text.locale].minor:
             texts[text.locale] = text
     return texts
 
 
-def signed_text(version: PolicyVersion, locale: str, sha256: str) -> PolicyText | None:
+def signed_text(version: AnyVersion, locale: str, sha256: str) -> Any:
     """The exact text a signature names (any minor revision of its version), or None."""
     return next((t for t in version.texts if t.locale == locale and t.sha256 == sha256), None)
 
@@ -197,12 +203,12 @@ def revision_label(number: int, minor: int | None) -> str:
     return f"{number}.{minor}" if minor else str(number)
 
 
-def label(version: PolicyVersion) -> str:
+def label(version: AnyVersion) -> str:
     """The version's number as shown: "3", or "3.1" once a minor revision was published."""
     return revision_label(version.version, max((t.minor for t in version.texts), default=0))
 
 
-def signed_label(version: PolicyVersion, locale: str, sha256: str) -> str:
+def signed_label(version: AnyVersion, locale: str, sha256: str) -> str:
     """The version a signature names, down to the minor revision whose text it signed.
 
     A signature of the text first published as version 3 stays "3" after 3.1 is published: the
@@ -213,12 +219,22 @@ def signed_label(version: PolicyVersion, locale: str, sha256: str) -> str:
     return revision_label(version.version, text.minor if text else 0)
 
 
-def acknowledged_label(ack: Acknowledgement) -> str:
-    """`signed_label` of an acknowledgement (its version and that version's texts loaded)."""
-    return signed_label(ack.policy_version, ack.locale, ack.text_sha256)
+def acknowledged_label(ack: Any) -> str:
+    """`signed_label` of an acknowledgement row (with its version and that version's texts
+    loaded) or of a person's `status.Signature` (named by the version's id)."""
+    if isinstance(ack, Acknowledgement):
+        return signed_label(ack.policy_version, ack.locale, ack.text_sha256)
+    version: AnyVersion | None = published.by_id(ack.policy_version_id)
+    if version is None:  # published by another process in the last seconds
+        version = db.session.scalars(
+            select(PolicyVersion)
+            .where(PolicyVersion.id == ack.policy_version_id)
+            .options(selectinload(PolicyVersion.texts))
+        ).one()
+    return signed_label(version, ack.locale, ack.text_sha256)
 
 
-def summary_for(version: PolicyVersion, locale: str) -> str:
+def summary_for(version: AnyVersion, locale: str) -> str:
     """The author's summary of what a major version changed (as published with it, not a later
     minor revision's), in this language when it has one."""
     first = {t.locale: t for t in version.texts if t.minor == 0}
@@ -228,7 +244,7 @@ def summary_for(version: PolicyVersion, locale: str) -> str:
     return ""
 
 
-def text_for(version: PolicyVersion, locale: str) -> PolicyText:
+def text_for(version: AnyVersion, locale: str) -> Any:
     """The version's text in this language, else in the default language, else any."""
     texts = latest_texts(version)
     for candidate in (locale, current_app.config["CHARTE_DEFAULT_LOCALE"], *sorted(texts)):

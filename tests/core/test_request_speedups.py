@@ -1,0 +1,56 @@
+"""Per-request shortcuts stay correct: WTForms' messages in the reader's language from a catalogue
+read once per process, and read-only pages named by endpoints that exist."""
+
+from __future__ import annotations
+
+from flask import g
+from flask_babel import force_locale
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import DataRequired
+
+from app import database
+from app.core import form_translations
+
+
+class _NameForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    name = StringField(validators=[DataRequired()])
+
+
+def _required_message(app, language: str) -> str:
+    with app.test_request_context(
+        "/", method="POST", data={}, headers={"Accept-Language": language}
+    ):
+        g.pop("_flask_babel", None)  # (the fixture's app context spans the test)
+        form = _NameForm()
+        assert not form.validate()
+        return form.name.errors[0]
+
+
+def test_wtforms_messages_follow_the_language_and_read_the_catalogue_once(app):
+    form_translations._catalogue.cache_clear()
+    assert _required_message(app, "en") == "This field is required."
+    assert _required_message(app, "fr") == "Ce champ est requis."
+    assert _required_message(app, "fr") == "Ce champ est requis."
+    assert form_translations._catalogue.cache_info().misses == 2  # once per language
+
+
+def test_wtforms_messages_follow_force_locale(app):
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        g.pop("_flask_babel", None)
+        with force_locale("fr"):
+            assert (
+                form_translations.CharteRequest.wtforms_translations.ugettext(
+                    "This field is required."
+                )
+                == "Ce champ est requis."
+            )
+
+
+def test_read_only_pages_name_real_get_endpoints(app):
+    """A misspelt endpoint would silently leave its page on the slower path."""
+    get_endpoints = {r.endpoint for r in app.url_map.iter_rules() if "GET" in (r.methods or ())}
+    assert database.READ_ONLY_ENDPOINTS <= get_endpoints
