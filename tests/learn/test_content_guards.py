@@ -422,3 +422,15 @@ def test_best_blind_score_of_every_shipped_quiz(capsys):
             if report.passes:
                 failing.append(module.slug)
     assert failing == [], f"shipped quizzes passable without reading: {', '.join(failing)}"
+
+
+def test_every_shipped_module_asks_what_would_you_do_every_two_or_three_steps():
+    """Issue 18: a practice block at least every third step, in every locale."""
+    loaded = load_catalog(ROOT / "content", ROOT / "quizzes")
+    sparse = []
+    for module in loaded.modules:
+        for locale in ("fr", "en"):
+            marks = "".join("P" if s.practices else "." for s in module.text(locale).steps)
+            if "P" not in marks or "..." in marks:
+                sparse.append(f"{module.slug}.{locale}: {marks}")
+    assert sparse == [], f"more than two steps in a row without a practice block: {sparse}"
