@@ -19,6 +19,7 @@ from app.core import codes, settings, when
 from app.evidence import attachments, signed_documents
 from app.models.consent import ConsentDecision, ConsentEvent
 from app.pdf.receipt import ReceiptDocument, render_receipt
+from app.web import public_url
 
 KANTARA_VERSION = "KI-CR-v1.1.0"
 SCHEMA_VERSION = "charte-consent-receipt/2.0"
@@ -244,9 +245,10 @@ def pdf_receipt(
             verify_hint=_("Scan the code or open the address to check this record is genuine."),
             footer=_(
                 "You can withdraw a consent at any time from the “My image” page or, after "
-                "leaving, by writing to the data-protection contact. Refusing or withdrawing has "
-                "no consequence on your employment or evaluation; uses made while the consent "
-                "was valid remain lawful, but ongoing uses stop."
+                "leaving, at %(url)s or by writing to the data-protection contact. Refusing or "
+                "withdrawing has no consequence on your employment or evaluation; uses made "
+                "while the consent was valid remain lawful, but ongoing uses stop.",
+                url=public_url("consent_leaver.ask"),
             ),
             pdf_subject=_("Image-use consent receipt"),
             language=locale,

@@ -184,7 +184,7 @@ def test_pdf_receipt_shows_the_decision_and_on_behalf_mark(
     assert "recorded by HR on behalf of the employee" in text and "Form 9" in text
     # Nothing configured: no contact row, but the footer still gives leavers their way out.
     assert "Data-protection contact" not in text
-    assert "after leaving, by writing to the data-protection contact" in text
+    assert "after leaving, at http" in text and "/image-consent/leaver or by writing" in text
     assert "ongoing uses stop" in text and "not affected" not in text
 
 
