@@ -86,6 +86,13 @@ def policy_url() -> str | None:
     return _url(POLICY_URL)
 
 
+def privacy_contact() -> dict[str, str | None] | None:
+    """The data-protection contact as the "My image" page and PDF receipts show it: name,
+    e-mail and privacy policy address, or None when an administrator has set none of them."""
+    found = {"name": _value(PRIVACY_CONTACT), "email": _value(PRIVACY_EMAIL), "url": policy_url()}
+    return found if any(found.values()) else None
+
+
 def pii_controller(name: str) -> dict[str, Any]:
     """The controller as a Kantara `piiControllers` entry (null where not configured)."""
     country = _value(COUNTRY)

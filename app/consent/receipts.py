@@ -19,6 +19,7 @@ from app.core import codes, settings, when
 from app.evidence import attachments, signed_documents
 from app.models.consent import ConsentDecision, ConsentEvent
 from app.pdf.receipt import ReceiptDocument, render_receipt
+from app.web import public_url
 
 KANTARA_VERSION = "KI-CR-v1.1.0"
 SCHEMA_VERSION = "charte-consent-receipt/2.0"
@@ -223,6 +224,10 @@ def pdf_receipt(
             if received:
                 # The scanned form as HR uploaded it (an image is stored re-encoded).
                 rows.append((_("SHA-256 of the scanned form as uploaded"), received))
+        contact = controller.privacy_contact()
+        if contact and (contact["name"] or contact["email"]):
+            named = " — ".join(v for v in (contact["name"], contact["email"]) if v)
+            rows.append((_("Data-protection contact"), named))
         rows += [
             (_("Text version"), f"{event.text_version} ({event.text_locale})"),
             (_("Text SHA-256"), event.text_sha256),
@@ -239,9 +244,11 @@ def pdf_receipt(
             verify_url=verify_url,
             verify_hint=_("Scan the code or open the address to check this record is genuine."),
             footer=_(
-                "You can withdraw a consent at any time from the “My image” page. Refusing or "
+                "You can withdraw a consent at any time from the “My image” page or, after "
+                "leaving, at %(url)s or by writing to the data-protection contact. Refusing or "
                 "withdrawing has no consequence on your employment or evaluation; uses made "
-                "while the consent was valid are not affected."
+                "while the consent was valid remain lawful, but ongoing uses stop.",
+                url=public_url("consent_leaver.ask"),
             ),
             pdf_subject=_("Image-use consent receipt"),
             language=locale,

@@ -17,7 +17,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.consent import decisions, evidence, pages, receipt_status, receipts, texts
+from app.consent import controller, decisions, evidence, pages, receipt_status, receipts, texts
 from app.consent.assets import mine
 from app.consent.forms import DecisionForm
 from app.consent.posted import apply_decision
@@ -45,6 +45,7 @@ def my_image():
         view=pages.overview(current_user, str(get_locale()), today),
         view_today=today.isoformat(),
         assets=mine.appearances(current_user, str(get_locale()), today),
+        privacy=controller.privacy_contact(),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import date
 from pathlib import Path
@@ -11,7 +12,9 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from app.consent import texts
+from app.consent import controller, texts
+from app.core import settings
+from app.core.client import ClientInfo
 from app.extensions import db
 from app.models.consent import ConsentEvent
 from tests.conftest import post_form
@@ -46,9 +49,30 @@ def test_page_shows_every_purpose_and_medium_with_nothing_pre_ticked(
         assert title in html
     assert html.count("never asked") >= 4
     assert "no consequence on your employment or your evaluation" in html
-    assert "Uses made while your consent was valid are not affected" in html
+    assert "Uses made while your consent was valid remain lawful, but ongoing uses stop" in html
+    assert "not affected" not in html
     assert "checked" not in html and "<details" in html
     assert "Charte Demo SA" in html and "{{" not in html
+
+
+def test_page_names_the_data_protection_contact_once_an_admin_sets_it(
+    client, auth, employee, admin, purposes
+):
+    auth.login(employee.email)
+    assert "to withdraw after you leave" not in client.get("/me/image").get_data(as_text=True)
+    settings.update(
+        {
+            controller.PRIVACY_CONTACT.key: "Data protection officer",
+            controller.PRIVACY_EMAIL.key: "dpo@example.com",
+            controller.POLICY_URL.key: "https://example.com/privacy",
+        },
+        actor=admin,
+        client=ClientInfo.system(),
+    )
+    html = client.get("/me/image").get_data(as_text=True)
+    assert "or to withdraw after you leave (no account needed)" in html
+    assert "Data protection officer" in html and 'href="mailto:dpo@example.com"' in html
+    assert 'href="https://example.com/privacy">Privacy policy</a>' in html
 
 
 def test_grant_then_revoke_by_one_click(client, auth, employee, purposes):
@@ -158,6 +182,26 @@ def test_pdf_receipt_shows_the_decision_and_on_behalf_mark(
     text = " ".join(text.split())
     assert "Élodie Employée" in text and event.text_sha256 in text
     assert "recorded by HR on behalf of the employee" in text and "Form 9" in text
+    # Nothing configured: no contact row, but the footer still gives leavers their way out.
+    assert "Data-protection contact" not in text
+    assert "after leaving, at http" in text and "/image-consent/leaver or by writing" in text
+    assert "ongoing uses stop" in text and "not affected" not in text
+
+
+def test_pdf_receipt_prints_the_data_protection_contact(client, auth, employee, admin, purposes):
+    settings.update(
+        {
+            controller.PRIVACY_CONTACT.key: "Data protection officer",
+            controller.PRIVACY_EMAIL.key: "dpo@example.com",
+        },
+        actor=admin,
+        client=ClientInfo.system(),
+    )
+    event = decide(employee, "company-website", "photo", "granted")
+    auth.login(employee.email)
+    pdf = client.get(f"/me/image/receipts/{event.id}.pdf").data
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
+    assert "Data-protection contact Data protection officer — dpo@example.com" in text
 
 
 def test_verification_page_confirms_a_receipt(client, employee, purposes):

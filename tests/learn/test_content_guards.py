@@ -100,7 +100,7 @@ def test_a_section_neither_taught_nor_tested_fails(dirs):
         _guard_errors(dirs),
         "policy/v1.fr.md",
         "section 'respect'",
-        "neither" if False else "no module step",
+        "no module step teaches it and no quiz question tests it",
     )
 
 
@@ -300,6 +300,59 @@ def test_a_quiz_whose_keys_are_the_longest_option_fails(dirs):
     _one(_guard_errors(dirs), "quizzes/basics.yaml: cues", "a learner who reads nothing scores")
 
 
+def _as_true_false(q: dict, key: str) -> None:
+    q.update(
+        type="true_false",
+        correct=[key],
+        choices=[
+            {"id": "true", "text": {"fr": "Vrai", "en": "True"}},
+            {"id": "false", "text": {"fr": "Faux", "en": "False"}},
+        ],
+    )
+    q.pop("scoring", None)
+
+
+def _always_false(data: dict) -> None:
+    for q in data["questions"]:
+        _as_true_false(q, "false")
+
+
+def _tick_all(data: dict) -> None:
+    names = ("alpha", "bravo", "delta", "gamma", "epsilon")
+    for q in data["questions"]:
+        q.update(type="multiple", scoring="partial")
+        q["choices"] = [
+            {"id": name[0], "text": {"fr": f"Réponse {name}", "en": f"Answer {name}"}}
+            for name in names
+        ]
+        q["correct"] = ["a", "b", "d", "g"]  # ticking all five: (4 - 1) / 4 = 75 %
+    data["pass_mark"] = 70
+
+
+def _always_first(data: dict) -> None:
+    for q in data["questions"]:
+        if q["type"] == "true_false":
+            _as_true_false(q, "true")  # shown "true" first
+        else:
+            q["correct"] = ["a"]
+
+
+@pytest.mark.parametrize(
+    ("strategy", "rewrite"),
+    [("false", _always_false), ("tick-all", _tick_all), ("first", _always_first)],
+)
+def test_a_quiz_one_cue_only_strategy_passes_fails(dirs, strategy, rewrite):
+    """Each blind strategy, on its own, makes `flask content check` fail when it pays."""
+    data = yaml.safe_load(_quiz(dirs).read_text(encoding="utf-8"))
+    rewrite(data)
+    _quiz(dirs).write_text(
+        yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    report = simulate(load_catalog(*dirs).get("basics").quiz.definition)
+    assert report.scores[strategy] >= report.pass_mark, report.scores
+    _one(_guard_errors(dirs), "quizzes/basics.yaml: cues", "a learner who reads nothing scores")
+
+
 def test_cue_report_counts_the_longest_key_and_true_false_balance():
     definition = {
         "pass_mark": 80,
@@ -369,3 +422,24 @@ def test_best_blind_score_of_every_shipped_quiz(capsys):
             if report.passes:
                 failing.append(module.slug)
     assert failing == [], f"shipped quizzes passable without reading: {', '.join(failing)}"
+
+
+def test_every_shipped_module_asks_what_would_you_do_every_two_or_three_steps():
+    """Issue 18: a practice block at least every third step, in every locale."""
+    loaded = load_catalog(ROOT / "content", ROOT / "quizzes")
+    sparse = []
+    for module in loaded.modules:
+        for locale in ("fr", "en"):
+            marks = "".join("P" if s.practices else "." for s in module.text(locale).steps)
+            if "P" not in marks or "..." in marks:
+                sparse.append(f"{module.slug}.{locale}: {marks}")
+    assert sparse == [], f"more than two steps in a row without a practice block: {sparse}"
+
+
+def test_every_section_of_the_current_policy_is_taught_and_tested_by_shipped_content():
+    """Issue 18: each section maps to at least one step and one question (the check itself only
+    fails when a section has neither; a half-covered one is a note)."""
+    loaded = load_catalog(ROOT / "content", ROOT / "quizzes")
+    rows = guards.coverage(loaded.policy, loaded.modules)
+    assert [row.section for row in rows] == list(loaded.policy.ids)
+    assert [row.section for row in rows if not row.complete] == []
