@@ -34,12 +34,19 @@ from app.web import client_info, read_scan
 bp = Blueprint("consent_hr", __name__)
 
 
-@bp.context_processor
+@bp.app_context_processor
 def review_badge():
-    """The "needs review" count shown in this area's tabs (only on these pages)."""
-    if request.endpoint and request.endpoint.startswith("consent_hr."):
-        return {"review_count": publication.review_count(utcnow().date())}
-    return {}
+    """The "needs review" count shown in the consent area's tabs (here and on the asset
+    register's pages): counted only when a page shows the tabs, once per request (fragments
+    rendered on the way, such as the menu, run context processors too)."""
+
+    def review_count() -> int:
+        kept = request.environ  # per request (tests share one app context, so not `g`)
+        if "charte.review_count" not in kept:
+            kept["charte.review_count"] = publication.review_count(utcnow().date())
+        return int(kept["charte.review_count"])
+
+    return {"review_count": review_count}
 
 
 def _locale() -> str:

@@ -43,7 +43,7 @@ def my_image():
     return render_template(
         "consent/my_image.html",
         view=pages.overview(current_user, str(get_locale()), today),
-        view_today=today.isoformat(),
+        purpose_section=lambda item: pages.purpose_section(item, today),
         assets=mine.appearances(current_user, str(get_locale()), today),
         privacy=controller.privacy_contact(),
     )

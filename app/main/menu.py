@@ -9,18 +9,13 @@ disk, so nothing is kept there.
 
 from __future__ import annotations
 
-from threading import Lock
-
-from flask import current_app, render_template, request
+from flask import render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
+from app.core import fragments
 from app.people.managers import is_manager
-
-_drawn: dict[tuple, Markup] = {}
-_lock = Lock()
-_KEPT_AT_MOST = 4096  # roles × manager or not × languages × pages: far fewer in practice
 
 
 def main_menu() -> Markup:
@@ -32,12 +27,4 @@ def main_menu() -> Markup:
         request.endpoint,
         request.script_root,
     )
-    found = _drawn.get(key)
-    if found is not None and not current_app.debug:
-        return found
-    drawn = Markup(render_template("_nav_items.html"))  # noqa: S704  # nosec B704 - a template
-    with _lock:
-        if len(_drawn) >= _KEPT_AT_MOST:
-            _drawn.clear()
-        _drawn[key] = drawn
-    return drawn
+    return fragments.kept("main_menu", key, lambda: render_template("_nav_items.html"))
