@@ -53,4 +53,4 @@ def test_wtforms_messages_follow_force_locale(app):
 def test_read_only_pages_name_real_get_endpoints(app):
     """A misspelt endpoint would silently leave its page on the slower path."""
     get_endpoints = {r.endpoint for r in app.url_map.iter_rules() if "GET" in (r.methods or ())}
-    assert database.READ_ONLY_ENDPOINTS <= get_endpoints
+    assert get_endpoints >= database.READ_ONLY_ENDPOINTS
