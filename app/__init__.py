@@ -35,7 +35,7 @@ from app.config import (
     development_secret_key,
     secret_key_problem,
 )
-from app.core import form_translations, template_gettext
+from app.core import template_gettext
 from app.core.when import select_timezone
 from app.deployment import check_rate_limit_store, install_proxy_handling
 from app.errors import register_error_handlers
@@ -44,6 +44,7 @@ from app.observability import register_request_logging
 from app.permissions import TEMPLATE_ROLE_GROUPS
 from app.security import register_security_headers
 from app.static_files import register_static_versioning
+from app.web import form_translations
 
 # Each domain, in the order their init_app run (that order is the order of hook receivers).
 # Their __init__ modules import nothing at import time: each init_app imports what it registers.

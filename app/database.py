@@ -81,6 +81,16 @@ def read_only_request() -> bool:
     )
 
 
+def known_none(key: str, user_id: int) -> bool:
+    """True when the sign-in check of this read-only request found that the person has nothing
+    of what `key` names (app.people.sessions keeps such answers as (user id, answer) in the
+    WSGI environ): a page may then skip the statement that would find nothing. A request that
+    writes never skips: its own changes would not be in the answer."""
+    if not read_only_request():
+        return False
+    return request.environ.get(key) == (user_id, False)
+
+
 def _checkin(dbapi_connection, connection_record) -> None:
     connection_record.info["charte_used_at"] = time.monotonic()
 

@@ -23,11 +23,12 @@ from sqlalchemy import select
 
 from app.assignments import refresher
 from app.core import process_cache, settings
+from app.database import known_none
 from app.extensions import db
 from app.learn import module_versions, progress
 from app.learn.content import catalog as content
 from app.models.acknowledgement import Acknowledgement
-from app.models.assignment import Assignment, AssignmentTarget
+from app.models.assignment import NAMED_IN_ASSIGNMENTS_KEY, Assignment, AssignmentTarget
 from app.models.learning import ModuleCompletion
 from app.models.policy import PolicyVersion
 from app.models.user import User
@@ -147,7 +148,7 @@ def _assigned(
     result: dict[int, list[tuple[AssignedModule, bool]]] = {
         u.id: [(a, True) for a in by_department.get(u.department or "", [])] for u in users
     }
-    ids = [u.id for u in users]
+    ids = [u.id for u in users if not known_none(NAMED_IN_ASSIGNMENTS_KEY, u.id)]
     missing = False
     for start in range(0, len(ids), 500):
         rows = db.session.execute(

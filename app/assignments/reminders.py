@@ -31,8 +31,9 @@ from app.core.audit_actions import AuditAction
 from app.core.batches import batches
 from app.core.client import ClientInfo
 from app.core.mail import mail_configured, send_mail
+from app.database import known_none
 from app.extensions import db
-from app.models.reminder import ReminderSent
+from app.models.reminder import REMINDERS_RECEIVED_KEY, ReminderSent
 from app.models.types import utcnow
 from app.models.user import User
 
@@ -156,6 +157,8 @@ def preview(
 
 def received(user: User, limit: int = 5) -> list[ReminderSent]:
     """The person's latest reminders, newest first."""
+    if known_none(REMINDERS_RECEIVED_KEY, user.id):
+        return []
     return list(
         db.session.scalars(
             select(ReminderSent)

@@ -11,9 +11,10 @@ from markupsafe import Markup
 
 from app.consent import decisions
 from app.consent import texts as consent_texts
-from app.core import fragments, process_cache
+from app.core import process_cache
 from app.models.consent import ConsentEvent
 from app.models.user import User
+from app.web import fragments
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ def _state_key(state: decisions.ConsentState) -> tuple:
 
 def purpose_section(item: PurposeView, today: date) -> Markup:
     """One purpose on "My image" (consent/_purpose.html), drawn once per process for each
-    text, language, day and combination of states, and kept (app/core/fragments.py): many
+    text, language, day and combination of states, and kept (app/web/fragments.py): many
     people share each combination, and these sections were most of the page's work."""
     key = (
         item.purpose,

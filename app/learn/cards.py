@@ -5,7 +5,7 @@ person's standing in it (not started, in progress at a step, completed, to redo)
 translated labels. Many people share each combination, and the cards were the larger part of
 the home page's template work, so each is rendered once per process and kept. Everything the
 card shows is in the key (the module's content hash included, so an edit shows at once). The
-one personal part, the CSRF token of the "take it again" form, is never kept (app/core/fragments.py).
+one personal part, the CSRF token of the "take it again" form, is never kept (app/web/fragments.py).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from flask import render_template, request
 from flask_babel import get_locale
 from markupsafe import Markup
 
-from app.core import fragments
 from app.learn.progress import IN_PROGRESS, ModuleStatus
 from app.learn.routes import organisation_fill_key
+from app.web import fragments
 
 
 def module_card(item: ModuleStatus) -> Markup:

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
-from flask import url_for
+from flask import render_template, request, url_for
+from markupsafe import Markup
 
 from app.core import typography
 from app.learn.content import catalog
 from app.learn.content.types import Module, PolicyOutline
 from app.learn.quiz_scoring import question_score
 from app.models.learning import QuizAttempt
+from app.web import fragments
 
 
 @dataclass(frozen=True)
@@ -60,43 +63,92 @@ def _text(value, locale: str, variables: dict[str, str]) -> str:
     return typography.for_locale(catalog.localised(value, locale, variables), locale)
 
 
+def _question_view(
+    attempt: QuizAttempt,
+    q: dict,
+    number: int,
+    locale: str,
+    variables: dict[str, str],
+) -> QuestionView:
+    qid = q["id"]
+    texts = {c["id"]: c["text"] for c in q["choices"]}
+    picked = set((attempt.answers or {}).get(qid, []))
+    done = attempt.submitted and bool(attempt.passed)
+    choices = tuple(
+        ChoiceView(
+            id=cid,
+            text=_text(texts[cid], locale, variables),
+            selected=cid in picked,
+            correct=(cid in q["correct"]) if done else None,
+        )
+        for cid in attempt.choice_order[qid]
+    )
+    return QuestionView(
+        id=qid,
+        number=number,
+        kind=q["type"],
+        prompt=_text(q["prompt"], locale, variables),
+        scenario=_text(q.get("scenario"), locale, variables),
+        partial=q.get("scoring") == "partial",
+        choices=choices,
+        explanation=_text(q["explanation"], locale, variables) if done else None,
+        score=question_score(q["type"], q["correct"], picked, q.get("scoring")) if done else None,
+    )
+
+
 def questions_for(
     attempt: QuizAttempt, definition: dict, locale: str, variables: dict[str, str]
 ) -> list[QuestionView]:
     """The attempt's questions in its recorded order; answers revealed only once passed."""
     by_id = {q["id"]: q for q in definition["questions"]}
-    answers = attempt.answers or {}
-    done = attempt.submitted and bool(attempt.passed)
-    views = []
-    for number, qid in enumerate(attempt.question_order, start=1):
-        q = by_id[qid]
-        texts = {c["id"]: c["text"] for c in q["choices"]}
-        picked = set(answers.get(qid, []))
-        choices = tuple(
-            ChoiceView(
-                id=cid,
-                text=_text(texts[cid], locale, variables),
-                selected=cid in picked,
-                correct=(cid in q["correct"]) if done else None,
-            )
-            for cid in attempt.choice_order[qid]
+    return [
+        _question_view(attempt, by_id[qid], number, locale, variables)
+        for number, qid in enumerate(attempt.question_order, start=1)
+    ]
+
+
+def open_question_html(
+    attempt: QuizAttempt,
+    definition: dict,
+    locale: str,
+    variables: dict[str, str],
+    selected: dict[str, list[str]],
+) -> list[Markup]:
+    """The open attempt's questions as HTML (learn/_question.html), in its recorded order.
+
+    A first view shows nothing personal: each question is drawn once per process for its quiz
+    version, place, order of choices, language and organisation values, and kept
+    (app/web/fragments.py); every attempt that draws it there in that order shares it. A form
+    sent back incomplete shows the person's own choices and is drawn afresh.
+    """
+    by_id = {q["id"]: q for q in definition["questions"]}
+
+    def draw(qid: str, number: int) -> str:
+        view = _question_view(attempt, by_id[qid], number, locale, variables)
+        return render_template("learn/_question.html", q=view, selected=selected)
+
+    if selected:
+        return [
+            Markup(draw(qid, number))  # noqa: S704  # nosec B704 - an autoescaped template
+            for number, qid in enumerate(attempt.question_order, start=1)
+        ]
+    filled = tuple(sorted(variables.items()))
+    return [
+        fragments.kept(
+            "open_question",
+            (
+                attempt.quiz_hash,
+                qid,
+                number,
+                tuple(attempt.choice_order[qid]),
+                locale,
+                filled,
+                request.script_root,
+            ),  # fmt: skip
+            partial(draw, qid, number),
         )
-        views.append(
-            QuestionView(
-                id=qid,
-                number=number,
-                kind=q["type"],
-                prompt=_text(q["prompt"], locale, variables),
-                scenario=_text(q.get("scenario"), locale, variables),
-                partial=q.get("scoring") == "partial",
-                choices=choices,
-                explanation=_text(q["explanation"], locale, variables) if done else None,
-                score=question_score(q["type"], q["correct"], picked, q.get("scoring"))
-                if done
-                else None,
-            )
-        )
-    return views
+        for number, qid in enumerate(attempt.question_order, start=1)
+    ]
 
 
 def _teacher(section: str, module: Module | None, others: Sequence[Module]) -> Module | None:

@@ -27,7 +27,7 @@ from app.extensions import db
 from app.learn import player, progress
 from app.learn.content import catalog
 from app.learn.content.catalog import ContentInvalid
-from app.learn.quiz_pages import missed_concepts, questions_for
+from app.learn.quiz_pages import missed_concepts, open_question_html, questions_for
 from app.learn.step_pages import step_parts
 from app.models.learning import QuizAttempt
 from app.permissions import owned_or_404
@@ -194,7 +194,15 @@ def _attempt_page(attempt: QuizAttempt, selected: dict[str, list[str]] | None = 
     snapshot = player.snapshot_of(attempt)
     found = catalog.catalog().get(attempt.module_slug)
     variables = settings.organisation_variables()
-    questions = questions_for(attempt, snapshot.definition, _locale(), variables)
+    submitted = attempt.submitted
+    questions = (
+        questions_for(attempt, snapshot.definition, _locale(), variables) if submitted else []
+    )
+    question_html = (
+        []
+        if submitted
+        else open_question_html(attempt, snapshot.definition, _locale(), variables, selected or {})
+    )
     loaded = catalog.catalog()
     missed = missed_concepts(
         attempt, snapshot.definition, found, loaded.policy, _locale(), variables, loaded.modules
@@ -209,6 +217,7 @@ def _attempt_page(attempt: QuizAttempt, selected: dict[str, list[str]] | None = 
         module=found,
         module_title=typography.for_locale(catalog.fill(title, variables), _locale()),
         questions=questions,
+        question_html=question_html,
         missed=missed,
         drawn=bool(snapshot.definition.get("draw")),
         pass_mark=snapshot.definition["pass_mark"],

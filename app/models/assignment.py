@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -50,3 +51,14 @@ class ModuleVersionSeen(db.Model):
     module_slug: Mapped[str] = mapped_column(String(120), primary_key=True)
     material_version: Mapped[int] = mapped_column(Integer, primary_key=True)
     first_seen_on: Mapped[date] = mapped_column(Date)
+
+
+# Whether an assignment names the person, read in the same statement as the sign-in check
+# (app.people.sessions) and kept for the request in its WSGI environ as (user id, answer): the
+# due dates on the home page look for named assignments, and most people are named in none.
+NAMED_IN_ASSIGNMENTS_KEY = "charte.named_in_assignments"
+
+
+def named_in_assignments(user_id: Any) -> Any:
+    """A boolean subquery: does any assignment name this person (a column or a value)?"""
+    return select(AssignmentTarget.id).where(AssignmentTarget.user_id == user_id).exists()

@@ -90,3 +90,14 @@ def unread_notices_of(user_id: Any) -> Any:
         .where(Notification.user_id == user_id, Notification.read_at.is_(None))
         .scalar_subquery()
     )
+
+
+# Whether the person ever received a reminder, read in the same statement as the sign-in check
+# (app.people.sessions) and kept for the request in its WSGI environ as (user id, answer): the
+# home page lists someone's latest reminders, and most people have none to list.
+REMINDERS_RECEIVED_KEY = "charte.reminders_received"
+
+
+def reminders_received_by(user_id: Any) -> Any:
+    """A boolean subquery: has this person (a column or a value) received any reminder?"""
+    return select(ReminderSent.id).where(ReminderSent.user_id == user_id).exists()

@@ -14,11 +14,12 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import cast
 
 from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Select, bindparam, delete, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import undefer
 
@@ -26,7 +27,13 @@ from app.core import audit, settings
 from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.extensions import db
-from app.models.reminder import UNREAD_NOTICES_KEY, unread_notices_of
+from app.models.assignment import NAMED_IN_ASSIGNMENTS_KEY, named_in_assignments
+from app.models.reminder import (
+    REMINDERS_RECEIVED_KEY,
+    UNREAD_NOTICES_KEY,
+    reminders_received_by,
+    unread_notices_of,
+)
 from app.models.types import utcnow
 from app.models.user import Role, User, UserSession, new_session_token
 
@@ -175,6 +182,24 @@ class Check:
     ended: str | None = None  # IDLE or EXPIRED when this check ended the session
 
 
+@cache
+def _check_statement() -> Select:
+    """The sign-in check's one statement, built once: every request runs it, and building it
+    (with its three subqueries) cost more than running it."""
+    return (
+        select(
+            UserSession,
+            User,
+            unread_notices_of(User.id),
+            reminders_received_by(User.id),
+            named_in_assignments(User.id),
+        )
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.key_hash == bindparam("key_hash"))
+        .options(undefer(User.has_reports))  # type: ignore[attr-defined]
+    )
+
+
 def check(user_id: str, key: str | None) -> Check:
     """The user a cookie signs in, if its session is still valid (one query, which also counts
     the person's unread notices; commits when it records use, at most once a minute, or ends an
@@ -185,17 +210,15 @@ def check(user_id: str, key: str | None) -> Check:
     raw_id, _, generation = user_id.partition(":")
     if not key or not raw_id.isdigit():
         return Check(None)
-    found = db.session.execute(
-        select(UserSession, User, unread_notices_of(User.id))
-        .join(User, User.id == UserSession.user_id)
-        .where(UserSession.key_hash == _hash(key))
-        .options(undefer(User.has_reports))  # type: ignore[attr-defined]
-    ).first()
+    found = db.session.execute(_check_statement(), {"key_hash": _hash(key)}).first()
     if found is None:
         return Check(None)
-    row, user, unread = found
+    row, user, unread, reminded, named = found
     if has_request_context():  # the header's bell shows it (app.models.reminder)
         request.environ[UNREAD_NOTICES_KEY] = unread
+        # What the home page would otherwise ask in two more statements (see the keys' models).
+        request.environ[REMINDERS_RECEIVED_KEY] = (user.id, bool(reminded))
+        request.environ[NAMED_IN_ASSIGNMENTS_KEY] = (user.id, bool(named))
     if (
         user.id != int(raw_id)
         or not user.active

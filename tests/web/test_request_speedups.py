@@ -10,7 +10,7 @@ from wtforms import StringField
 from wtforms.validators import DataRequired
 
 from app import database
-from app.core import form_translations
+from app.web import form_translations
 
 
 class _NameForm(FlaskForm):
