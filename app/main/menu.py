@@ -58,4 +58,5 @@ def site_header(minimal: bool = False) -> Markup:
         ),
     )
     back_to = request.full_path if request.method == "GET" else ""
-    return Markup(html.replace(NEXT_PLACEHOLDER, str(escape(back_to))))  # noqa: S704  # nosec B704
+    # (str: Markup.replace would escape the escaped value again)
+    return Markup(str(html).replace(NEXT_PLACEHOLDER, str(escape(back_to))))  # noqa: S704  # nosec B704

@@ -3,6 +3,8 @@ read once per process, and read-only pages named by endpoints that exist."""
 
 from __future__ import annotations
 
+import re
+
 from flask import g
 from flask_babel import force_locale
 from flask_wtf import FlaskForm
@@ -54,3 +56,34 @@ def test_read_only_pages_name_real_get_endpoints(app):
     """A misspelt endpoint would silently leave its page on the slower path."""
     get_endpoints = {r.endpoint for r in app.url_map.iter_rules() if "GET" in (r.methods or ())}
     assert get_endpoints >= database.READ_ONLY_ENDPOINTS
+
+
+def test_a_skipped_read_is_trusted_only_on_a_read_only_page_of_the_same_person(app):
+    key = "charte.example"
+    with app.test_request_context("/", method="GET", environ_base={key: (7, False)}):
+        assert database.known_none(key, 7)
+        assert not database.known_none(key, 8)  # someone else's answer
+    with app.test_request_context("/", method="POST", environ_base={key: (7, False)}):
+        assert not database.known_none(key, 7)  # a request that writes reads again
+    with app.test_request_context("/", method="GET", environ_base={key: (7, True)}):
+        assert not database.known_none(key, 7)
+
+
+def test_the_kept_header_carries_each_session_its_own_token_and_page(
+    app, client, auth, employee, other_employee
+):
+    for person in (employee, other_employee):  # the second one gets the kept header
+        auth.login(person.email)
+        page = client.get("/learn/why-a-policy/1?from=<home>").get_data(as_text=True)
+        assert 'name="next" value="/learn/why-a-policy/1?from=&lt;home&gt;"' in page
+        assert "charte-csrf-token-placeholder" not in page
+        assert "charte-next-path-placeholder" not in page
+        # The header's language form works: its token is this session's.
+        token = re.search(r'class="lang-switch".*?name="csrf_token" value="([^"]+)"', page, re.S)
+        switched = client.post(
+            "/language", data={"csrf_token": token.group(1), "locale": "fr", "next": "/"}
+        )
+        assert switched.status_code == 302
+        assert 'lang="fr"' in client.get("/").get_data(as_text=True)
+        auth.logout()
+        g.pop("csrf_token", None)  # (tests share one app context: Flask-WTF keeps it on g)
