@@ -6,7 +6,7 @@ import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from flask_babel import gettext as _
 from sqlalchemy import Integer, Select, cast, func, select
@@ -239,8 +239,14 @@ class Decision:
     scan: Any = None  # an attachments.Upload: the scanned paper form (on-behalf decisions only)
 
 
-def max_until(purpose: ConsentPurpose, today: date) -> date:
-    """The latest end date a grant may have: today plus the purpose's default duration."""
+class _WithDuration(Protocol):
+    @property
+    def default_duration_months(self) -> int: ...
+
+
+def max_until(purpose: _WithDuration, today: date) -> date:
+    """The latest end date a grant may have: today plus the purpose's default duration (of a
+    purpose row, or of the plain copy a page shows)."""
     return add_months(today, purpose.default_duration_months)
 
 
