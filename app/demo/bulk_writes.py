@@ -154,7 +154,9 @@ class ReferenceChecks:
     taken only if no trigger other than a foreign key's fires on INSERT into the written tables
     (the evidence triggers refuse UPDATE, DELETE and TRUNCATE, which the load never does).
     Otherwise, or elsewhere than PostgreSQL, every method does nothing and the database checks
-    each row as usual.
+    each row as usual. Unlike the per-row check, this one locks no referred row: those are the
+    batch's own people, seen by nobody before the commit, or published versions, quiz
+    snapshots, consent purposes and texts, which the app does not delete.
     """
 
     def __init__(self, tables: Sequence[Table]) -> None:
