@@ -207,10 +207,9 @@ def _dangling(table: Table) -> Any:
     for index, constraint in enumerate(constraints):
         pairs = [(element.parent.name, element.column.name) for element in constraint.elements]
         joined = " AND ".join(f'p."{ref}" = v."{name}"' for name, ref in pairs)
-        lookups.append(
-            f'LEFT JOIN LATERAL (SELECT 1 AS found FROM "{constraint.referred_table.name}" p '  # noqa: S608
-            f"WHERE {joined} LIMIT 1) f{index} ON true"
-        )
+        referred = constraint.referred_table.name
+        lookup = f'LEFT JOIN LATERAL (SELECT 1 AS found FROM "{referred}" p WHERE {joined} '  # noqa: S608  # nosec B608
+        lookups.append(f"{lookup}LIMIT 1) f{index} ON true")
         present = " AND ".join(f'v."{name}" IS NOT NULL' for name, _ in pairs)
         dangling.append(f"({present} AND f{index}.found IS NULL)")
     columns = ", ".join(f'c."{name}"' for name in names)
