@@ -53,8 +53,9 @@ _CANONICAL = json.JSONEncoder(
 # The C encoder that _CANONICAL.encode builds at every call, built once with the same settings
 # (the same text; without the check for circular structures, which evidence never holds): the
 # building was about half of the time spent encoding a seal's or an entry's small payload.
+_C_MAKE_ENCODER: Any = getattr(json.encoder, "c_make_encoder", None)
 _C_CANONICAL = (
-    json.encoder.c_make_encoder(
+    _C_MAKE_ENCODER(
         None,
         _CANONICAL.default,
         json.encoder.encode_basestring,
@@ -65,7 +66,7 @@ _C_CANONICAL = (
         False,
         True,
     )
-    if json.encoder.c_make_encoder is not None
+    if _C_MAKE_ENCODER is not None
     else None
 )
 

@@ -179,7 +179,7 @@ class ReferenceChecks:
         if ids:
             first = min(ids)
         else:
-            first = int(db.session.scalar(select(func.coalesce(func.max(table.c.id), 0)))) + 1
+            first = int(db.session.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0) + 1
         self._written.append((table, first))
 
     def verify(self) -> None:
@@ -201,7 +201,7 @@ def _dangling(table: Table) -> Any:
     for tens of thousands of rows); each is then looked up in the referred table's index: a
     LATERAL subquery with LIMIT is a nested loop, where the planner would otherwise hash the
     whole referred table at every batch."""
-    constraints = sorted(table.foreign_key_constraints, key=lambda c: c.name or "")
+    constraints = sorted(table.foreign_key_constraints, key=lambda c: str(c.name or ""))
     names = sorted({element.parent.name for c in constraints for element in c.elements})
     lookups, dangling = [], []
     for index, constraint in enumerate(constraints):
