@@ -69,10 +69,36 @@ class IdAllocator:
         return list(range(first, first + count))
 
 
+# json.dumps(value) builds a C encoder at every call: one, with its settings, serves every row.
+_C_MAKE_ENCODER: Any = getattr(json.encoder, "c_make_encoder", None)
+_C_JSON = (
+    _C_MAKE_ENCODER(
+        None,
+        json.JSONEncoder().default,
+        json.encoder.encode_basestring_ascii,
+        None,
+        ": ",
+        ", ",
+        False,
+        False,
+        True,
+    )
+    if _C_MAKE_ENCODER is not None
+    else None
+)
+
+
+def json_text(value: Any) -> str:
+    """json.dumps(value), the text of a JSON column."""
+    if _C_JSON is None or isinstance(value, str):
+        return json.dumps(value)
+    return "".join(_C_JSON(value, 0))
+
+
 def _copy_encoder(column: Any) -> Callable[[Any], str]:
     kind = column.type
     if isinstance(kind, JSON):
-        return lambda value: copy_text(json.dumps(value))
+        return lambda value: copy_text(json_text(value))
     if isinstance(kind, Boolean):
         return lambda value: "t" if value else "f"
     if isinstance(kind, UTCDateTime):

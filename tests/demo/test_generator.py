@@ -119,3 +119,12 @@ def test_a_dangling_reference_in_a_batch_is_refused(app):
         checks.verify()
     db.session.rollback()
     assert _count(ModuleProgress) == 0
+
+
+def test_json_columns_are_written_as_json_dumps_writes_them():
+    import json
+
+    from app.demo.bulk_writes import json_text
+
+    for value in ([0, 1, 2], {"b": [1.5, None], "a": 'é\t"x"'}, [], {}, None, 3, "text", True):
+        assert json_text(value) == json.dumps(value)
