@@ -148,18 +148,26 @@ def _write_batches(batches: list[list[int]], ctx: SimpleNamespace, processes: in
     postgres = db.session.get_bind().dialect.name == "postgresql"
     ids = bulk_writes.IdAllocator()
     ahead = AHEAD * max(1, processes)
+    tables = [model.__table__ for model in (User, *ID_KINDS.values(), AuditEvent)]
+    checks = bulk_writes.ReferenceChecks([*tables, db.metadata.tables["module_progress"]])
+    taken: dict[int, dict[str, list[int]]] = {}  # per batch: the ids taken per table
     with workers.BatchWorkers(ctx, processes, postgres) as pool:
 
         def start(number: int) -> None:
             if number < len(batches):
-                pool.draft(number, batches[number], ids.take(User.__table__, len(batches[number])))
+                user_ids = ids.take(User.__table__, len(batches[number]))
+                taken[number] = {User.__tablename__: user_ids}
+                pool.draft(number, batches[number], user_ids)
 
         def give_ids(number: int) -> None:
             counts = pool.result(workers.DRAFT, number)
-            taken = {
+            kinds = {
                 kind: ids.take(model.__table__, counts[kind]) for kind, model in ID_KINDS.items()
             }
-            pool.finish(number, taken, keys.current_key_id())
+            taken[number].update(
+                {ID_KINDS[kind].__tablename__: kind_ids for kind, kind_ids in kinds.items()}
+            )
+            pool.finish(number, kinds, keys.current_key_id())
             start(number + ahead)
 
         for number in range(min(ahead, len(batches))):
@@ -169,7 +177,13 @@ def _write_batches(batches: list[list[int]], ctx: SimpleNamespace, processes: in
             if number + 1 < len(batches):
                 give_ids(number + 1)  # the workers finish the next batch while this one is written
             finished = pool.result(workers.FINISH, number)
+            batch_ids = taken.pop(number)
+            checks.begin()
             for encoded in finished.tables:
-                bulk_writes.write(db.metadata.tables[encoded.table], encoded)
+                table = db.metadata.tables[encoded.table]
+                checks.mark(table, batch_ids.get(encoded.table))
+                bulk_writes.write(table, encoded)
+            checks.mark(AuditEvent.__table__)
             bulk_writes.write(AuditEvent.__table__, _chain(finished, postgres))
+            checks.verify()
             db.session.commit()

@@ -103,7 +103,18 @@ class ConsentEvent(db.Model):
     """
 
     __tablename__ = "consent_event"
-    __table_args__ = (Index("ix_consent_event_latest", "user_id", "purpose_id", "medium", "id"),)
+    # The latest decision per (person, purpose, medium) and its latest valid grant come from
+    # this index alone on PostgreSQL (decision and valid_until carried along, not keyed).
+    __table_args__ = (
+        Index(
+            "ix_consent_event_latest",
+            "user_id",
+            "purpose_id",
+            "medium",
+            "id",
+            postgresql_include=["decision", "valid_until"],
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))

@@ -79,3 +79,52 @@ def test_worker_processes_build_the_same_history_and_it_verifies(app, monkeypatc
         assert found == counts[kind], kind
     verify = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert verify.exit_code == 0, verify.output
+
+
+def test_a_dangling_reference_in_a_batch_is_refused(app):
+    """With the per-row foreign key checks skipped for a batch (PostgreSQL superuser), the batch's
+    own check still refuses a row naming a person who does not exist, and nothing is kept."""
+    import pytest
+
+    from app.demo import bulk_writes
+    from app.models.learning import ModuleProgress
+
+    table = ModuleProgress.__table__
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "user_id": 987654,
+            "module_slug": "m",
+            "content_hash": "h",
+            "material_version": 1,
+            "current_step": 0,
+            "steps_seen": [],
+            "started_at": now,
+            "updated_at": now,
+        }
+    ]
+    columns = tuple(rows[0])
+    checks = bulk_writes.ReferenceChecks([table])
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    assert checks.enabled == postgres  # the test database is reached as a superuser
+    checks.begin()
+    checks.mark(table)
+    refused = (
+        "module_progress: a row refers to a missing row .*987654" if postgres else "(?i)foreign key"
+    )
+    with pytest.raises(Exception, match=refused):
+        bulk_writes.write(table, bulk_writes.Encoder(table, columns, postgres).encode(rows))
+        checks.verify()
+    db.session.rollback()
+    assert _count(ModuleProgress) == 0
+
+
+def test_json_columns_are_written_as_json_dumps_writes_them():
+    import json
+
+    from app.demo.bulk_writes import json_text
+
+    for value in ([0, 1, 2], {"b": [1.5, None], "a": 'é\t"x"'}, [], {}, None, 3, "text", True):
+        assert json_text(value) == json.dumps(value)
