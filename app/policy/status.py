@@ -23,8 +23,8 @@ STATES = ("current", "outdated", "never")
 
 @dataclass(frozen=True)
 class Signature:
-    """One of a person's signatures as their pages show it (the row is
-    `Acknowledgement` `id`; `version` is the signed version's number)."""
+    """One of a person's signatures as their pages show it: `id` is the acknowledgement's,
+    `version` the number of the version signed."""
 
     id: int
     policy_version_id: int

@@ -37,7 +37,7 @@ def test_no_routes_module_imports_another():
         for module in _imported_modules(path):
             if module.startswith("app.") and _is_routes(Path(module.replace(".", "/"))):
                 offenders.append(f"{path.relative_to(APP.parent)} imports {module}")
-    assert offenders == [], "share the helper through a service or app/web.py instead"
+    assert offenders == [], "share the helper through a service or app/web instead"
 
 
 def test_no_folder_holds_more_than_twenty_modules():
