@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, Float, Integer, Table, func, insert, select, text
 
+from app.core import audit
 from app.extensions import db
 from app.models.types import UTCDateTime
 
@@ -70,29 +71,12 @@ class IdAllocator:
 
 
 # json.dumps(value) builds a C encoder at every call: one, with its settings, serves every row.
-_C_MAKE_ENCODER: Any = getattr(json.encoder, "c_make_encoder", None)
-_C_JSON = (
-    _C_MAKE_ENCODER(
-        None,
-        json.JSONEncoder().default,
-        json.encoder.encode_basestring_ascii,
-        None,
-        ": ",
-        ", ",
-        False,
-        False,
-        True,
-    )
-    if _C_MAKE_ENCODER is not None
-    else None
-)
+_json_dumps = audit.compiled_encoder(json.JSONEncoder())
 
 
 def json_text(value: Any) -> str:
     """json.dumps(value), the text of a JSON column."""
-    if _C_JSON is None or isinstance(value, str):
-        return json.dumps(value)
-    return "".join(_C_JSON(value, 0))
+    return _json_dumps(value)
 
 
 def _copy_encoder(column: Any) -> Callable[[Any], str]:

@@ -41,10 +41,10 @@ def site_header(minimal: bool = False) -> Markup:
     not touch the database) leaves out everything of the signed-in person."""
     minimal = bool(minimal)
     signed_in = not minimal and current_user.is_authenticated
+    unread = unread_for_current_user() if signed_in else 0
     key: tuple = (minimal, signed_in, str(get_locale()), request.endpoint, request.script_root)
     if signed_in:
-        key += (current_user.role, is_manager(current_user), unread_for_current_user())
-    unread = key[-1] if signed_in else 0
+        key += (current_user.role, is_manager(current_user), unread)
     html = fragments.kept(
         "site_header",
         key,
