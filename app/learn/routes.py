@@ -28,7 +28,7 @@ from app.learn import player, progress
 from app.learn.content import catalog
 from app.learn.content.catalog import ContentInvalid
 from app.learn.quiz_pages import missed_concepts, open_question_html, questions_for
-from app.learn.step_pages import step_parts
+from app.learn.step_pages import step_body
 from app.models.learning import QuizAttempt
 from app.permissions import owned_or_404
 from app.web import client_info
@@ -94,19 +94,11 @@ def module(slug: str):
 def _step_page(found: catalog.Module, number: int, answer=None):
     text = found.text(_locale())
     this = text.steps[number - 1]
-    at = player.position(current_user, found)
-    parts = step_parts(
-        this, _locale(), settings.organisation_variables(), catalog.catalog().images, answer
-    )
     return render_template(
         "learn/step.html",
-        module=found,
         text=text,
         step=this,
-        number=number,
-        parts=parts,
-        position=at,
-        form=FlaskForm(),
+        step_body=step_body(found, this, number, _locale(), organisation_fill_key(), answer),
     )
 
 
@@ -222,7 +214,6 @@ def _attempt_page(attempt: QuizAttempt, selected: dict[str, list[str]] | None = 
         drawn=bool(snapshot.definition.get("draw")),
         pass_mark=snapshot.definition["pass_mark"],
         selected=selected or {},
-        form=FlaskForm(),
     )
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import render_template, request
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-from app.core import typography
+from app.core import settings, typography
 from app.learn.content import catalog
 from app.learn.content.practice import split_body
-from app.learn.content.types import Step
+from app.learn.content.types import Module, Step
+from app.web import fragments
 
 
 @dataclass(frozen=True)
@@ -67,3 +70,46 @@ def step_parts(
                 )
         parts.append(StepPart(practice=view))
     return parts
+
+
+def step_body(
+    module: Module,
+    step: Step,
+    number: int,
+    locale: str,
+    fill_key: tuple,
+    answer: tuple[str, int | None] | None = None,
+) -> Markup:
+    """The step's content under the page header (`learn/_step_body.html`).
+
+    It is the same for everyone who opens this step in this language and was most of the page's
+    template work, so it is drawn once per process and kept (app/web/fragments.py), keyed as the
+    step's Markdown is: the module's content, the organisation's values (`fill_key`, which names
+    the language), the image versions and the mount point. A page with a practice answer just
+    posted is personal and drawn afresh.
+    """
+    images = catalog.catalog().images
+    variables = settings.organisation_variables()
+
+    def render(csrf: str) -> str:
+        return render_template(
+            "learn/_step_body.html",
+            module=module,
+            text=module.text(locale),
+            step=step,
+            number=number,
+            parts=step_parts(step, locale, variables, images, answer),
+            csrf=csrf,
+        )
+
+    if answer is not None:
+        return Markup(render(generate_csrf()))  # noqa: S704  # nosec B704 - autoescaped template
+    key = (
+        module.slug,
+        module.content_hash,
+        number,
+        fill_key,
+        tuple(sorted(images.items())),
+        request.script_root,
+    )
+    return fragments.kept("step_body", key, lambda: render(fragments.CSRF_PLACEHOLDER))

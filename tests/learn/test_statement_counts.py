@@ -29,8 +29,9 @@ BOUNDS = {
     # Then: whether the person was ever reminded or named in an assignment came into the
     # sign-in check's statement (home), the published policy and the consent purposes and texts
     # into per-process copies (policy, my image), a person's signatures into one plain read.
+    # The step page no longer reads the person's place in the module, which it never showed.
     "home": 4,  # was 16
-    "step": 3,  # was 3
+    "step": 2,  # was 3
     "quiz page": 2,  # was 4
     "policy": 3,  # was 7
     "my image": 4,  # was 7 (without the asset register)

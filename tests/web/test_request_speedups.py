@@ -87,3 +87,47 @@ def test_the_kept_header_carries_each_session_its_own_token_and_page(
         assert 'lang="fr"' in client.get("/").get_data(as_text=True)
         auth.logout()
         g.pop("csrf_token", None)  # (tests share one app context: Flask-WTF keeps it on g)
+
+
+def test_read_only_pages_have_no_rate_limit_on_a_get(app):
+    """The rate limiter skips the read-only pages' GETs (app/database.py): a limit that applies
+    to their GET would never be checked, so declaring one must change that list first. (The
+    policy page's limit is on its POST, a signature, which is still counted.)"""
+    from app.extensions import limiter
+
+    for endpoint in database.READ_ONLY_ENDPOINTS:
+        with app.test_request_context("/", method="GET"):
+            defaults, decorated = limiter.limit_manager.resolve_limits(
+                app, endpoint, endpoint.split(".")[0]
+            )
+            assert not defaults, endpoint
+            assert all(limit.method_exempt for limit in decorated), endpoint
+
+
+def test_a_kept_step_shows_each_session_its_own_token_and_an_admin_change_at_once(
+    app, client, auth, employee, other_employee, admin
+):
+    from tests.conftest import CSRF_RE
+
+    tokens = []
+    for person in (employee, other_employee):  # the second one gets the kept step body
+        auth.login(person.email)
+        page = client.get("/learn/why-a-policy/1").get_data(as_text=True)
+        assert "charte-csrf-token-placeholder" not in page
+        tokens.append(set(CSRF_RE.findall(page)))
+        # The kept "Next" form works with this session's token.
+        moved = client.post(
+            "/learn/why-a-policy/1", data={"csrf_token": CSRF_RE.search(page).group(1)}
+        )
+        assert moved.status_code == 302 and moved.location.endswith("/learn/why-a-policy/2")
+        auth.logout()
+        g.pop("csrf_token", None)  # (tests share one app context: Flask-WTF keeps it on g)
+    assert tokens[0] and tokens[1] and not tokens[0] & tokens[1]
+
+    from app.core import settings
+    from app.core.client import ClientInfo
+
+    settings.update({"organisation.name": "Zorglub SAS"}, actor=admin, client=ClientInfo.system())
+    g.pop("_charte_settings", None)
+    auth.login(employee.email)
+    assert "Zorglub SAS" in client.get("/learn/why-a-policy/1").get_data(as_text=True)
