@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.assignments import refresher
 from app.core import process_cache, settings
@@ -251,6 +251,13 @@ def _passed_again(ids: list[int], again: dict[str, datetime]) -> dict[int, set[s
     return found
 
 
+# Built once: a learner's home runs it on every view.
+_SIGNED_BY_ONE_PERSON = select(Acknowledgement.user_id).where(
+    Acknowledgement.policy_version_id == bindparam("version_id"),
+    Acknowledgement.user_id == bindparam("user_id"),
+)
+
+
 def summaries(
     users: list[User],
     today: date,
@@ -273,7 +280,13 @@ def summaries(
     passed_again = _passed_again([user.id for user in users], again)
     current = current_policy()
     signed: set[int] = set()
-    if current is not None:
+    if current is not None and len(users) == 1:  # a learner's own page, on every view
+        signed.update(
+            db.session.scalars(
+                _SIGNED_BY_ONE_PERSON, {"version_id": current.id, "user_id": users[0].id}
+            )
+        )
+    elif current is not None:
         ids = [user.id for user in users]
         for start in range(0, len(ids), 500):
             signed.update(

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.core import process_cache
 from app.extensions import db
@@ -96,6 +96,24 @@ def placed_modules() -> list[PlacedModule]:
     return result
 
 
+_COMPLETION_COLUMNS = (
+    ModuleCompletion.user_id,
+    ModuleCompletion.module_slug,
+    ModuleCompletion.material_version,
+    ModuleCompletion.completed_at,
+)
+# Learner pages read one person's rows on every view: their statements are built once.
+_ONE_PERSONS_COMPLETIONS = select(*_COMPLETION_COLUMNS).where(
+    ModuleCompletion.user_id == bindparam("user_id")
+)
+_ONE_PERSONS_PROGRESS = select(
+    ModuleProgress.module_slug,
+    ModuleProgress.material_version,
+    ModuleProgress.current_step,
+    ModuleProgress.steps_seen,
+).where(ModuleProgress.user_id == bindparam("user_id"))
+
+
 def completions_by_user(user_ids: Iterable[int]) -> dict[int, list[Any]]:
     """Every module completion of these people (user_id, module_slug, material_version,
     completed_at), in one query per 500 people."""
@@ -103,12 +121,10 @@ def completions_by_user(user_ids: Iterable[int]) -> dict[int, list[Any]]:
     # instance per completion dominated the HR pages' time at tens of thousands of people.
     ids = list(user_ids)
     found: dict[int, list[Any]] = defaultdict(list)
-    columns = (
-        ModuleCompletion.user_id,
-        ModuleCompletion.module_slug,
-        ModuleCompletion.material_version,
-        ModuleCompletion.completed_at,
-    )
+    if len(ids) == 1:
+        found[ids[0]] = list(db.session.execute(_ONE_PERSONS_COMPLETIONS, {"user_id": ids[0]}))
+        return found
+    columns = _COMPLETION_COLUMNS
     for start in range(0, len(ids), 500):  # bounded IN lists for very large organisations
         rows = db.session.execute(
             select(*columns).where(ModuleCompletion.user_id.in_(ids[start : start + 500]))
@@ -133,8 +149,8 @@ def learner_modules(user: User, completions: list[Any] | None = None) -> list[Mo
     the caller passes the person's `completions_by_user` rows)."""
     placed = placed_modules()
     progress = {
-        p.module_slug: p
-        for p in db.session.scalars(select(ModuleProgress).where(ModuleProgress.user_id == user.id))
+        row.module_slug: row
+        for row in db.session.execute(_ONE_PERSONS_PROGRESS, {"user_id": user.id})
     }
     if completions is None:
         completions = completions_by_user([user.id]).get(user.id, [])
