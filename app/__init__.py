@@ -45,6 +45,7 @@ from app.permissions import TEMPLATE_ROLE_GROUPS
 from app.security import register_security_headers
 from app.static_files import register_static_versioning
 from app.web import form_translations
+from app.web.flask_app import CharteFlask
 
 # Each domain, in the order their init_app run (that order is the order of hook receivers).
 # Their __init__ modules import nothing at import time: each init_app imports what it registers.
@@ -54,7 +55,7 @@ DOMAINS = (core, evidence, people, admin, main, learn, policy, consent, certific
 
 def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> Flask:
     """Build the app: config → extensions → each domain's init_app → error pages, headers, logs."""
-    app = Flask(__name__, instance_relative_config=False)
+    app = CharteFlask(__name__, instance_relative_config=False)
     env = env or os.environ.get("CHARTE_ENV", "development")
     app.config.from_object(CONFIGS[env])
     app.config["CHARTE_ENV"] = env

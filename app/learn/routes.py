@@ -184,30 +184,29 @@ def _next_module(done_slug: str) -> progress.ModuleStatus | None:
 
 def _attempt_page(attempt: QuizAttempt, selected: dict[str, list[str]] | None = None):
     snapshot = player.snapshot_of(attempt)
-    found = catalog.catalog().get(attempt.module_slug)
+    loaded = catalog.catalog()
+    found = loaded.get(attempt.module_slug)
     variables = settings.organisation_variables()
+    locale = _locale()
     submitted = attempt.submitted
-    questions = (
-        questions_for(attempt, snapshot.definition, _locale(), variables) if submitted else []
-    )
+    questions = questions_for(attempt, snapshot.definition, locale, variables) if submitted else []
     question_html = (
         []
         if submitted
-        else open_question_html(attempt, snapshot.definition, _locale(), variables, selected or {})
+        else open_question_html(attempt, snapshot.definition, locale, variables, selected or {})
     )
-    loaded = catalog.catalog()
     missed = missed_concepts(
-        attempt, snapshot.definition, found, loaded.policy, _locale(), variables, loaded.modules
+        attempt, snapshot.definition, found, loaded.policy, locale, variables, loaded.modules
     )
     named = found or loaded.named(attempt.module_slug)  # a retired module keeps its title
-    title = named.text(_locale()).title if named else attempt.module_slug
-    template = "learn/result.html" if attempt.submitted else "learn/quiz.html"
+    title = named.text(locale).title if named else attempt.module_slug
+    template = "learn/result.html" if submitted else "learn/quiz.html"
     return render_template(
         template,
         next_module=_next_module(attempt.module_slug) if attempt.passed else None,
         attempt=attempt,
         module=found,
-        module_title=typography.for_locale(catalog.fill(title, variables), _locale()),
+        module_title=typography.for_locale(catalog.fill(title, variables), locale),
         questions=questions,
         question_html=question_html,
         missed=missed,
