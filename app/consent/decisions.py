@@ -6,10 +6,11 @@ import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any, Protocol
 
 from flask_babel import gettext as _
-from sqlalchemy import Integer, Select, cast, func, select
+from sqlalchemy import Integer, Select, bindparam, cast, func, select
 from sqlalchemy.orm import joinedload
 
 from app.consent import evidence
@@ -121,20 +122,32 @@ def people_missing_decisions(user_ids: Iterable[int]) -> set[int]:
     """
     ids = list(user_ids)
     found: set[int] = set()
+    if len(ids) == 1:  # "My image", on every view: the statement is built once
+        found.update(db.session.scalars(_missing_decisions_of_one(), {"user_id": ids[0]}))
+        return found
     for start in range(0, len(ids), 500):
         found.update(
             db.session.scalars(
-                select(AuditEvent.subject_id).where(
-                    AuditEvent.subject_id.in_(ids[start : start + 500]),
-                    AuditEvent.action.in_([a.value for a in DECISION_ACTIONS.values()]),
-                    AuditEvent.target_type == "consent_event",
-                    ~select(ConsentEvent.id)
-                    .where(ConsentEvent.id == cast(AuditEvent.target_id, Integer))
-                    .exists(),
-                )
+                _missing_decisions(AuditEvent.subject_id.in_(ids[start : start + 500]))
             )
         )
     return found
+
+
+def _missing_decisions(people) -> Select:
+    return select(AuditEvent.subject_id).where(
+        people,
+        AuditEvent.action.in_([a.value for a in DECISION_ACTIONS.values()]),
+        AuditEvent.target_type == "consent_event",
+        ~select(ConsentEvent.id)
+        .where(ConsentEvent.id == cast(AuditEvent.target_id, Integer))
+        .exists(),
+    )
+
+
+@cache
+def _missing_decisions_of_one() -> Select:
+    return _missing_decisions(AuditEvent.subject_id == bindparam("user_id"))
 
 
 def add_months(start: date, months: int) -> date:
@@ -188,13 +201,17 @@ class _UnverifiedDefault(dict):
 
 def history(user_id: int) -> list[ConsentEvent]:
     """Every event of one person, newest first, with who recorded it (one query)."""
-    return list(
-        db.session.scalars(
-            select(ConsentEvent)
-            .where(ConsentEvent.user_id == user_id)
-            .options(joinedload(ConsentEvent.recorded_by))
-            .order_by(ConsentEvent.id.desc())
-        )
+    return list(db.session.scalars(_history_statement(), {"user_id": user_id}))
+
+
+@cache
+def _history_statement() -> Select:
+    # Built once: "My image" runs it on every view.
+    return (
+        select(ConsentEvent)
+        .where(ConsentEvent.user_id == bindparam("user_id"))
+        .options(joinedload(ConsentEvent.recorded_by))
+        .order_by(ConsentEvent.id.desc())
     )
 
 

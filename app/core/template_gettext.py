@@ -16,6 +16,9 @@ from typing import Any
 from flask import Flask
 from flask.globals import _cv_app
 from flask_babel import get_translations
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 _KEPT = "charte_template_translations"
 
@@ -34,8 +37,25 @@ def _translations() -> Any:
     return translations
 
 
+@pass_context
+def _gettext(context: Context, string: str, **variables: Any) -> str:
+    """`_()` and `gettext()` in templates, as Jinja's new-style gettext behaves: translated,
+    marked safe under autoescape, then formatted with the variables (escaped)."""
+    translated = _translations().ugettext(string)
+    if context.eval_ctx.autoescape:
+        translated = Markup(translated)  # noqa: S704  # nosec B704 - the catalogue's own text
+    # Jinja formats even without variables, turning "%%" into "%"; a text without "%" comes out
+    # of that unchanged, so it skips the formatting (most of the work for a short string).
+    if variables or "%" in translated:
+        return translated % variables  # type: ignore[no-any-return]
+    return translated
+
+
 def install(app: Flask) -> None:
-    """Replace Flask-Babel's template callables (call after `babel.init_app`)."""
+    """Replace Flask-Babel's template callables (call after `babel.init_app`).
+
+    Jinja's own `_()` resolves `gettext` from the context on every call and wraps it twice;
+    a page translates dozens of strings, so `_` and `gettext` are one direct function here."""
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=lambda string: _translations().ugettext(string),
         ngettext=lambda singular, plural, n: _translations().ungettext(singular, plural, n),
@@ -45,3 +65,4 @@ def install(app: Flask) -> None:
             context, singular, plural, n
         ),
     )
+    app.jinja_env.globals.update(_=_gettext, gettext=_gettext)
