@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app
@@ -69,7 +70,13 @@ def slug_locale(path: str) -> tuple[str, str | None]:
 
 def _dirs() -> tuple[Path, Path]:
     config = current_app.config
-    return Path(config["CONTENT_DIR"]), Path(config["QUIZZES_DIR"])
+    return _paths(config["CONTENT_DIR"], config["QUIZZES_DIR"])
+
+
+@lru_cache(maxsize=64)
+def _paths(content_dir: str, quizzes_dir: str) -> tuple[Path, Path]:
+    # Every catalogue lookup (several per page) asks for these: the Path objects are made once.
+    return Path(content_dir), Path(quizzes_dir)
 
 
 def _read(path: Path) -> str:

@@ -11,17 +11,24 @@ one personal part, the CSRF token of the "take it again" form, is never kept (ap
 from __future__ import annotations
 
 from flask import render_template, request
-from flask_babel import get_locale
 from markupsafe import Markup
 
 from app.learn.progress import IN_PROGRESS, ModuleStatus
 from app.learn.routes import organisation_fill_key
 from app.web import fragments
 
+_SHARED_KEY = "charte.module_card_key"
+
 
 def module_card(item: ModuleStatus) -> Markup:
     """One `<li>` of the home's module list (learn/_module_card.html)."""
     module = item.module
+    # What every card of this page shares (language, organisation values, mount point) is
+    # worked out for the first card only: the home draws a dozen or more. Cards are drawn on
+    # the learner's own pages, never in a mail in another language (force_locale).
+    shared = request.environ.get(_SHARED_KEY)
+    if shared is None:
+        shared = request.environ[_SHARED_KEY] = (organisation_fill_key(), request.script_root)
     key = (
         module.slug,
         module.content_hash,
@@ -29,9 +36,7 @@ def module_card(item: ModuleStatus) -> Markup:
         item.placed.required,
         item.update_due,
         item.current_step if item.status == IN_PROGRESS else None,
-        str(get_locale()),
-        organisation_fill_key(),
-        request.script_root,
+        shared,  # the fill key names the language
     )
     return fragments.kept(
         "module_card",

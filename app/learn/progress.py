@@ -74,11 +74,26 @@ def _placements() -> dict[str, _Placement]:
     return {slug: _Placement(position, required) for slug, position, required in rows}
 
 
+# The last order worked out, with the placements and modules it came from (a page asks two or
+# three times; both inputs are kept objects, replaced when they change).
+_last_placed: tuple[object, object, list[PlacedModule]] | None = None
+
+
 def placed_modules() -> list[PlacedModule]:
     """Every module in the admin's order with the admin's required flags (the placements are
     read at most once every few seconds per process, and at once after a change)."""
+    global _last_placed
     placements = process_cache.cached("module_placements", ["module_placement"], _placements)
     modules = catalog.catalog().modules
+    last = _last_placed
+    if last is not None and last[0] is placements and last[1] is modules:
+        return list(last[2])
+    placed = _placed(placements, modules)
+    _last_placed = (placements, modules, placed)
+    return list(placed)
+
+
+def _placed(placements: dict[str, _Placement], modules: Any) -> list[PlacedModule]:
 
     def key(module: Module) -> tuple[int, int, str]:
         placement = placements.get(module.slug)

@@ -150,3 +150,23 @@ def test_the_async_check_is_made_once_per_function_and_still_told_apart(app):
             assert "async" in str(missing_extra)
         else:
             assert wrapped is not coroutine and wrapped() == "async"
+
+
+def test_a_static_url_is_built_once_per_mount_point_and_matches_flask(app):
+    from flask import Flask, url_for
+
+    for root in ("", "/charte"):
+        with app.test_request_context("/", base_url=f"http://localhost{root}/"):
+            kept = url_for("static", filename="css/charte.css")
+            built = Flask.url_for(app, "static", filename="css/charte.css")
+            assert kept == built and kept.startswith(f"{root}/static/css/charte.css?v=")
+            assert url_for("static", filename="css/charte.css") is kept  # from the store
+            external = url_for("static", filename="css/charte.css", _external=True)
+            assert external.startswith("http") and external.endswith(kept)
+    app.debug = True  # files may change under a developer: built each time
+    try:
+        with app.test_request_context("/"):
+            first = url_for("static", filename="css/charte.css")
+            assert url_for("static", filename="css/charte.css") is not first
+    finally:
+        app.debug = False
