@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -74,6 +75,17 @@ class AssetTag(db.Model):  # type: ignore[name-defined]
     key_id: Mapped[str | None] = mapped_column(String(32))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="raise")
+
+
+# Whether the person was ever tagged in an asset, read in the same statement as the sign-in check
+# (app.people.sessions) and kept for the request in its WSGI environ as (user id, answer): "My
+# image" lists the assets a person appears in, and most people appear in none.
+TAGGED_IN_ASSETS_KEY = "charte.tagged_in_assets"
+
+
+def tagged_in_assets(user_id: Any) -> Any:
+    """A boolean subquery: was this person ever tagged in an asset (a column or a value)?"""
+    return select(AssetTag.id).where(AssetTag.user_id == user_id).exists()
 
 
 class AssetPublication(db.Model):  # type: ignore[name-defined]

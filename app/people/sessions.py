@@ -27,6 +27,7 @@ from app.core import audit, settings
 from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.extensions import db
+from app.models.asset import TAGGED_IN_ASSETS_KEY, tagged_in_assets
 from app.models.assignment import NAMED_IN_ASSIGNMENTS_KEY, named_in_assignments
 from app.models.reminder import (
     REMINDERS_RECEIVED_KEY,
@@ -199,6 +200,7 @@ def _check_statement() -> Select:
             unread_notices_of(User.id),
             reminders_received_by(User.id),
             named_in_assignments(User.id),
+            tagged_in_assets(User.id),
         )
         .join(User, User.id == UserSession.user_id)
         .where(UserSession.key_hash == bindparam("key_hash"))
@@ -220,12 +222,14 @@ def check(user_id: str, key: str | None) -> Check:
     if found is None:
         return Check(None)
     session_id, session_generation, revoked_at, created_at, last_seen_at = found[:5]
-    user, unread, reminded, named = found[5:]
+    user, unread, reminded, named, tagged = found[5:]
     if has_request_context():  # the header's bell shows it (app.models.reminder)
         request.environ[UNREAD_NOTICES_KEY] = unread
-        # What the home page would otherwise ask in two more statements (see the keys' models).
+        # What the home page and "My image" would otherwise ask in more statements (see the
+        # keys' models).
         request.environ[REMINDERS_RECEIVED_KEY] = (user.id, bool(reminded))
         request.environ[NAMED_IN_ASSIGNMENTS_KEY] = (user.id, bool(named))
+        request.environ[TAGGED_IN_ASSETS_KEY] = (user.id, bool(tagged))
     if (
         user.id != int(raw_id)
         or not user.active

@@ -29,12 +29,13 @@ BOUNDS = {
     # Then: whether the person was ever reminded or named in an assignment came into the
     # sign-in check's statement (home), the published policy and the consent purposes and texts
     # into per-process copies (policy, my image), a person's signatures into one plain read.
-    # The step page no longer reads the person's place in the module, which it never showed.
+    # The step page no longer reads the person's place in the module, which it never showed;
+    # whether the person was ever tagged in an asset came into the sign-in check (my image).
     "home": 4,  # was 16
     "step": 2,  # was 3
     "quiz page": 2,  # was 4
     "policy": 3,  # was 7
-    "my image": 4,  # was 7 (without the asset register)
+    "my image": 3,  # was 7 (without the asset register); 4 for someone tagged in an asset
 }
 SUBMIT_PASSING = 16  # was 24: one transaction and one chain lock for submission, completion
 # and the module certificate (18 while the certificate was a second transaction; counted with

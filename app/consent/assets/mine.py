@@ -12,7 +12,14 @@ from app.consent import decisions, texts
 from app.consent.assets import register, takedown
 from app.consent.assets.publishing import answer_for, publications_of
 from app.core.export_parts import ExportContext, ExportPart
-from app.models.asset import AssetPublication, AssetTakedown, MediaAsset, TakedownOutcome
+from app.database import known_none
+from app.models.asset import (
+    TAGGED_IN_ASSETS_KEY,
+    AssetPublication,
+    AssetTakedown,
+    MediaAsset,
+    TakedownOutcome,
+)
 from app.models.publication import PublicationCheckPerson
 from app.models.user import User
 
@@ -44,6 +51,8 @@ class MyAsset:
 
 def appearances(user: User, locale: str, today: date) -> list[MyAsset]:
     """The assets the person is tagged in, with where each is published (bounded queries)."""
+    if known_none(TAGGED_IN_ASSETS_KEY, user.id):  # never tagged: the sign-in check said so
+        return []
     ids = register.asset_ids_of(user.id)
     if not ids:
         return []
