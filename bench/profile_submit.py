@@ -5,13 +5,16 @@ an open attempt at every quiz (bench_pages.build_quiz_takers), and writes one
 "cookie<TAB>path<TAB>body" line per attempt to a file. `measure` posts a slice of those lines
 through the Flask app (the test client: the whole stack but the HTTP server), timing each submit
 with time.process_time(), and the database backends' CPU over the batch from /proc; --profile
-writes a cProfile (process time) and prints its top functions; --statements counts them.
+writes a cProfile (process time) and prints its top functions; --statements lists them.
 
-Alternate `measure` runs of two code versions on disjoint slices of the same file (PYTHONPATH
-chooses the `app` imported) to compare them on the same database:
+`compare` runs two (or more) versions of the code side by side on the same database, one worker
+process each (PYTHONPATH names the folder whose `app` it imports), submit by submit in turns
+(A B, B A, ...), so that other work on the machine weighs on all alike; each line is used once:
 
     python bench/profile_submit.py prepare --out /tmp/submits.json [--employees 1000]
-    PYTHONPATH=. python bench/profile_submit.py measure /tmp/submits.json --start 0 --count 200
+    python bench/profile_submit.py compare /tmp/submits.json /path/to/before /path/to/after \
+        --start 0 --count 300
+    PYTHONPATH=. python bench/profile_submit.py measure /tmp/submits.json --start 700 --profile P
 """
 
 from __future__ import annotations
@@ -52,54 +55,6 @@ def prepare(args: argparse.Namespace) -> None:
         json.dumps({"database_url": database_url, "secret_key": secret, "passing": takers["pass"]})
     )
     print(f"{len(takers['pass'])} passing submits prepared in {name} -> {args.out}")
-
-
-class Sampler:
-    """A statistical profiler: a thread looks at the main thread's stack every half millisecond
-    (cProfile's per-call cost triples the time of ORM-heavy code and skews the picture)."""
-
-    def __init__(self) -> None:
-        import collections
-        import threading
-
-        self.active = False
-        self.inclusive: collections.Counter = collections.Counter()
-        self.leaf: collections.Counter = collections.Counter()
-        self.samples = 0
-        self.main = threading.main_thread().ident
-        sys.setswitchinterval(0.0002)
-        threading.Thread(target=self._run, daemon=True).start()
-
-    def _run(self) -> None:
-        while True:
-            time.sleep(0.0005)
-            if not self.active:
-                continue
-            frame = sys._current_frames().get(self.main)
-            if frame is None or frame.f_code.co_name == "wait":
-                continue  # waiting for the database: not the app's CPU
-            seen = set()
-            first = True
-            while frame is not None:
-                code = frame.f_code
-                name = f"{code.co_filename.split('site-packages/')[-1].split('/wt/')[-1]}:"
-                name += f"{code.co_firstlineno}({code.co_name})"
-                if first:
-                    self.leaf[name] += 1
-                    first = False
-                if name not in seen:
-                    self.inclusive[name] += 1
-                    seen.add(name)
-                frame = frame.f_back
-            self.samples += 1
-
-    def report(self, top: int) -> None:
-        print(f"{self.samples} samples; inclusive %:")
-        for name, count in self.inclusive.most_common(top):
-            print(f"{100 * count / self.samples:6.1f}  {name}")
-        print("leaf %:")
-        for name, count in self.leaf.most_common(top // 2):
-            print(f"{100 * count / self.samples:6.1f}  {name}")
 
 
 def measure(args: argparse.Namespace) -> None:
@@ -145,7 +100,6 @@ def measure(args: argparse.Namespace) -> None:
             lambda conn, cursor, statement, *rest: statements.append(" ".join(statement.split())),
         )
     profile = cProfile.Profile(time.process_time) if args.profile else None
-    sampler = Sampler() if args.sample else None
     pids = backends(database)
     pg_before = process_cpu_seconds(pids)
     times = []
@@ -154,11 +108,7 @@ def measure(args: argparse.Namespace) -> None:
         began = time.process_time()
         if profile:
             profile.enable()
-        if sampler:
-            sampler.active = True
         response = post(line)
-        if sampler:
-            sampler.active = False
         if profile:
             profile.disable()
         times.append(time.process_time() - began)
@@ -175,8 +125,6 @@ def measure(args: argparse.Namespace) -> None:
         print(f"{len(statements)} statements in the last submit:")
         for statement in statements:
             print("  ", statement[:160])
-    if sampler:
-        sampler.report(args.top)
     if profile:
         profile.dump_stats(args.profile)
         stats = pstats.Stats(args.profile)
@@ -289,7 +237,6 @@ def main() -> int:
     run.add_argument("--profile", help="write a cProfile (process time) here")
     run.add_argument("--top", type=int, default=40)
     run.add_argument("--statements", action="store_true")
-    run.add_argument("--sample", action="store_true", help="a statistical profile instead")
     worker = commands.add_parser("serve")
     worker.add_argument("file")
     worker.add_argument("--start", type=int, required=True)
