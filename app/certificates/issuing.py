@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.certificates import evidence
-from app.core import audit, codes, hooks
+from app.core import audit, codes, hooks, inserts
 from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.evidence import seals
@@ -47,21 +47,9 @@ def _issue(
     under way (a passing quiz submission), it adds its row and its entry to them and leaves the
     commit, and the chain lock, to that transaction: one commit for the attempt, the completion
     and the certificate."""
-    exists = db.session.scalar(
-        select(Certificate.id).where(
-            Certificate.user_id == user.id, Certificate.issue_key == certificate.issue_key
-        )
-    )
-    if exists:
-        return None
     seals.seal(evidence.CERTIFICATES, certificate)
-    try:
-        # A savepoint: a simultaneous request that issued it first undoes only this insert.
-        with db.session.begin_nested():
-            db.session.add(certificate)
-    except IntegrityError:
-        if entries is None:
-            db.session.rollback()
+    # One statement: a certificate issued before, or by a simultaneous request, stays the one.
+    if not inserts.insert_new(certificate):
         return None
     entry = audit.Entry(
         AuditAction.CERTIFICATE_ISSUED,

@@ -9,11 +9,11 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.core import audit, hooks, process_cache
+from app.core import audit, hooks, inserts, process_cache
 from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.evidence import seals
@@ -224,6 +224,21 @@ def snapshot_of(attempt: QuizAttempt) -> Snapshot:
     return found
 
 
+# The submission's UPDATE (built once: see submit_attempt). On the table, not the model: the
+# ORM's bulk-update path would only find that there is nothing in the session to synchronise.
+_ATTEMPTS = QuizAttempt.__table__
+_CLAIM = (
+    update(_ATTEMPTS)
+    .where(_ATTEMPTS.c.id == bindparam("attempt_id"), _ATTEMPTS.c.submitted_at.is_(None))
+    .values(
+        {
+            name: bindparam(name)
+            for name in ("answers", "score", "percent", "passed", "submitted_at", "key_id", "mac")
+        }
+    )
+)
+
+
 def submit_attempt(
     user: User,
     attempt: QuizAttempt,
@@ -265,18 +280,17 @@ def submit_attempt(
     # The conditional update is the idempotency guard: of two concurrent submissions of the
     # same attempt (double click, two tabs) exactly one finds submitted_at still empty.
     claimed = db.session.execute(
-        update(QuizAttempt)
-        .where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
-        .values(
-            answers=kept,
-            score=result.total,
-            percent=result.percent,
-            passed=result.passed,
-            submitted_at=now,
-            key_id=sealed.key_id,
-            mac=sealed.mac,
-        )
-        .execution_options(synchronize_session=False)
+        _CLAIM,
+        {
+            "attempt_id": attempt.id,
+            "answers": kept,
+            "score": result.total,
+            "percent": result.percent,
+            "passed": result.passed,
+            "submitted_at": now,
+            "key_id": sealed.key_id,
+            "mac": sealed.mac,
+        },
     ).rowcount
     if claimed != 1:
         db.session.rollback()
@@ -302,9 +316,10 @@ def submit_attempt(
             client=client,
         )
     ]
-    completion = None
+    completed = None
     if result.passed and module is not None:
-        completion = _complete(user, attempt, module, result.percent, client, now, entries)
+        completed = _complete(user, attempt, module, result.percent, client, now, entries)
+    completion = completed[0] if completed else None
     if completion is not None:
         # The module's certificate joins this transaction (its receiver adds rows and entries).
         hooks.module_completed.emit(user=user, completion=completion, entries=entries)
@@ -322,8 +337,8 @@ def submit_attempt(
     finally:
         session.expire_on_commit = keep
     _record_submission(attempt, sealed)
-    if completion is not None:
-        _announce(user, completion, module)
+    if completed is not None:
+        _announce(user, *completed, module)
     return True
 
 
@@ -334,6 +349,28 @@ def _record_submission(attempt: QuizAttempt, sealed: SimpleNamespace) -> None:
         set_committed_value(attempt, name, getattr(sealed, name))
 
 
+def _progress_locked(user: User) -> dict[str, Any]:
+    """The person's progress rows by module (material version, steps seen, content hash),
+    locked until the commit on PostgreSQL: two passing submissions of one person's quizzes are
+    then recorded one after the other, and the later one reads the earlier one's completion
+    (the programme is found complete whichever of its last two modules is submitted first).
+    SQLite runs writing requests one at a time already (BEGIN IMMEDIATE, app/database.py)."""
+    rows = db.session.execute(_PROGRESS_LOCKED, {"user_id": user.id})
+    return {row.module_slug: row for row in rows}
+
+
+_PROGRESS_LOCKED = (
+    select(
+        ModuleProgress.module_slug,
+        ModuleProgress.material_version,
+        ModuleProgress.steps_seen,
+        ModuleProgress.content_hash,
+    )
+    .where(ModuleProgress.user_id == bindparam("user_id"))
+    .with_for_update(key_share=True)
+)
+
+
 def _complete(
     user: User,
     attempt: QuizAttempt,
@@ -342,20 +379,19 @@ def _complete(
     client: ClientInfo,
     now: datetime,
     entries: list[audit.Entry],
-) -> ModuleCompletion | None:
-    row = _progress(user, module)
+) -> tuple[ModuleCompletion, list[Any]] | None:
+    """Record the module's completion in the submission's transaction: the completion and the
+    person's completions, this one included (None: steps unread, or completed before)."""
+    row = _progress_locked(user).get(module.slug)
     if row is None or row.material_version != attempt.material_version:
         return None
     if not _all_seen(set(row.steps_seen), module):
         return None
-    exists = db.session.scalar(
-        select(ModuleCompletion.id).where(
-            ModuleCompletion.user_id == user.id,
-            ModuleCompletion.module_slug == module.slug,
-            ModuleCompletion.material_version == attempt.material_version,
-        )
-    )
-    if exists:
+    done = progress.completions_by_user([user.id]).get(user.id, [])
+    if any(
+        c.module_slug == module.slug and c.material_version == attempt.material_version
+        for c in done
+    ):
         return None
     completion = ModuleCompletion(
         user_id=user.id,
@@ -367,8 +403,9 @@ def _complete(
         completed_at=now,
     )
     seals.seal(evidence.COMPLETIONS, completion)
-    db.session.add(completion)
-    db.session.flush()
+    # (Should another writer have recorded it meanwhile, that completion stays the record.)
+    if not inserts.insert_new(completion):
+        return None
     entries.append(
         audit.Entry(
             AuditAction.MODULE_COMPLETED,
@@ -387,16 +424,19 @@ def _complete(
             client=client,
         )
     )
-    return completion
+    return completion, [*done, completion]
 
 
-def _announce(user: User, completion: ModuleCompletion, module: Module) -> None:
-    # Read before the hooks: a receiver that commits expires the loaded objects.
-    placed = {p.module.slug: p for p in progress.placed_modules()}
-    item = placed.get(module.slug)
+def _announce(
+    user: User, completion: ModuleCompletion, completions: list[Any], module: Module
+) -> None:
+    # `completions` were read in the committed transaction, under the lock of _progress_locked:
+    # they are the person's as they stand now, without reading them again.
+    placed = progress.placed_modules()
+    item = next((p for p in placed if p.module.slug == module.slug), None)
     current = completion.material_version == module.material_version
     if item and item.required and current:
-        status = progress.programme_status([user])[user.id]
+        status = progress.programme_status([user], {user.id: completions}, placed)[user.id]
         if status.done:
             hooks.programme_completed.emit(
                 user=user, completion=completion, completed_at=status.completed_at

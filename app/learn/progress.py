@@ -111,16 +111,7 @@ def _placed(placements: dict[str, _Placement], modules: Any) -> list[PlacedModul
     return result
 
 
-_COMPLETION_COLUMNS = (
-    ModuleCompletion.user_id,
-    ModuleCompletion.module_slug,
-    ModuleCompletion.material_version,
-    ModuleCompletion.completed_at,
-)
-# Learner pages read one person's rows on every view: their statements are built once.
-_ONE_PERSONS_COMPLETIONS = select(*_COMPLETION_COLUMNS).where(
-    ModuleCompletion.user_id == bindparam("user_id")
-)
+# Learner pages read one person's progress on every view: the statement is built once.
 _ONE_PERSONS_PROGRESS = select(
     ModuleProgress.module_slug,
     ModuleProgress.material_version,
@@ -136,17 +127,19 @@ def completions_by_user(user_ids: Iterable[int]) -> dict[int, list[Any]]:
     # instance per completion dominated the HR pages' time at tens of thousands of people.
     ids = list(user_ids)
     found: dict[int, list[Any]] = defaultdict(list)
-    if len(ids) == 1:
-        found[ids[0]] = list(db.session.execute(_ONE_PERSONS_COMPLETIONS, {"user_id": ids[0]}))
-        return found
-    columns = _COMPLETION_COLUMNS
     for start in range(0, len(ids), 500):  # bounded IN lists for very large organisations
-        rows = db.session.execute(
-            select(*columns).where(ModuleCompletion.user_id.in_(ids[start : start + 500]))
-        )
+        rows = db.session.execute(_COMPLETIONS_OF, {"ids": ids[start : start + 500]})
         for row in rows:
             found[row.user_id].append(row)
     return found
+
+
+_COMPLETIONS_OF = select(  # built once: a passing quiz submission reads it too
+    ModuleCompletion.user_id,
+    ModuleCompletion.module_slug,
+    ModuleCompletion.material_version,
+    ModuleCompletion.completed_at,
+).where(ModuleCompletion.user_id.in_(bindparam("ids", expanding=True)))
 
 
 def _current(completions: list[Any], module: Module) -> Any | None:
@@ -199,11 +192,13 @@ def learner_modules(user: User, completions: list[Any] | None = None) -> list[Mo
 
 
 def programme_status(
-    users: list[User], completions: dict[int, list[Any]] | None = None
+    users: list[User],
+    completions: dict[int, list[Any]] | None = None,
+    placed: list[PlacedModule] | None = None,
 ) -> dict[int, ProgrammeStatus]:
     """Programme status per user id, in a bounded number of queries (none when the caller
-    passes their `completions_by_user`)."""
-    required = [p.module for p in placed_modules() if p.required]
+    passes their `completions_by_user`), against `placed_modules()` unless given."""
+    required = [p.module for p in (placed or placed_modules()) if p.required]
     if completions is None:
         completions = completions_by_user(u.id for u in users)
     result = {}

@@ -25,7 +25,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from app.core import hooks
+from app.core import audit, hooks
 from app.evidence import witness
 from app.extensions import db
 from app.models.audit import AuditEvent
@@ -55,32 +55,25 @@ EVIDENCE_WRITES = Counter(
     ["kind"],
     registry=REGISTRY,
 )
-_PENDING = "charte.metrics.audit_actions"
 _STARTED = "metrics_started"
 
 
 # ---- evidence writes, counted once committed --------------------------------------------------
 
 
-def _after_flush(session: Session, _context: Any) -> None:
-    actions = [obj.action for obj in session.new if isinstance(obj, AuditEvent)]
-    if actions:
-        session.info.setdefault(_PENDING, []).extend(actions)
-
-
 def _after_commit(session: Session) -> None:
-    for action in session.info.pop(_PENDING, ()):
+    # audit.record_many notes the actions it appends (every audit entry is written there).
+    for action in session.info.pop(audit.APPENDED_ACTIONS, ()):
         EVIDENCE_WRITES.labels(kind=action).inc()
 
 
 def _after_rollback(session: Session, _previous: Any) -> None:
-    session.info.pop(_PENDING, None)
+    session.info.pop(audit.APPENDED_ACTIONS, None)
 
 
 def install_session_listeners() -> None:
     """Once per process: count audit entries at commit (a rolled-back write is not counted)."""
     if not event.contains(Session, "after_commit", _after_commit):
-        event.listen(Session, "after_flush", _after_flush)
         event.listen(Session, "after_commit", _after_commit)
         event.listen(Session, "after_soft_rollback", _after_rollback)
 
