@@ -151,11 +151,11 @@ def hash_parts(event: Any) -> tuple[str, str]:
 def chain_hasher(key_id: str | None) -> Callable[[tuple[str, str], int, str], str]:
     """hash(parts, seq, prev_hash): entry_hash of an entry prepared by `hash_parts` (one key
     lookup for a whole batch; a test holds both equal)."""
-    key = keys.key_for("audit-chain", key_id)
+    mac = keys.hmac_sha256(keys.key_for("audit-chain", key_id))
 
     def hash_(parts: tuple[str, str], seq: int, prev_hash: str) -> str:
         place = f'"prev_hash":{canonical_json(prev_hash)},"seq":{seq}'
-        return hmac.digest(key, (parts[0] + place + parts[1]).encode(), "sha256").hex()
+        return mac((parts[0] + place + parts[1]).encode())
 
     return hash_
 

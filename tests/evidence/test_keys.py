@@ -3,7 +3,10 @@ and rows recorded before seals existed sealed once by `flask audit seal-existing
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import os
 import secrets
 import stat
 from pathlib import Path
@@ -199,3 +202,19 @@ def test_production_refuses_weak_or_published_evidence_keys(tmp_path):
                 ),
                 env="production",
             )
+
+
+@pytest.mark.parametrize("key_length", [0, 1, 32, 63, 64, 65, 200])
+def test_prepared_hmac_is_the_standard_hmac(key_length):
+    key = os.urandom(key_length)
+    mac = keys.hmac_sha256(key)
+    for message in (b"", b"x", os.urandom(63), os.urandom(64), os.urandom(5000), "é".encode()):
+        assert mac(message) == hmac.new(key, message, hashlib.sha256).hexdigest()
+    assert mac(b"twice") == mac(b"twice")  # the prepared states are copied, never consumed
+
+
+def test_seal_and_chain_macs_are_the_standard_hmac(app):
+    with app.app_context():
+        key_id = keys.current_key_id()
+        expected = hmac.new(keys.key_for("audit-chain", key_id), b"payload", hashlib.sha256)
+        assert keys.mac("audit-chain", key_id, "payload") == expected.hexdigest()
