@@ -57,6 +57,20 @@ def prepare(args: argparse.Namespace) -> None:
     print(f"{len(takers['pass'])} passing submits prepared in {name} -> {args.out}")
 
 
+def submit(client, line: str):
+    """Post one prepared "cookie<TAB>path<TAB>body" line as the browser would."""
+    cookie, path, body = line.split("\t", 2)
+    return client.post(
+        path,
+        data=body,
+        headers={
+            "Cookie": cookie,
+            "User-Agent": USER_AGENT,
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+    )
+
+
 def measure(args: argparse.Namespace) -> None:
     prepared = json.loads(Path(args.file).read_text())
     os.environ["DATABASE_URL"] = prepared["database_url"]
@@ -74,16 +88,7 @@ def measure(args: argparse.Namespace) -> None:
     statements: list[str] = []
 
     def post(line: str):
-        cookie, path, body = line.split("\t", 2)
-        return client.post(
-            path,
-            data=body,
-            headers={
-                "Cookie": cookie,
-                "User-Agent": USER_AGENT,
-                "Content-Type": "application/x-www-form-urlencoded",
-            },
-        )
+        return submit(client, line)
 
     warm = args.warm
     for line in lines[:warm]:  # catalogue, templates, connection, process caches
@@ -149,17 +154,8 @@ def serve(args: argparse.Namespace) -> None:
     lines = prepared["passing"]
 
     def post(index: int) -> float:
-        cookie, path, body = lines[index].split("\t", 2)
         began = time.process_time()
-        response = client.post(
-            path,
-            data=body,
-            headers={
-                "Cookie": cookie,
-                "User-Agent": USER_AGENT,
-                "Content-Type": "application/x-www-form-urlencoded",
-            },
-        )
+        response = submit(client, lines[index])
         took = time.process_time() - began
         assert response.status_code == 302, response.status_code
         return took
