@@ -484,6 +484,13 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
             posts["publication check"] = [(check,)] * args.rounds
             if code:
                 pages.append(("verify a receipt code", f"/verify/{code}", None, "public"))
+        if args.only:  # development runs: a few pages, still against the reference in each round
+            known = [page[0] for page in pages] + list(posts)
+            unknown = [label for label in args.only if label not in known]
+            if unknown:
+                raise SystemExit(f"--page: no page named {unknown}; the pages are {known}")
+            pages = [page for page in pages if page[0] in args.only]
+            posts = {label: scripts for label, scripts in posts.items() if label in args.only}
         first_ms = {}
         for label, path, cookie, _kind in pages:
             headers = {"User-Agent": USER_AGENT, **({"Cookie": cookie} if cookie else {})}
@@ -614,6 +621,14 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="1,000 people, 3 rounds of 2 s")
     parser.add_argument("--database", help="reuse this database (built by a --keep run)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--page",
+        action="append",
+        dest="only",
+        metavar="LABEL",
+        help="measure only this page (repeatable; the reference page always runs); the results "
+        "go to pages-partial.json, not pages.json",
+    )
     args = parser.parse_args()
     if args.quick:
         args.employees, args.seconds, args.submit_attempts = 1000, 2, 2500
@@ -640,7 +655,8 @@ def main() -> int:
     lines.append(f"load average per round: {found['loadavg_per_round']}")
     lines.extend("  " + verdict for verdict in found["targets"])
     print("\n".join(lines))
-    out = results_file.write("pages-quick" if args.quick else "pages", found)
+    name = "pages-partial" if args.only else "pages-quick" if args.quick else "pages"
+    out = results_file.write(name, found)
     print(f"written to {out}")
     return 0
 
