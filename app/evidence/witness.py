@@ -86,8 +86,12 @@ def signed_line(head: audit.ChainHead, app: Flask | None = None) -> bytes:
 
 def _append(path: Path, line: bytes) -> None:
     """One write on an O_APPEND descriptor: concurrent writers never interleave their lines."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
+    try:
+        fd = os.open(path, flags, 0o640)
+    except FileNotFoundError:  # the first write: its folder is made then, not on every write
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, flags, 0o640)
     try:
         written = os.write(fd, line)
     finally:

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
@@ -201,13 +201,53 @@ def _earlier_sets(user: User, module: Module) -> list[list[str]]:
     )
 
 
-def attempt_questions(attempt: QuizAttempt, definition: dict) -> list[dict]:
+class AttemptRecord(NamedTuple):
+    """A quiz attempt as its page and its submission read it: a plain row, not an ORM object
+    (loading the ORM object was about a fifth of the quiz page's time). Read-only; the columns
+    the submission writes are the caller's to read again."""
+
+    id: int
+    token: str
+    user_id: int
+    module_slug: str
+    quiz_hash: str
+    material_version: int
+    question_order: list[str]
+    choice_order: dict[str, list[str]]
+    answers: dict[str, list[str]] | None
+    score: float | None
+    max_score: int
+    percent: int | None
+    passed: bool | None
+    started_at: datetime
+    submitted_at: datetime | None
+
+    @property
+    def submitted(self) -> bool:
+        return self.submitted_at is not None
+
+
+# An attempt as the player reads it: the ORM object (started here, tests) or its plain row.
+Attempt = QuizAttempt | AttemptRecord
+
+_ATTEMPT_BY_ID = select(
+    *(QuizAttempt.__table__.c[name] for name in AttemptRecord._fields)  # type: ignore[attr-defined]
+).where(QuizAttempt.__table__.c.id == bindparam("attempt_id"))  # type: ignore[attr-defined]
+
+
+def attempt_record(attempt_id: int) -> AttemptRecord | None:
+    """The attempt with this id, as a plain row (one statement, built once)."""
+    row = db.session.execute(_ATTEMPT_BY_ID, {"attempt_id": attempt_id}).first()
+    return AttemptRecord(*row) if row is not None else None
+
+
+def attempt_questions(attempt: Attempt, definition: dict) -> list[dict]:
     """The questions the attempt shows (its draw), in the definition's order."""
     drawn = set(attempt.question_order)
     return [q for q in definition["questions"] if q["id"] in drawn]
 
 
-def snapshot_of(attempt: QuizAttempt) -> Snapshot:
+def snapshot_of(attempt: Attempt) -> Snapshot:
     """The quiz definition the attempt was started with (an attempt cannot exist without it:
     the snapshot row is written first and never deleted)."""
 
@@ -241,7 +281,7 @@ _CLAIM = (
 
 def submit_attempt(
     user: User,
-    attempt: QuizAttempt,
+    attempt: Attempt,
     token: str,
     answers: dict[str, list[str]],
     module: Module | None,
@@ -294,7 +334,8 @@ def submit_attempt(
     ).rowcount
     if claimed != 1:
         db.session.rollback()
-        db.session.refresh(attempt)
+        if isinstance(attempt, QuizAttempt):
+            db.session.refresh(attempt)
         return False
     entries = [
         audit.Entry(
@@ -336,7 +377,8 @@ def submit_attempt(
         db.session.commit()
     finally:
         session.expire_on_commit = keep
-    _record_submission(attempt, sealed)
+    if isinstance(attempt, QuizAttempt):
+        _record_submission(attempt, sealed)
     if completed is not None:
         _announce(user, *completed, module)
     return True
@@ -373,7 +415,7 @@ _PROGRESS_LOCKED = (
 
 def _complete(
     user: User,
-    attempt: QuizAttempt,
+    attempt: Attempt,
     module: Module,
     percent: int,
     client: ClientInfo,

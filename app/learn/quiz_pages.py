@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
+from typing import TYPE_CHECKING
 
 from flask import render_template, request, url_for
 from markupsafe import Markup
@@ -18,8 +19,10 @@ from app.core import typography
 from app.learn.content import catalog
 from app.learn.content.types import Module, PolicyOutline
 from app.learn.quiz_scoring import question_score
-from app.models.learning import QuizAttempt
 from app.web import fragments
+
+if TYPE_CHECKING:
+    from app.learn.player import Attempt
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,7 @@ def _text(value, locale: str, variables: dict[str, str]) -> str:
 
 
 def _question_view(
-    attempt: QuizAttempt,
+    attempt: Attempt,
     q: dict,
     number: int,
     locale: str,
@@ -97,7 +100,7 @@ def _question_view(
 
 
 def questions_for(
-    attempt: QuizAttempt, definition: dict, locale: str, variables: dict[str, str]
+    attempt: Attempt, definition: dict, locale: str, variables: dict[str, str]
 ) -> list[QuestionView]:
     """The attempt's questions in its recorded order; answers revealed only once passed."""
     by_id = {q["id"]: q for q in definition["questions"]}
@@ -108,7 +111,7 @@ def questions_for(
 
 
 def open_question_html(
-    attempt: QuizAttempt,
+    attempt: Attempt,
     definition: dict,
     locale: str,
     variables: dict[str, str],
@@ -159,7 +162,7 @@ def _teacher(section: str, module: Module | None, others: Sequence[Module]) -> M
 
 
 def missed_concepts(
-    attempt: QuizAttempt,
+    attempt: Attempt,
     definition: dict,
     module: Module | None,
     policy: PolicyOutline | None,

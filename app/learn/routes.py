@@ -23,13 +23,11 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from app.core import settings, typography
-from app.extensions import db
 from app.learn import player, progress
 from app.learn.content import catalog
 from app.learn.content.catalog import ContentInvalid
 from app.learn.quiz_pages import missed_concepts, open_question_html, questions_for
 from app.learn.step_pages import step_body
-from app.models.learning import QuizAttempt
 from app.permissions import owned_or_404
 from app.web import client_info
 
@@ -182,7 +180,7 @@ def _next_module(done_slug: str) -> progress.ModuleStatus | None:
     return None
 
 
-def _attempt_page(attempt: QuizAttempt, selected: dict[str, list[str]] | None = None):
+def _attempt_page(attempt: player.Attempt, selected: dict[str, list[str]] | None = None):
     snapshot = player.snapshot_of(attempt)
     loaded = catalog.catalog()
     found = loaded.get(attempt.module_slug)
@@ -220,7 +218,7 @@ def _attempt_page(attempt: QuizAttempt, selected: dict[str, list[str]] | None = 
 @login_required
 def attempt(attempt_id: int):
     """The quiz form of an open attempt, or the result of a submitted one."""
-    found = db.session.get(QuizAttempt, attempt_id)
+    found = player.attempt_record(attempt_id)
     owned_or_404(found, found.user_id if found else None)
     return _attempt_page(found)
 
@@ -229,7 +227,7 @@ def attempt(attempt_id: int):
 @login_required
 def submit(attempt_id: int):
     """Score the attempt once; a second submission just shows the recorded result."""
-    found = db.session.get(QuizAttempt, attempt_id)
+    found = player.attempt_record(attempt_id)
     if found is None:
         abort(404)
     owned_or_404(found, found.user_id)

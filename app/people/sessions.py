@@ -183,50 +183,67 @@ class Check:
     ended: str | None = None  # IDLE or EXPIRED when this check ended the session
 
 
+# What the sign-in check answers besides the person, by the kind of request. A page draws the
+# header (its unread-notices bell, the "My reports" link); a read-only page may also skip the
+# statements known_none() (app.database) answers from the check; an action (a POST, answered with
+# a redirect) needs none of it, and a page it renders after all asks for what it draws.
+ACTION = "action"
+PAGE = "page"
+READ_ONLY_PAGE = "read_only_page"
+
+
 @cache
-def _check_statement() -> Select:
-    """The sign-in check's one statement, built once: every request runs it, and building it
-    (with its three subqueries) cost more than running it."""
-    return (
-        select(
-            # The session's columns the check reads, not the ORM object: only the person is
-            # used as an object afterwards, and building a second one cost every request.
-            UserSession.id,
-            UserSession.generation,
-            UserSession.revoked_at,
-            UserSession.created_at,
-            UserSession.last_seen_at,
-            User,
-            unread_notices_of(User.id),
+def _check_statement(answers: str) -> Select:
+    """The sign-in check's one statement, built once per kind of request: every request runs it,
+    and building it (with its subqueries) cost more than running it."""
+    columns: list = [
+        # The session's columns the check reads, not the ORM object: only the person is used
+        # as an object afterwards, and building a second one cost every request.
+        UserSession.id,
+        UserSession.generation,
+        UserSession.revoked_at,
+        UserSession.created_at,
+        UserSession.last_seen_at,
+        User,
+    ]
+    if answers in (PAGE, READ_ONLY_PAGE):
+        columns.append(unread_notices_of(User.id))
+    if answers == READ_ONLY_PAGE:
+        columns += [
             reminders_received_by(User.id),
             named_in_assignments(User.id),
             tagged_in_assets(User.id),
-        )
+        ]
+    statement = (
+        select(*columns)
         .join(User, User.id == UserSession.user_id)
         .where(UserSession.key_hash == bindparam("key_hash"))
-        .options(undefer(User.has_reports))  # type: ignore[attr-defined]
     )
+    if answers != ACTION:
+        statement = statement.options(undefer(User.has_reports))  # type: ignore[attr-defined]
+    return statement
 
 
-def check(user_id: str, key: str | None) -> Check:
-    """The user a cookie signs in, if its session is still valid (one query, which also counts
-    the person's unread notices; commits when it records use, at most once a minute, or ends an
-    idle or too-old session).
+def check(user_id: str, key: str | None, answers: str = READ_ONLY_PAGE) -> Check:
+    """The user a cookie signs in, if its session is still valid (one query, which also answers
+    what `answers` names, kept in the WSGI environ; commits when it records use, at most once a
+    minute, or ends an idle or too-old session).
 
     `user_id` is what Flask-Login stored ("<id>:<session generation>"), `key` the cookie's key.
     """
     raw_id, _, generation = user_id.partition(":")
     if not key or not raw_id.isdigit():
         return Check(None)
-    found = db.session.execute(_check_statement(), {"key_hash": _hash(key)}).first()
+    found = db.session.execute(_check_statement(answers), {"key_hash": _hash(key)}).first()
     if found is None:
         return Check(None)
-    session_id, session_generation, revoked_at, created_at, last_seen_at = found[:5]
-    user, unread, reminded, named, tagged = found[5:]
-    if has_request_context():  # the header's bell shows it (app.models.reminder)
-        request.environ[UNREAD_NOTICES_KEY] = unread
+    session_id, session_generation, revoked_at, created_at, last_seen_at, user = found[:6]
+    if has_request_context() and answers != ACTION:  # the header's bell shows it
+        request.environ[UNREAD_NOTICES_KEY] = found[6]  # app.models.reminder
+    if has_request_context() and answers == READ_ONLY_PAGE:
         # What the home page and "My image" would otherwise ask in more statements (see the
         # keys' models).
+        reminded, named, tagged = found[7:]
         request.environ[REMINDERS_RECEIVED_KEY] = (user.id, bool(reminded))
         request.environ[NAMED_IN_ASSIGNMENTS_KEY] = (user.id, bool(named))
         request.environ[TAGGED_IN_ASSETS_KEY] = (user.id, bool(tagged))

@@ -13,6 +13,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.client import ClientInfo
+from app.database import read_only_request
 from app.models.user import User
 from app.people import sessions
 from app.permissions import HR_READERS
@@ -68,7 +69,7 @@ def forget() -> None:
 def load_user(user_id: str) -> User | None:
     """Flask-Login's user loader: the user only while this browser's session is open."""
     try:
-        result = sessions.check(user_id, current_key())
+        result = sessions.check(user_id, current_key(), _answers_for_this_request())
     except SQLAlchemyError:
         if g.get("charte_rendering_error"):
             return None  # the error page itself: render it as for a visitor
@@ -82,6 +83,15 @@ def load_user(user_id: str) -> User | None:
         elif result.ended == sessions.EXPIRED:
             flash(_("Your session has ended: please sign in again."), "info")
     return result.user
+
+
+def _answers_for_this_request() -> str:
+    """What the sign-in check should answer besides the person (people.sessions)."""
+    if read_only_request():
+        return sessions.READ_ONLY_PAGE
+    if request.method in ("GET", "HEAD"):
+        return sessions.PAGE
+    return sessions.ACTION
 
 
 def _check_before_the_view() -> None:
