@@ -66,9 +66,10 @@ def _sqlite_on_begin(conn) -> None:
 READ_ONLY_ENDPOINTS = frozenset(
     {"main.home", "learn.step", "learn.attempt", "sign.index", "consent.my_image"}
 )
-# A pooled connection used this recently is not pinged before a read-only page uses it (a ping
-# is a round trip; a database restart in between costs that page one 503, the pool then
-# reconnects). Writes, and connections idle longer, are pinged as before.
+# A pooled connection used this recently is not pinged before a request uses it (a ping is a
+# round trip). A database restart within that second costs the request one 503: its first
+# statement, the sign-in check, fails before anything is written, and nothing half-written can
+# commit; the pool then reconnects. Connections idle longer are pinged and replaced unseen.
 PING_IDLE_SECONDS = 1.0
 
 
@@ -103,8 +104,7 @@ def _checkin(dbapi_connection, connection_record) -> None:
 
 def _checkout(dbapi_connection, connection_record, connection_proxy) -> None:
     used_at = connection_record.info.get("charte_used_at")
-    recent = used_at is not None and time.monotonic() - used_at < PING_IDLE_SECONDS
-    if recent and read_only_request():
+    if used_at is not None and time.monotonic() - used_at < PING_IDLE_SECONDS:
         return
     # As SQLAlchemy's pre-ping does: outside a transaction (psycopg would open one, and the
     # connection must come out of the pool idle).
@@ -143,7 +143,7 @@ def _end_read(exc: BaseException | None) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Connection checks (a ping, skipped for read-only pages on a recently used connection)
+    """Connection checks (a ping, skipped on a connection used within the last second)
     and read-only pages without a transaction on PostgreSQL. Runs before the domains' own
     before-request hooks (the session check is the first query)."""
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
