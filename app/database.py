@@ -66,6 +66,10 @@ def _sqlite_on_begin(conn) -> None:
 READ_ONLY_ENDPOINTS = frozenset(
     {"main.home", "learn.step", "learn.attempt", "sign.index", "consent.my_image"}
 )
+# The read-only pages that skip a statement when the sign-in check says it would find nothing
+# (known_none below): the check answers those questions for these pages only, since on any other
+# page the answers would be read and never used (tests/learn/test_statement_counts.py).
+PAGES_THAT_SKIP_EMPTY_READS = frozenset({"main.home", "consent.my_image"})
 # A pooled connection used this recently is not pinged before a request uses it (a ping is a
 # round trip). A database restart within that second costs the request one 503: its first
 # statement, the sign-in check, fails before anything is written, and nothing half-written can

@@ -184,12 +184,13 @@ class Check:
 
 
 # What the sign-in check answers besides the person, by the kind of request. A page draws the
-# header (its unread-notices bell, the "My reports" link); a read-only page may also skip the
-# statements known_none() (app.database) answers from the check; an action (a POST, answered with
-# a redirect) needs none of it, and a page it renders after all asks for what it draws.
+# header (its unread-notices bell, the "My reports" link); a few read-only pages also skip the
+# statements that known_none() answers from the check (app.database.PAGES_THAT_SKIP_EMPTY_READS);
+# an action (a POST, answered with a redirect) needs none of it, and a page it renders after all
+# asks for what it draws.
 ACTION = "action"
 PAGE = "page"
-READ_ONLY_PAGE = "read_only_page"
+PAGE_SKIPPING_READS = "read_only_page"
 
 
 @cache
@@ -206,9 +207,9 @@ def _check_statement(answers: str) -> Select:
         UserSession.last_seen_at,
         User,
     ]
-    if answers in (PAGE, READ_ONLY_PAGE):
+    if answers in (PAGE, PAGE_SKIPPING_READS):
         columns.append(unread_notices_of(User.id))
-    if answers == READ_ONLY_PAGE:
+    if answers == PAGE_SKIPPING_READS:
         columns += [
             reminders_received_by(User.id),
             named_in_assignments(User.id),
@@ -224,7 +225,7 @@ def _check_statement(answers: str) -> Select:
     return statement
 
 
-def check(user_id: str, key: str | None, answers: str = READ_ONLY_PAGE) -> Check:
+def check(user_id: str, key: str | None, answers: str = PAGE_SKIPPING_READS) -> Check:
     """The user a cookie signs in, if its session is still valid (one query, which also answers
     what `answers` names, kept in the WSGI environ; commits when it records use, at most once a
     minute, or ends an idle or too-old session).
@@ -240,7 +241,7 @@ def check(user_id: str, key: str | None, answers: str = READ_ONLY_PAGE) -> Check
     session_id, session_generation, revoked_at, created_at, last_seen_at, user = found[:6]
     if has_request_context() and answers != ACTION:  # the header's bell shows it
         request.environ[UNREAD_NOTICES_KEY] = found[6]  # app.models.reminder
-    if has_request_context() and answers == READ_ONLY_PAGE:
+    if has_request_context() and answers == PAGE_SKIPPING_READS:
         # What the home page and "My image" would otherwise ask in more statements (see the
         # keys' models).
         reminded, named, tagged = found[7:]

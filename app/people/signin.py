@@ -13,7 +13,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.client import ClientInfo
-from app.database import read_only_request
+from app.database import PAGES_THAT_SKIP_EMPTY_READS, read_only_request
 from app.models.user import User
 from app.people import sessions
 from app.permissions import HR_READERS
@@ -87,8 +87,8 @@ def load_user(user_id: str) -> User | None:
 
 def _answers_for_this_request() -> str:
     """What the sign-in check should answer besides the person (people.sessions)."""
-    if read_only_request():
-        return sessions.READ_ONLY_PAGE
+    if read_only_request() and request.endpoint in PAGES_THAT_SKIP_EMPTY_READS:
+        return sessions.PAGE_SKIPPING_READS
     if request.method in ("GET", "HEAD"):
         return sessions.PAGE
     return sessions.ACTION
