@@ -219,8 +219,7 @@ def _attempt_page(attempt: player.Attempt, selected: dict[str, list[str]] | None
 def attempt(attempt_id: int):
     """The quiz form of an open attempt, or the result of a submitted one."""
     found = player.attempt_record(attempt_id)
-    owned_or_404(found, found.user_id if found else None)
-    return _attempt_page(found)
+    return _attempt_page(owned_or_404(found, found.user_id if found else None))
 
 
 @bp.route("/attempts/<int:attempt_id>", methods=["POST"])
