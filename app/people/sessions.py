@@ -190,7 +190,7 @@ class Check:
 # asks for what it draws.
 ACTION = "action"
 PAGE = "page"
-PAGE_SKIPPING_READS = "read_only_page"
+PAGE_SKIPPING_READS = "page_skipping_reads"
 
 
 @cache
