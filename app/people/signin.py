@@ -20,6 +20,9 @@ from app.permissions import HR_READERS
 
 # The flask session (signed cookie) entry holding this browser's session key.
 SESSION_KEY = "_charte_sid"
+# Where Flask-WTF keeps the CSRF secret in the session, and its token on `g` (its default name;
+# the app does not set WTF_CSRF_FIELD_NAME).
+_CSRF_FIELD = "csrf_token"
 
 
 def current_key() -> str | None:
@@ -42,6 +45,7 @@ def sign_in(user: User, client: ClientInfo) -> None:
         user_agent=request.user_agent.string,  # summarised; kept even when IPs are not
     )
     session.pop(SESSION_KEY, None)
+    _new_csrf_secret()
     login_user(user, remember=False)
     session[SESSION_KEY] = key
 
@@ -64,6 +68,18 @@ def forget() -> None:
     """Drop the sign-in from this browser's cookie (the server-side row is the caller's)."""
     logout_user()
     session.pop(SESSION_KEY, None)
+    _new_csrf_secret()
+
+
+def _new_csrf_secret() -> None:
+    # A form token issued before a sign-in or a sign-out is not accepted after it: the secret
+    # the tokens are signed from (which Flask-WTF keeps, readable, in the signed cookie) is
+    # dropped, and the next page makes a new one. Someone who planted their own cookie in the
+    # person's browser before the sign-in, or read it on a shared computer, then knows nothing
+    # of the signed-in session's secret; and a form left open across a sign-out answers "Your
+    # form expired" instead of acting.
+    session.pop(_CSRF_FIELD, None)
+    g.pop(_CSRF_FIELD, None)  # Flask-WTF's token for this request, signed from the old secret
 
 
 def load_user(user_id: str) -> User | None:

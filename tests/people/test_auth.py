@@ -81,6 +81,37 @@ def test_logout_requires_post_with_csrf(client, auth, employee):
     assert client.get("/").status_code == 200
 
 
+def _saved_locale(employee) -> str:
+    db.session.expire_all()
+    return db.session.get(type(employee), employee.id).locale
+
+
+def test_a_form_token_read_before_signing_in_is_refused_after_it(client, auth, employee):
+    # As someone who planted their own cookie in the browser before the person signed in would
+    # hold it.
+    planted = csrf_token(client, "/login")
+    auth.login(employee.email)
+    refused = client.post("/me/language", data={"locale": "fr", "csrf_token": planted})
+    assert refused.status_code == 400
+    assert "form expired" in refused.get_data(as_text=True)
+    assert _saved_locale(employee) == "en"
+    fresh = csrf_token(client, "/me")
+    assert client.post("/me/language", data={"locale": "fr", "csrf_token": fresh}).status_code == 302
+    assert _saved_locale(employee) == "fr"
+
+
+def test_a_form_token_from_before_a_sign_out_is_refused_after_the_next_sign_in(
+    client, auth, employee
+):
+    auth.login(employee.email)
+    before_sign_out = csrf_token(client, "/me")
+    auth.logout()
+    auth.login(employee.email)
+    refused = client.post("/me/language", data={"locale": "fr", "csrf_token": before_sign_out})
+    assert refused.status_code == 400
+    assert _saved_locale(employee) == "en"
+
+
 @pytest.mark.parametrize(
     "target,expected",
     [
