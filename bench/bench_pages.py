@@ -8,9 +8,10 @@ too, for information only.
 
 Builds a PostgreSQL database with N generated employees and their history (`flask demo
 --employees N`), serves Charte and the reference app side by side, then runs --rounds
-alternating rounds: in each round the reference page, then every page, each for --seconds with
-wrk. Per page: the median over rounds of req/s, p50/p95/p99, of the ratio to the reference page
-of the same round, and of the app's and PostgreSQL's CPU per request (the gunicorn workers' and
+alternating rounds: in each round every page runs between two runs of the reference page, each
+for --seconds with wrk, and is compared with the mean of those two (the machine's speed drifts
+within a round). Per page: the median over rounds of req/s, p50/p95/p99, of that ratio to the
+reference page, and of the app's and PostgreSQL's CPU per request (the gunicorn workers' and
 the database's backends' CPU time over the run, divided by the requests). Quiz submit is measured
 on the failing path (wrong answers) and on the passing path (the correct answers: completion,
 certificate, audit entries); every submit posts a different prepared open attempt.
@@ -504,35 +505,47 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
 
         samples: dict[str, list[dict]] = {"reference page": []}
         load = [loadavg()]
-        for index in range(args.rounds):
-            ref = measured(
+
+        def connections_for(label: str, kind: str) -> int:
+            hr = kind == "hr" or label == "publication check"
+            return args.hr_connections if hr else args.connections
+
+        def reference_run() -> dict:
+            found = measured(
                 reference, name, ref_url, learner, args.seconds, connections=args.connections
             )
-            samples["reference page"].append({**ref, "ratio": 1.0})
-            for label, path, cookie, kind in pages:
-                connections = args.hr_connections if kind == "hr" else args.connections
-                found = measured(
-                    server, name, base + path, cookie, args.seconds, connections=connections
-                )
-                found["ratio"] = found["rps"] / ref["rps"]
-                samples.setdefault(label, []).append(found)
-            for label, scripts in posts.items():
-                script = scripts[index]
-                connections = (
-                    args.hr_connections if label == "publication check" else args.connections
-                )
-                found = measured(
-                    server,
-                    name,
-                    base + "/",
+            samples["reference page"].append({**found, "ratio": 1.0})
+            return found
+
+        for index in range(args.rounds):
+            # Each page runs between two runs of the reference page and is compared with their
+            # mean: this machine's speed drifts by a tenth or more within a minute, so one
+            # reference run per round, minutes before the round's last pages, was no yardstick.
+            measurements: list[tuple[str, str, str | None, dict]] = [
+                (label, path, cookie, {"connections": connections_for(label, kind)})
+                for label, path, cookie, kind in pages
+            ]
+            measurements += [
+                (
+                    label,
+                    "/",
                     None,
-                    args.seconds,
-                    connections=connections,
-                    script=script[0],
-                    script_args=tuple(script[1:]),
+                    {
+                        "connections": connections_for(label, "post"),
+                        "script": scripts[index][0],
+                        "script_args": tuple(scripts[index][1:]),
+                    },
                 )
-                found["ratio"] = found["rps"] / ref["rps"]
+                for label, scripts in posts.items()
+            ]
+            before = reference_run()
+            for label, path, cookie, options in measurements:
+                found = measured(server, name, base + path, cookie, args.seconds, **options)
+                after = reference_run()
+                found["reference_rps"] = round((before["rps"] + after["rps"]) / 2, 1)
+                found["ratio"] = found["rps"] / found["reference_rps"]
                 samples.setdefault(label, []).append(found)
+                before = after
             load.append(loadavg())
         stop(server)
         stop(reference)
@@ -567,7 +580,18 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
                 "resubmitted": sum(r.get("resubmitted", 0) for r in runs),
                 "first_ms": first_ms.get(label),
                 "rounds": [
-                    {k: r[k] for k in ("rps", "p95_ms", "ratio", "app_cpu_ms", "pg_cpu_ms")}
+                    {
+                        k: r[k]
+                        for k in (
+                            "rps",
+                            "reference_rps",
+                            "p95_ms",
+                            "ratio",
+                            "app_cpu_ms",
+                            "pg_cpu_ms",
+                        )
+                        if k in r
+                    }
                     for r in runs
                 ],
             }
