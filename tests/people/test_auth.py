@@ -96,7 +96,9 @@ def test_a_form_token_read_before_signing_in_is_refused_after_it(client, auth, e
     assert "form expired" in refused.get_data(as_text=True)
     assert _saved_locale(employee) == "en"
     fresh = csrf_token(client, "/me")
-    assert client.post("/me/language", data={"locale": "fr", "csrf_token": fresh}).status_code == 302
+    assert (
+        client.post("/me/language", data={"locale": "fr", "csrf_token": fresh}).status_code == 302
+    )
     assert _saved_locale(employee) == "fr"
 
 
