@@ -17,7 +17,7 @@ on the failing path (wrong answers) and on the passing path (the correct answers
 certificate, audit entries); every submit posts a different prepared open attempt.
 
 Writes bench/results/pages.json (bench/results/pages-quick.json with --quick).
-Usage: python bench/bench_pages.py [--employees 10000] [--rounds 3] [--seconds 10] [--hr]
+Usage: python bench/bench_pages.py [--employees 10000] [--rounds 5] [--seconds 10] [--hr]
        python bench/bench_pages.py --quick          (development: 1,000 people, short rounds)
        python bench/bench_pages.py --database NAME  (reuse a database built by an earlier run)
 Needs wrk (`make bench-deps`).
@@ -628,7 +628,7 @@ def verdicts(found: dict) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--employees", type=int, default=10000)
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (median)")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds (median)")
     parser.add_argument("--seconds", type=float, default=10, help="per page and round")
     parser.add_argument("--connections", type=int, default=20)
     parser.add_argument("--hr", action="store_true", help="also the HR pages and receipt check")
