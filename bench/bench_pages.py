@@ -59,6 +59,25 @@ CODE_RE = re.compile(r"\b([0-9A-Z]{4}(?:-[0-9A-Z]{4}){4})\b")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 BENCH_NAME = "Bench Employee 1"
 
+# What --page can name (the HR ones with --hr): checked before the database is built.
+LEARNER_LABELS = (
+    "learner home",
+    "module step",
+    "quiz page",
+    "policy page",
+    "my image",
+    "quiz submit, failing",
+    "quiz submit, passing",
+)
+HR_LABELS = (
+    "HR dashboard",
+    "employee list filtered",
+    "employee list searched",
+    "consent register",
+    "publication check",
+    "verify a receipt code",
+)
+
 # The targets: each learner page's req/s as a fraction of the reference page's.
 TARGETS = {
     "learner home": 0.50,
@@ -656,6 +675,12 @@ def main() -> int:
     args = parser.parse_args()
     if args.quick:
         args.employees, args.seconds, args.submit_attempts = 1000, 2, 2500
+    if args.only:
+        known = LEARNER_LABELS + (HR_LABELS if args.hr else ())
+        unknown = [label for label in args.only if label not in known]
+        if unknown:
+            hint = "" if args.hr else f" ({list(HR_LABELS)} with --hr)"
+            parser.error(f"--page: no page named {unknown}; the pages are {list(known)}{hint}")
     if not shutil.which("wrk"):
         print("wrk is missing: apt-get install wrk", file=sys.stderr)
         return 2
