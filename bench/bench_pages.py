@@ -382,6 +382,36 @@ def measured(
     return result
 
 
+# Submissions in flight at once belong to this many different people (more than --connections).
+SUBMIT_LANES = 40
+
+
+def spread_over_people(lines: list[str], lanes: int = SUBMIT_LANES) -> list[str]:
+    """The submit lines reordered so that nearby lines belong to different people.
+
+    build_quiz_takers gives each person's attempts one after the other. Sent in that order, the
+    20 submissions in flight were those of one or two people, who then queued on their own
+    progress lock (app/learn/player.py takes it so that one person's two passing submissions are
+    recorded one after the other): the run measured one person submitting ten quizzes at once,
+    which no one does, and workers waiting rather than working. Here each of `lanes` queues holds
+    whole people in turn, and the queues are interleaved: a person's next attempt comes `lanes`
+    lines later. Lane n starts n attempts into its first person (those few are never sent), so
+    that the people who finish the programme are spread evenly too, not all `lanes` at once.
+    """
+    people: dict[str, list[str]] = {}
+    for line in lines:
+        people.setdefault(line.split("\t", 1)[0], []).append(line)
+    queues: list[list[str]] = [[] for _ in range(lanes)]
+    for index, attempts in enumerate(people.values()):
+        queues[index % lanes].extend(attempts)
+    per_person = max((len(attempts) for attempts in people.values()), default=1)
+    queues = [queue[lane % per_person :] for lane, queue in enumerate(queues)]
+    spread = []
+    for turn in range(max((len(queue) for queue in queues), default=0)):
+        spread.extend(queue[turn] for queue in queues if turn < len(queue))
+    return spread
+
+
 def submit_scripts(lines: list[str], rounds: int, name: str, workdir: Path) -> list[tuple]:
     """Per round, a wrk script and the file of submit requests it sends (disjoint slices)."""
     script = workdir / "quiz-submit.lua"
@@ -488,8 +518,8 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
             ("my image", "/me/image", learner, "learner"),
         ]
         posts: dict[str, list[tuple]] = {
-            "quiz submit, failing": submit_scripts(takers["fail"], args.rounds, "fail", workdir),
-            "quiz submit, passing": submit_scripts(takers["pass"], args.rounds, "pass", workdir),
+            label: submit_scripts(spread_over_people(takers[pool]), args.rounds, pool, workdir)
+            for label, pool in (("quiz submit, failing", "fail"), ("quiz submit, passing", "pass"))
         }
         if args.hr:
             hr_session = signed_in(base, "bench-hr@example.com")
