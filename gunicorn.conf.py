@@ -8,7 +8,9 @@ bind = os.environ.get("CHARTE_BIND", "127.0.0.1:8000")
 # One worker per core plus one (3 on 2 cores): the pages are CPU-bound in Python with short
 # database waits, so more workers only add context switches and memory (measured with
 # bench/bench_pages.py: 3 workers served more than 5 on 2 cores; 4 served the same pages and no
-# more passing quiz submits, 0.24 x reference either way, in full runs on 2026-12-01).
+# more passing quiz submits, 0.24 x reference either way, in full runs on 2026-12-01; the partial
+# runs where a fourth worker had seemed to help those submits sent one person's submissions at
+# once, queued on that person's lock: bench/README.md).
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
 # The app refuses, in production, a per-process rate-limit store with several workers: it reads
 # the worker count from CHARTE_WORKERS (app/deployment.py). Set here for --preload, and again in
