@@ -396,9 +396,9 @@ def spread_over_people(lines: list[str], lanes: int = SUBMIT_LANES) -> list[str]
     which no one does, and workers waiting rather than working. Here each of `lanes` queues holds
     whole people in turn, and the queues are interleaved: a person's next attempt comes `lanes`
     lines later (until the shorter queues run out, in the last few hundred lines of the last
-    round's share, which runs do not reach). Lane n starts
-    n mod (attempts per person) attempts into its first person (those few are never sent), so
-    that the people who finish the programme are spread evenly too, not all `lanes` at once.
+    round's share, which runs do not reach). Lane n starts n mod (attempts per person) attempts
+    into its first person (those few are never sent), so that the people who finish the
+    programme are spread evenly too, not all `lanes` at once.
     """
     people: dict[str, list[str]] = {}
     for line in lines:
