@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
 
 from app.assignments import refresher
-from app.core import process_cache, settings
+from app.core import process_cache, settings, statements
 from app.database import known_none
 from app.extensions import db
 from app.learn import module_versions, progress
@@ -282,9 +282,9 @@ def summaries(
     signed: set[int] = set()
     if current is not None and len(users) == 1:  # a learner's own page, on every view
         signed.update(
-            db.session.scalars(
+            statements.execute(
                 _SIGNED_BY_ONE_PERSON, {"version_id": current.id, "user_id": users[0].id}
-            )
+            ).scalars()
         )
     elif current is not None:
         ids = [user.id for user in users]

@@ -14,7 +14,7 @@ from sqlalchemy import Integer, Select, bindparam, cast, func, select
 from sqlalchemy.orm import joinedload
 
 from app.consent import evidence
-from app.core import audit, codes, hooks, when
+from app.core import audit, codes, hooks, statements, when
 from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.evidence import attachments, seals
@@ -123,7 +123,7 @@ def people_missing_decisions(user_ids: Iterable[int]) -> set[int]:
     ids = list(user_ids)
     found: set[int] = set()
     if len(ids) == 1:  # "My image", on every view: the statement is built once
-        found.update(db.session.scalars(_missing_decisions_of_one(), {"user_id": ids[0]}))
+        found.update(statements.execute(_missing_decisions_of_one(), {"user_id": ids[0]}).scalars())
         return found
     for start in range(0, len(ids), 500):
         found.update(

@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.core import audit, hooks, inserts, process_cache
+from app.core import audit, hooks, inserts, process_cache, statements
 from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.evidence import seals
@@ -237,7 +237,7 @@ _ATTEMPT_BY_ID = select(
 
 def attempt_record(attempt_id: int) -> AttemptRecord | None:
     """The attempt with this id, as a plain row (one statement, built once)."""
-    row = db.session.execute(_ATTEMPT_BY_ID, {"attempt_id": attempt_id}).first()
+    row = statements.execute(_ATTEMPT_BY_ID, {"attempt_id": attempt_id}).first()
     return AttemptRecord(*row) if row is not None else None
 
 
@@ -319,7 +319,7 @@ def submit_attempt(
     seals.seal(evidence.ATTEMPTS, sealed)
     # The conditional update is the idempotency guard: of two concurrent submissions of the
     # same attempt (double click, two tabs) exactly one finds submitted_at still empty.
-    claimed = db.session.execute(
+    claimed = statements.execute(
         _CLAIM,
         {
             "attempt_id": attempt.id,
@@ -397,7 +397,7 @@ def _progress_locked(user: User) -> dict[str, Any]:
     then recorded one after the other, and the later one reads the earlier one's completion
     (the programme is found complete whichever of its last two modules is submitted first).
     SQLite runs writing requests one at a time already (BEGIN IMMEDIATE, app/database.py)."""
-    rows = db.session.execute(_PROGRESS_LOCKED, {"user_id": user.id})
+    rows = statements.execute(_PROGRESS_LOCKED, {"user_id": user.id})
     return {row.module_slug: row for row in rows}
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 
-from app.core import process_cache
+from app.core import process_cache, statements
 from app.extensions import db
 from app.learn.content import catalog
 from app.learn.content.types import Module
@@ -128,7 +128,7 @@ def completions_by_user(user_ids: Iterable[int]) -> dict[int, list[Any]]:
     ids = list(user_ids)
     found: dict[int, list[Any]] = defaultdict(list)
     for start in range(0, len(ids), 500):  # bounded IN lists for very large organisations
-        rows = db.session.execute(_COMPLETIONS_OF, {"ids": ids[start : start + 500]})
+        rows = statements.execute(_COMPLETIONS_OF, {"ids": ids[start : start + 500]})
         for row in rows:
             found[row.user_id].append(row)
     return found
@@ -158,7 +158,7 @@ def learner_modules(user: User, completions: list[Any] | None = None) -> list[Mo
     placed = placed_modules()
     progress = {
         row.module_slug: row
-        for row in db.session.execute(_ONE_PERSONS_PROGRESS, {"user_id": user.id})
+        for row in statements.execute(_ONE_PERSONS_PROGRESS, {"user_id": user.id})
     }
     if completions is None:
         completions = completions_by_user([user.id]).get(user.id, [])

@@ -136,3 +136,63 @@ def test_concurrent_appends_never_fork_the_chain(app, employee):
     assert _verify(app).exit_code == 0
     count = db.session.scalar(select(db.func.count()).where(AuditEvent.action == "test.concurrent"))
     assert count == 40
+
+
+@pytest.mark.skipif(BACKEND != "postgresql", reason="the chain lock is PostgreSQL's")
+def test_a_writer_waiting_for_the_chain_lock_reads_the_head_its_holder_committed(app, employee):
+    # The lock and the head are read in one call (charte_locked_chain_head): the head must be
+    # read after the lock is granted, not when the call began, or the waiter forks the chain.
+    holder_appended = threading.Event()
+    holder_may_commit = threading.Event()
+    waiter_read: list[tuple[int, str]] = []
+    errors: list[Exception] = []
+
+    def holder() -> None:
+        with app.test_request_context("/", method="POST"):
+            try:
+                audit.record("test.holder", actor=None)
+                holder_appended.set()
+                holder_may_commit.wait(10)
+                db.session.commit()
+            except Exception as exc:  # noqa: BLE001 - collected and asserted below
+                errors.append(exc)
+            finally:
+                holder_appended.set()
+                db.session.remove()
+
+    def waiter() -> None:
+        with app.test_request_context("/", method="POST"):
+            try:
+                waiter_read.append(audit._locked_head())
+                db.session.rollback()
+            except Exception as exc:  # noqa: BLE001 - collected and asserted below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    first = threading.Thread(target=holder)
+    first.start()
+    assert holder_appended.wait(10)
+    second = threading.Thread(target=waiter)
+    second.start()
+    second.join(0.5)
+    assert second.is_alive(), "the waiter did not wait for the chain lock"
+    holder_may_commit.set()
+    first.join(10)
+    second.join(10)
+    assert not errors, errors
+    head = db.session.execute(
+        select(AuditEvent.seq, AuditEvent.hash, AuditEvent.action)
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    ).one()
+    assert head.action == "test.holder"
+    assert waiter_read == [(head.seq, head.hash)]
+
+
+def test_the_head_of_an_empty_log_is_the_genesis(app):
+    with app.test_request_context("/", method="POST"):
+        if db.session.scalar(select(db.func.count()).select_from(AuditEvent)):
+            pytest.skip("this database's log is not empty")
+        assert audit._locked_head() == (0, audit.GENESIS_HASH)
+        db.session.rollback()
