@@ -238,7 +238,7 @@ _ATTEMPT_BY_ID = select(
 def attempt_record(attempt_id: int) -> AttemptRecord | None:
     """The attempt with this id, as a plain row (one statement, built once)."""
     row = statements.execute(_ATTEMPT_BY_ID, {"attempt_id": attempt_id}).first()
-    return AttemptRecord(*row) if row is not None else None
+    return AttemptRecord._make(row) if row is not None else None
 
 
 def attempt_questions(attempt: Attempt, definition: dict) -> list[dict]:
