@@ -9,6 +9,7 @@ from sqlalchemy import Table, inspect
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from app.core import statements
 from app.extensions import db
 
 
@@ -37,7 +38,7 @@ def insert_new(row: Any) -> bool:
         if prop.key in state.dict
     }
     postgresql = db.session.get_bind().dialect.name == "postgresql"
-    new_id = db.session.execute(_statement(mapper.local_table, postgresql), values).scalar()
+    new_id = statements.execute(_statement(mapper.local_table, postgresql), values).scalar()
     if new_id is None:
         return False
     row.id = new_id
