@@ -122,7 +122,10 @@ def clear() -> None:
     _store(current_app._get_current_object()).clear()  # type: ignore[attr-defined]
 
 
-def _note(session: Session, tables: Iterable[str]) -> None:
+def note_changed(session: Session, tables: Iterable[str]) -> None:
+    """Tables this session's transaction changed: their cached values are dropped at its commit
+    (done here for the ORM's flushes and the statements run through Session.execute; call it for
+    a write that bypasses both, as app.core.statements does)."""
     session.info.setdefault(_PENDING, set()).update(tables)
 
 
@@ -134,7 +137,7 @@ def _after_flush(session: Session, flush_context: Any) -> None:
         if table:
             tables.add(table)
     if tables:
-        _note(session, tables)
+        note_changed(session, tables)
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -143,7 +146,7 @@ def _on_execute(state: ORMExecuteState) -> None:
         table = getattr(state.statement, "table", None)
         name = getattr(table, "name", None)
         if name:
-            _note(state.session, [name])
+            note_changed(state.session, [name])
 
 
 @event.listens_for(Session, "after_commit")

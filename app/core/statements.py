@@ -12,14 +12,22 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import CursorResult, Executable
+from sqlalchemy.sql.dml import UpdateBase
 
+from app.core import process_cache
 from app.extensions import db
 
 
 def execute(statement: Executable, params: Any = None) -> CursorResult[Any]:
     """The statement's result, run in the session's transaction. Pending objects are flushed
-    first, as Session.execute's autoflush would (not inside `session.no_autoflush`)."""
+    first, as Session.execute's autoflush would (not inside `session.no_autoflush`), and the
+    table an INSERT, UPDATE or DELETE writes is noted for process_cache, as Session.execute's
+    event would: a value cached from it is dropped when the transaction commits."""
     session = db.session()
     if session.autoflush:
         session.flush()
+    if isinstance(statement, UpdateBase):
+        name = getattr(getattr(statement, "table", None), "name", None)
+        if name:
+            process_cache.note_changed(session, [name])
     return session.connection().execute(statement, params)
