@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.certificates import evidence
-from app.core import audit, codes, hooks, inserts
+from app.core import audit, codes, hooks, statements
 from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.evidence import seals
@@ -49,7 +49,7 @@ def _issue(
     and the certificate."""
     seals.seal(evidence.CERTIFICATES, certificate)
     # One statement: a certificate issued before, or by a simultaneous request, stays the one.
-    if not inserts.insert_new(certificate):
+    if not statements.insert_new(certificate):
         return None
     entry = audit.Entry(
         AuditAction.CERTIFICATE_ISSUED,

@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.core import audit, hooks, inserts, process_cache, statements
+from app.core import audit, hooks, process_cache, statements
 from app.core.audit_actions import AuditAction
 from app.core.client import ClientInfo
 from app.evidence import seals
@@ -446,7 +446,7 @@ def _complete(
     )
     seals.seal(evidence.COMPLETIONS, completion)
     # (Should another writer have recorded it meanwhile, that completion stays the record.)
-    if not inserts.insert_new(completion):
+    if not statements.insert_new(completion):
         return None
     entries.append(
         audit.Entry(
